@@ -1,0 +1,80 @@
+# offshoring-be: one command rebuilds everything; Make re-runs only what changed.
+#   make install all          create .venv (locked versions) and build every output
+#   make test                 run the test suite
+#   make all VINTAGE=wiod2016 COUNTRY=BEL   another vintage / country (outputs/<vintage>/ for non-default vintages)
+# Raw files come from $REPLICATION_MIRROR when set (CI: ../shared/data), otherwise from the manifest URLs.
+
+VINTAGE ?= wiod2013
+COUNTRY ?= BEL
+VENV ?= .venv
+PYTHON ?= $(if $(wildcard $(VENV)/bin/python),$(VENV)/bin/python,python3)
+REPLICATION := $(PYTHON) -m replication $(if $(QUIET),--quiet)
+
+INTERIM := data/interim/$(VINTAGE)
+OUT := $(if $(filter wiod2013,$(VINTAGE)),outputs,outputs/$(VINTAGE))
+
+CORE := replication/__init__.py replication/config.py replication/errors.py replication/fileio.py \
+        replication/progress.py replication/vintages.py
+CONFIG := config/vintages.toml $(wildcard config/classifications/*.csv) $(wildcard config/anomalies/*.csv)
+RAW_STAMP := data/raw/.verified
+TIDY := $(INTERIM)/tidy.json
+OFFSHORING := $(INTERIM)/offshoring.parquet
+TABLES := $(OUT)/tables/offshoring_$(COUNTRY).csv
+FIGURES := $(OUT)/figures/offshoring_trends_$(COUNTRY).png
+
+.PHONY: all install data tidy offshoring tables figures test lint bench clean clean-all help
+
+all: $(TABLES) $(FIGURES)
+
+help:
+	@sed -n '1,6p' Makefile
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml requirements.lock
+	python3 -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(VENV)/bin/python -m pip install --quiet -c requirements.lock -e '.[dev]'
+	touch $@
+
+data: $(RAW_STAMP)
+tidy: $(TIDY)
+offshoring: $(OFFSHORING)
+tables: $(TABLES)
+figures: $(FIGURES)
+
+$(RAW_STAMP): data/manifest.toml replication/manifest.py $(CORE)
+	$(REPLICATION) data
+	touch $@
+
+$(TIDY): $(RAW_STAMP) $(CONFIG) $(CORE) replication/tidy.py replication/schemas.py \
+         $(wildcard replication/sources/*.py) $(wildcard data/raw/national_sut_csv/*.csv)
+	$(REPLICATION) tidy --vintage $(VINTAGE)
+
+$(OFFSHORING): $(TIDY) config/offshoring.toml replication/offshoring.py
+	$(REPLICATION) offshoring --vintage $(VINTAGE)
+
+$(TABLES): $(OFFSHORING) config/vintages.toml $(wildcard data/published/*.csv) replication/report/offshoring_tables.py \
+           replication/report/render.py
+	$(REPLICATION) tables --vintage $(VINTAGE) --country $(COUNTRY)
+
+$(FIGURES): $(OFFSHORING) $(wildcard data/published/*.csv) replication/report/figures.py \
+            replication/report/offshoring_tables.py
+	$(REPLICATION) figures --vintage $(VINTAGE) --country $(COUNTRY)
+
+test:
+	$(PYTHON) -m pytest -q
+
+lint:
+	$(PYTHON) -m ruff check replication tests benchmarks
+	$(PYTHON) -m ruff format --check replication tests benchmarks
+
+bench:
+	$(PYTHON) benchmarks/bench_pipeline.py
+
+clean:
+	rm -rf data/interim outputs/tables outputs/figures outputs/wiod2013_euklems outputs/wiod2016 \
+	       outputs/national_sut_csv
+
+clean-all: clean
+	rm -rf data/raw

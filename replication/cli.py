@@ -1,0 +1,116 @@
+"""Command-line interface: ``python -m replication <command>`` (Make calls these; see ``--help``).
+
+Every command exits 0 on success and 2 with a one-line reason on a user-fixable error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+from replication import __version__, config
+from replication.errors import ReplicationError
+
+
+def _cmd_data(args: argparse.Namespace) -> None:
+    from replication.manifest import fetch
+
+    fetch(args.datasets or None, progress=not args.quiet)
+
+
+def _cmd_vintages(args: argparse.Namespace) -> None:
+    from replication.vintages import list_vintages, load_vintage
+
+    for name in list_vintages():
+        print(f"{name:<20} {load_vintage(name).description}")
+
+
+def _cmd_tidy(args: argparse.Namespace) -> None:
+    from replication.tidy import build_tidy
+
+    record = build_tidy(args.vintage)
+    if not args.quiet:
+        print(
+            f"tidy {args.vintage}: io_use {record['io_use']['rows']:,} rows, "
+            f"accounts {record['accounts']['rows']:,} rows -> data/interim/{args.vintage}/"
+        )
+
+
+def _cmd_offshoring(args: argparse.Namespace) -> None:
+    from replication.offshoring import build_offshoring
+
+    frame = build_offshoring(args.vintage)
+    if not args.quiet:
+        print(f"offshoring {args.vintage}: {len(frame):,} rows for {frame['country'].nunique()} countries")
+
+
+def _cmd_tables(args: argparse.Namespace) -> None:
+    from replication.report.offshoring_tables import write_offshoring_csv, write_table1
+
+    write_offshoring_csv(args.vintage, args.country)
+    comparison = write_table1(args.vintage, args.country)
+    if not args.quiet:
+        extra = "" if comparison is None else " and the Table 1 comparison"
+        print(f"tables {args.vintage}/{args.country}: offshoring CSV{extra} written")
+
+
+def _cmd_figures(args: argparse.Namespace) -> None:
+    from replication.report.figures import write_figures
+
+    written = write_figures(args.vintage, args.country)
+    if not args.quiet:
+        print(f"figures {args.vintage}/{args.country}: {len(written)} files written")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m replication",
+        description=(
+            "Replication of the Belgian offshoring studies on public data. Stages: data -> tidy -> "
+            "offshoring -> tables/figures. `make all` runs them incrementally."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    vintage = argparse.ArgumentParser(add_help=False)
+    vintage.add_argument(
+        "--vintage",
+        default=config.DEFAULT_VINTAGE,
+        help=f"data vintage of config/vintages.toml (default {config.DEFAULT_VINTAGE})",
+    )
+    country = argparse.ArgumentParser(add_help=False)
+    country.add_argument(
+        "--country",
+        default=config.DEFAULT_COUNTRY,
+        help=f"ISO3 code of the home country (default {config.DEFAULT_COUNTRY})",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands: list[tuple[str, str, list, Callable]] = [
+        ("data", "fetch and verify raw files (from $REPLICATION_MIRROR or the manifest URLs)", [common], _cmd_data),
+        ("vintages", "list the configured data vintages", [common], _cmd_vintages),
+        ("tidy", "parse a vintage's raw files into validated tidy tables", [common, vintage], _cmd_tidy),
+        ("offshoring", "compute om/os intensities for every country of a vintage", [common, vintage], _cmd_offshoring),
+        ("tables", "write the offshoring CSV and the Table 1 comparison", [common, vintage, country], _cmd_tables),
+        ("figures", "write the offshoring figures", [common, vintage, country], _cmd_figures),
+    ]
+    for name, help_text, parents, func in commands:
+        cmd = sub.add_parser(name, help=help_text, description=help_text, parents=parents)
+        if name == "data":
+            cmd.add_argument("datasets", nargs="*", help="datasets of data/manifest.toml (default: all)")
+        cmd.set_defaults(func=func)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.quiet:
+        os.environ["REPLICATION_QUIET"] = "1"
+    try:
+        args.func(args)
+    except ReplicationError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0

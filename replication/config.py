@@ -1,0 +1,55 @@
+"""Paths and defaults of the project; nothing else.
+
+The project root is the folder holding ``pyproject.toml`` (the package is installed in editable
+mode), overridable with ``REPLICATION_ROOT``. ``REPLICATION_MIRROR`` names a local folder laid out
+as ``<dataset>/<file>`` from which raw files are copied instead of downloaded.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DEFAULT_COUNTRY = "BEL"
+DEFAULT_VINTAGE = "wiod2013"
+
+
+def project_root() -> Path:
+    """The project folder (``REPLICATION_ROOT`` or the parent of the package)."""
+    env = os.environ.get("REPLICATION_ROOT")
+    return Path(env).resolve() if env else Path(__file__).resolve().parent.parent
+
+
+def config_dir() -> Path:
+    return project_root() / "config"
+
+
+def manifest_path() -> Path:
+    return project_root() / "data" / "manifest.toml"
+
+
+def raw_dir() -> Path:
+    return project_root() / "data" / "raw"
+
+
+def interim_dir() -> Path:
+    return project_root() / "data" / "interim"
+
+
+def outputs_dir() -> Path:
+    return project_root() / "outputs"
+
+
+def vintage_outputs_dir(vintage: str) -> Path:
+    """Outputs of a vintage: ``outputs/`` for the default vintage, ``outputs/<vintage>/`` otherwise."""
+    return outputs_dir() if vintage == DEFAULT_VINTAGE else outputs_dir() / vintage
+
+
+def published_dir() -> Path:
+    return project_root() / "data" / "published"
+
+
+def mirror_dir() -> Path | None:
+    """The local mirror named by ``REPLICATION_MIRROR`` (``None`` when unset or empty)."""
+    env = os.environ.get("REPLICATION_MIRROR", "").strip()
+    return Path(env).resolve() if env else None

@@ -1,0 +1,19 @@
+"""Errors the package raises for bad input; the CLI prints them as one line and exits non-zero."""
+
+from __future__ import annotations
+
+
+class ReplicationError(Exception):
+    """A problem the user can fix (bad data, bad config, missing file): one clear sentence."""
+
+
+class DataError(ReplicationError):
+    """Bad input data, located by file and, where known, column and row."""
+
+    def __init__(self, file: object, message: str) -> None:
+        self.file = str(file)
+        super().__init__(f"{file}: {message}")
+
+
+class ConfigError(ReplicationError):
+    """Invalid or unknown configuration (vintage, classification, option)."""

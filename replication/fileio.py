@@ -1,0 +1,62 @@
+"""Atomic file writing and hashing: a failed run never leaves a half-written output behind."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+
+
+@contextlib.contextmanager
+def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path beside ``target``; rename it onto ``target`` only on success.
+
+    The temporary file lives in the same folder so that :func:`os.replace` is atomic. On any
+    exception it is removed and ``target`` keeps its previous content (or stays absent).
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp_path, 0o666 & ~umask)  # mkstemp makes 0600; outputs get the usual permissions
+    try:
+        yield tmp_path
+        os.replace(tmp_path, target)
+    except BaseException:
+        tmp_path.unlink(missing_ok=True)
+        raise
+
+
+def write_text(target: str | os.PathLike[str], text: str) -> None:
+    """Write UTF-8 text atomically with Unix newlines."""
+    with atomic_path(target) as tmp:
+        tmp.write_text(text, encoding="utf-8", newline="\n")
+
+
+def write_parquet(target: str | os.PathLike[str], frame: pd.DataFrame) -> None:
+    """Write a DataFrame to parquet atomically (no index, zstd, deterministic metadata)."""
+    with atomic_path(target) as tmp:
+        frame.to_parquet(tmp, index=False, compression="zstd")
+
+
+def write_csv(target: str | os.PathLike[str], frame: pd.DataFrame) -> None:
+    """Write a CSV atomically with a fixed float format (12 significant digits) for byte-stable output."""
+    with atomic_path(target) as tmp:
+        frame.to_csv(tmp, index=False, float_format="%.12g", lineterminator="\n")
+
+
+def sha256(path: str | os.PathLike[str], *, chunk: int = 1 << 20) -> str:
+    """Hex SHA-256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()

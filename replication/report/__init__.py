@@ -1,0 +1,1 @@
+"""Stage 4: tables, figures and report from the generated tables (never from estimator internals)."""

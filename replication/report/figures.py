@@ -1,0 +1,159 @@
+"""Offshoring figures (PNG and PDF, byte-stable: no timestamps or software tags in the metadata).
+
+``offshoring_trends_<country>``: om and os over time by origin, manufacturing and market services,
+with the published 1995 and 2007 values as open markers (Belgium only).
+``imported_inputs_<year>``: imported intermediate inputs as a share of all intermediate inputs in one
+year for every country of the vintage, the home country highlighted, the pooled share of the OECD
+members in the vintage as a line, the published values (OECD 2010) as dashed marks.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.ticker import MaxNLocator
+
+from replication import config
+from replication.errors import ReplicationError
+from replication.fileio import atomic_path
+from replication.offshoring import import_share_path, pooled_share
+from replication.report.offshoring_tables import ORIGIN_LABELS, SECTOR_LABELS, load_intensities
+from replication.vintages import country_names, load_country_groups, load_offshoring_config
+
+COLOURS = {"total": "#1b1b1b", "oecd": "#1f77b4", "ceec": "#d62728", "asia": "#2ca02c"}
+MEASURE_LABELS = {"om": "Materials offshoring (om)", "os": "Business-services offshoring (os)"}
+STYLE = {"font.size": 9, "axes.spines.top": False, "axes.spines.right": False, "svg.hashsalt": "offshoring-be"}
+
+
+def save_figure(fig: plt.Figure, stem: Path) -> list[Path]:
+    """Write ``stem``.png and ``stem``.pdf atomically with fixed metadata; close the figure."""
+    written = []
+    metadata = {"png": {"Software": None}, "pdf": {"Creator": None, "Producer": None, "CreationDate": None}}
+    for ext, meta in metadata.items():
+        target = stem.with_suffix(f".{ext}")
+        with atomic_path(target) as tmp:
+            fig.savefig(tmp, format=ext, dpi=150, metadata=meta, bbox_inches="tight")
+        written.append(target)
+    plt.close(fig)
+    return written
+
+
+def plot_trends(intensities: pd.DataFrame, *, country: str, published: pd.DataFrame | None) -> plt.Figure:
+    """2 x 2 panels (sector x measure), one line per origin, log scale (origins differ 100-fold)."""
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(2, 2, figsize=(9, 6.5), sharex=True)
+        for row, sector in enumerate(SECTOR_LABELS):
+            for col, measure in enumerate(MEASURE_LABELS):
+                ax = axes[row, col]
+                part = intensities[(intensities["sector"] == sector) & (intensities["measure"] == measure)]
+                for origin, colour in COLOURS.items():
+                    line = part[part["origin"] == origin].sort_values("year")
+                    if line["value"].notna().any():
+                        ax.plot(line["year"], line["value"], color=colour, lw=1.6, label=ORIGIN_LABELS[origin])
+                    if published is not None:
+                        pub = published[
+                            (published["sector"] == sector)
+                            & (published["measure"] == measure)
+                            & (published["origin"] == origin)
+                            & (published["statistic"] != "g")
+                        ]
+                        ax.plot(
+                            pub["statistic"].astype(int),
+                            pub["value"],
+                            ls="none",
+                            marker="o",
+                            mfc="none",
+                            color=colour,
+                            ms=6,
+                        )
+                ax.set_yscale("log")
+                ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+                ax.set_title(f"{SECTOR_LABELS[sector]}: {MEASURE_LABELS[measure]}")
+                ax.set_ylabel("% of non-energy intermediate inputs")
+                ax.grid(alpha=0.3, which="both", lw=0.5)
+        handles, labels = axes[0, 0].get_legend_handles_labels()
+        if published is not None:
+            handles.append(plt.Line2D([], [], ls="none", marker="o", mfc="none", color="grey"))
+            labels.append("published (1995, 2007)")
+        fig.legend(handles, labels, loc="lower center", ncol=len(labels), frameon=False)
+        fig.suptitle(f"Offshoring intensity by origin, {country_names().get(country, country)}")
+        fig.tight_layout(rect=(0, 0.05, 1, 0.97))
+    return fig
+
+
+def plot_cross_country(
+    shares: pd.DataFrame, *, country: str, year: int, pooled: float, benchmark: str, published: pd.DataFrame
+) -> plt.Figure:
+    """Bars sorted by share, ``country`` highlighted, pooled benchmark as a horizontal line."""
+    data = shares[shares["year"] == year].sort_values("share", ascending=False)
+    names = country_names()
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(10, 4.5))
+        colours = ["#d62728" if c == country else "#9aa7b5" for c in data["country"]]
+        ax.bar(data["country"], data["share"], color=colours)
+        ax.axhline(pooled, color="#1f77b4", lw=1.4, label=f"{benchmark} members in the data, pooled: {pooled:.1f}%")
+        pub = published.set_index("series")["value"]
+        if country in pub.index:
+            ax.axhline(
+                float(pub[country]),
+                color="#d62728",
+                ls="--",
+                lw=1,
+                label=f"published {names.get(country, country)} (OECD 2010): {pub[country]:.0f}%",
+            )
+        if "oecd_average" in pub.index:
+            ax.axhline(
+                float(pub["oecd_average"]),
+                color="#1f77b4",
+                ls="--",
+                lw=1,
+                label=f"published OECD average (OECD 2010): {pub['oecd_average']:.0f}%",
+            )
+        own = float(data.loc[data["country"] == country, "share"].iloc[0])
+        ax.annotate(
+            f"{own:.1f}%",
+            (list(data["country"]).index(country), own),
+            ha="center",
+            va="bottom",
+            fontsize=8,
+            color="#d62728",
+        )
+        ax.set_ylabel("% of all intermediate inputs")
+        ax.set_title(f"Imported intermediate inputs as a share of all intermediate inputs, {year}")
+        ax.tick_params(axis="x", rotation=90, labelsize=7)
+        ax.legend(frameon=False, loc="upper right", fontsize=8)
+        fig.tight_layout()
+    return fig
+
+
+def write_figures(vintage: str, country: str) -> list[Path]:
+    """Both offshoring figures of ``country`` into ``figures/`` of the vintage's outputs."""
+    cfg = load_offshoring_config()
+    out = config.vintage_outputs_dir(vintage) / "figures"
+    intensities = load_intensities(vintage, country)
+    published = None
+    if country == cfg["table1"]["country"]:
+        published = pd.read_csv(config.published_dir() / "table1_offshoring.csv", dtype={"statistic": str})
+    written = save_figure(
+        plot_trends(intensities, country=country, published=published), out / f"offshoring_trends_{country}"
+    )
+    year = int(cfg["figure_cross_country"]["year"])
+    benchmark = cfg["figure_cross_country"]["benchmark_group"]
+    shares = pd.read_parquet(import_share_path(vintage))
+    if year not in set(shares["year"]):
+        raise ReplicationError(
+            f"vintage {vintage!r} has no {year} table for the cross-country figure; "
+            f"years: {sorted(shares['year'].unique())}"
+        )
+    pooled = pooled_share(shares, load_country_groups()[benchmark], year=year)
+    cross = pd.read_csv(config.published_dir() / "cross_country_2005.csv")
+    written += save_figure(
+        plot_cross_country(shares, country=country, year=year, pooled=pooled, benchmark="OECD", published=cross),
+        out / f"imported_inputs_{year}",
+    )
+    return written
