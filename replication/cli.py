@@ -73,8 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    common = argparse.ArgumentParser(add_help=False)  # --quiet also after the command
+    common.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help="no progress output")
     vintage = argparse.ArgumentParser(add_help=False)
     vintage.add_argument(
         "--vintage",
