@@ -12,8 +12,9 @@ For home country :math:`c`, using industry :math:`i`, year :math:`t` and origin 
 :math:`\mathcal{M}`, :math:`\mathcal{S}`, :math:`\mathcal{E}`: the classification's ``materials``,
 ``business_services`` and ``energy`` products; the denominator holds domestic and imported inputs.
 The origin ``total`` (``foreign``) is every supplier other than :math:`c`, the rest of the world and
-unsplit imports included; group origins are missing (not zero) for a home country whose imports the
-vintage does not split by origin (supplying country ``FOREIGN``). A sector's intensity sums
+unsplit imports included. Where imports of the numerator's products come with an unsplit origin
+(supplying country ``FOREIGN``), the group origins of that cell are missing, not zero, and so is
+the sector aggregate containing it. A sector's intensity sums
 numerators and denominators over its industries (an input-weighted mean of the industry
 intensities). All choices live in ``config/``.
 """
@@ -108,27 +109,28 @@ def industry_intensities(
     denominator = total(np.where(of_products(classification.products["energy"]), 0.0, value))
     present = total(np.ones_like(value)) > 0
     masks = origin_masks(supplier, home, country_labels, origins, groups)
+    unsplit = (
+        supplier == np.searchsorted(country_labels, UNSPLIT_IMPORTS)
+        if UNSPLIT_IMPORTS in country_labels
+        else np.zeros(value.size, dtype=bool)
+    )
     pieces = []
     for measure, product_group in MEASURES.items():
         in_group = of_products(classification.products[product_group])
+        # imports of unsplit origin in the numerator's products: the group origins are unknown there
+        unknown = total(np.where(in_group & unsplit, 1.0, 0.0)) > 0
         for origin, mask in masks.items():
-            piece = pd.DataFrame(
-                {"numerator": total(np.where(in_group & mask, value, 0.0)), "denominator": denominator}, index=index
-            )[present].reset_index()
+            numerator = total(np.where(in_group & mask, value, 0.0))
+            if origins[origin] != "foreign":
+                numerator[unknown] = np.nan
+            piece = pd.DataFrame({"numerator": numerator, "denominator": denominator}, index=index)[
+                present
+            ].reset_index()
             piece["origin"] = origin
             piece["measure"] = measure
             pieces.append(piece)
     out = _complete(pd.concat(pieces, ignore_index=True), classification)
-    out = out[out["country"] != REST_OF_WORLD].reset_index(drop=True)
-    # Imports of unsplit origin: group origins cannot be measured for those home countries.
-    unsplit = (
-        np.unique(country_labels[home[supplier == np.searchsorted(country_labels, UNSPLIT_IMPORTS)]])
-        if UNSPLIT_IMPORTS in country_labels
-        else np.array([], dtype=str)
-    )
-    by_group = out["origin"].map(lambda o: origins[o] != "foreign").to_numpy(dtype=bool)
-    out.loc[by_group & out["country"].isin(unsplit).to_numpy(), "numerator"] = np.nan
-    return out
+    return out[out["country"] != REST_OF_WORLD].reset_index(drop=True)
 
 
 def _complete(frame: pd.DataFrame, classification: Classification) -> pd.DataFrame:
@@ -144,7 +146,8 @@ def _complete(frame: pd.DataFrame, classification: Classification) -> pd.DataFra
         names=["country", "year", "using_industry", "origin", "measure"],
     )
     full = frame.set_index(index.names).reindex(index)
-    full[["numerator", "denominator"]] = full[["numerator", "denominator"]].fillna(0.0)
+    absent = full["denominator"].isna()  # no flow at all: zero, not unknown
+    full.loc[absent, ["numerator", "denominator"]] = 0.0
     return full.reset_index()
 
 
@@ -165,11 +168,12 @@ def offshoring_intensities(
     frames = [by_industry.rename(columns={"using_industry": "sector"})]
     for sector, members in classification.sectors.items():
         part = by_industry[by_industry["using_industry"].isin(members)]
-        summed = (
-            part.groupby(["country", "year", "origin", "measure"], sort=False)[["numerator", "denominator"]]
-            .sum(min_count=1)
-            .reset_index()
-        )
+        keys = [part[k] for k in ("country", "year", "origin", "measure")]
+        summed = part[["numerator", "denominator"]].groupby(keys, sort=False).sum()
+        # one unknown industry numerator makes the sector's unknown
+        unknown = part["numerator"].isna().groupby(keys, sort=False).any()
+        summed.loc[unknown.reindex(summed.index).to_numpy(), "numerator"] = np.nan
+        summed = summed.reset_index()
         summed["sector"] = sector
         frames.append(summed)
     out = pd.concat(frames, ignore_index=True)

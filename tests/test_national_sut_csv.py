@@ -1,0 +1,124 @@
+"""The user-data vintage end to end on the synthetic example in tests/fixtures/national_sut_csv/,
+and the located errors a user sees for bad files."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from replication.errors import ConfigError, DataError
+from replication.offshoring import build_offshoring, offshoring_path
+from replication.tidy import build_tidy, interim_path
+
+FIXTURES = Path(__file__).parent / "fixtures" / "national_sut_csv"
+
+
+@pytest.fixture
+def user_data(project: Path) -> Path:
+    folder = project / "data" / "raw" / "national_sut_csv"
+    shutil.copytree(FIXTURES, folder)
+    return folder
+
+
+def test_example_builds_and_gives_hand_computed_intensities(user_data, project):
+    record = build_tidy("national_sut_csv")
+    assert record["io_use"]["rows"] == 20 and record["accounts"]["rows"] == 13
+    build_offshoring("national_sut_csv")
+    result = pd.read_parquet(offshoring_path("national_sut_csv"))
+    value = result.set_index(["sector", "origin", "measure", "year"])["value"]
+    # FOOD 2000: non-energy inputs 40+10+5+15+5+25 = 100 (FUEL is energy); materials from abroad 10 (NLD) + 5 (POL)
+    assert value[("FOOD", "total", "om", 2000)] == pytest.approx(15.0)
+    assert value[("FOOD", "oecd", "om", 2000)] == pytest.approx(10.0)
+    assert value[("FOOD", "ceec", "om", 2000)] == pytest.approx(5.0)
+    assert value[("FOOD", "total", "os", 2000)] == pytest.approx(5.0)  # ICT from IRL
+    # CHEM 2000 imports chemicals of unsplit origin: the group origins of om are unknown, the total is not
+    assert value[("CHEM", "total", "om", 2000)] == pytest.approx(100 * 30 / 60)
+    assert pd.isna(value[("CHEM", "asia", "om", 2000)])
+    assert value[("CHEM", "oecd", "os", 2000)] == 0.0  # no unsplit services: os by origin is known
+    assert value[("CHEM", "asia", "om", 2001)] == pytest.approx(50.0)  # 2001 has no unsplit imports
+    # manufacturing 2000 = (15 + 30) / (100 + 60); its group origins are unknown because CHEM's are
+    assert value[("manufacturing", "total", "om", 2000)] == pytest.approx(100 * 45 / 160)
+    assert pd.isna(value[("manufacturing", "ceec", "om", 2000)])
+    assert value[("manufacturing", "ceec", "om", 2001)] == pytest.approx(100 * 10 / (100 + 50))
+    # ICT (market services) 2000: business services from the USA 15 of 80
+    assert value[("market_services", "oecd", "os", 2000)] == pytest.approx(100 * 15 / 80)
+
+
+@pytest.mark.parametrize(
+    ("file", "edit", "message"),
+    [
+        (
+            "io_use.csv",
+            lambda f: f.replace("BEL,2000,FOOD,NLD,FOOD,10", "BEL,2000,FOOD,NLD,FOOD,-10"),
+            r"io_use\.csv: negative intermediate flow in column 'value' at row 2 \(country='BEL'",
+        ),
+        (
+            "io_use.csv",
+            lambda f: f.replace("BEL,2000,FOOD,NLD,FOOD,10", "BEL,2000,FOOD,NLD,FOOD,ten"),
+            r"io_use\.csv: column 'value' is not numeric at row 2",
+        ),
+        (
+            "io_use.csv",
+            lambda f: f.replace("BEL,2000,CHEM,BEL,CHEM,30", "BEL,2000,CHEMX,BEL,CHEM,30"),
+            r"io_use\.csv: column 'using_industry' has unknown code\(s\) \['CHEMX'\] at row 8",
+        ),
+        (
+            "io_use.csv",
+            lambda f: f + "BEL,2000,FOOD,NLD,FOOD,3\n",
+            r"io_use\.csv: duplicate key .* at row 2 .* 2 such row",
+        ),
+        (
+            "io_use.csv",
+            lambda f: f.replace("BEL,2000,FOOD,NLD,FOOD,10", "BEL,,FOOD,NLD,FOOD,10"),
+            r"io_use\.csv: column 'year' has missing values at row 2",
+        ),
+        (
+            "io_use.csv",
+            lambda f: f.replace("supplying_country,", "origin,"),
+            r"io_use\.csv: missing column\(s\) \['supplying_country'\]",
+        ),
+        (
+            "accounts.csv",
+            lambda f: f.replace("BEL,2000,FOOD,H_LS,0.5", "BEL,2000,FOOD,H_LS,0.6"),
+            r"accounts\.csv: hours skill shares .* sum to 1\.100000, not 1",
+        ),
+        (
+            "accounts.csv",
+            lambda f: f.replace("BEL,2000,FOOD,GO,200", "BEL,2000,FOOD,GO,-200"),
+            r"accounts\.csv: negative value of a non-negative variable at row 1",
+        ),
+        (
+            "accounts.csv",
+            lambda f: f.replace("BEL,2000,CHEM,VA,90", "BEL,2000,CHEM,VA,10"),
+            r"accounts\.csv: GO differs from II \+ VA by 80\.000",
+        ),
+        (
+            "accounts.csv",
+            lambda f: f.replace("BEL,2000,CHEM,GO,150", "BEL,2000,CHEM,OUTPUT,150"),
+            r"accounts\.csv: column 'variable' has unknown code\(s\) \['OUTPUT'\]",
+        ),
+    ],
+)
+def test_bad_user_files_give_located_errors(user_data, project, file, edit, message):
+    build_tidy("national_sut_csv")  # a good build first
+    before = interim_path("national_sut_csv", "io_use").read_bytes()
+    path = user_data / file
+    path.write_text(edit(path.read_text()))
+    with pytest.raises(DataError, match=message):
+        build_tidy("national_sut_csv")
+    assert interim_path("national_sut_csv", "io_use").read_bytes() == before  # nothing overwritten
+
+
+def test_bad_industry_table(user_data):
+    table = user_data / "industries.csv"
+    table.write_text(table.read_text().replace("FOOD,Food products,manufacturing", "FOOD,Food products,industry"))
+    with pytest.raises(ConfigError, match=r"industries\.csv: row 2, column `sector` = 'industry'"):
+        build_tidy("national_sut_csv")
+
+
+def test_missing_user_files(project):
+    with pytest.raises(Exception, match=r"not found"):
+        build_tidy("national_sut_csv")
