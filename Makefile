@@ -1,13 +1,15 @@
 # offshoring-be: one command rebuilds everything; Make re-runs only what changed.
-#   make install all          create .venv (locked versions) and build every output
-#   make test                 run the test suite
+#   make all                  create .venv (locked versions) on first use and build every output
+#   make test                 run the test suite (realdata tests read the mirror, ../shared/data by default)
 #   make all VINTAGE=wiod2016 COUNTRY=BEL   another vintage / country (outputs/<vintage>/ for non-default vintages)
 # Raw files come from $REPLICATION_MIRROR when set (CI: ../shared/data), otherwise from the manifest URLs.
 
 VINTAGE ?= wiod2013
 COUNTRY ?= BEL
 VENV ?= .venv
-PYTHON ?= $(if $(wildcard $(VENV)/bin/python),$(VENV)/bin/python,python3)
+# The project's own virtual environment (created on first use); PYTHON=python3 uses another one.
+PYTHON ?= $(VENV)/bin/python
+INSTALLED := $(if $(filter $(VENV)/bin/python,$(PYTHON)),$(VENV)/.installed)
 REPLICATION := $(PYTHON) -m replication $(if $(QUIET),--quiet)
 
 INTERIM := data/interim/$(VINTAGE)
@@ -43,12 +45,12 @@ offshoring: $(OFFSHORING)
 tables: $(TABLES)
 figures: $(FIGURES)
 
-$(RAW_STAMP): data/manifest.toml replication/manifest.py $(CORE)
+$(RAW_STAMP): data/manifest.toml replication/manifest.py $(CORE) | $(INSTALLED)
 	$(REPLICATION) data
 	touch $@
 
 $(TIDY): $(RAW_STAMP) $(CONFIG) $(CORE) replication/tidy.py replication/schemas.py \
-         $(wildcard replication/sources/*.py) $(wildcard data/raw/national_sut_csv/*.csv)
+         $(wildcard replication/sources/*.py) $(wildcard data/raw/national_sut_csv/*.csv) | $(INSTALLED)
 	$(REPLICATION) tidy --vintage $(VINTAGE)
 
 $(OFFSHORING): $(TIDY) config/offshoring.toml replication/offshoring.py
@@ -62,14 +64,14 @@ $(FIGURES): $(OFFSHORING) $(wildcard data/published/*.csv) replication/report/fi
             replication/report/offshoring_tables.py
 	$(REPLICATION) figures --vintage $(VINTAGE) --country $(COUNTRY)
 
-test:
+test: | $(INSTALLED)
 	$(PYTHON) -m pytest -q
 
-lint:
+lint: | $(INSTALLED)
 	$(PYTHON) -m ruff check replication tests benchmarks
 	$(PYTHON) -m ruff format --check replication tests benchmarks
 
-bench:
+bench: | $(INSTALLED)
 	$(PYTHON) benchmarks/bench_pipeline.py
 
 clean:

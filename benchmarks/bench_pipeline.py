@@ -1,0 +1,81 @@
+"""Benchmark of the pipeline (reports, never asserts): cold `make all` from the mirror, warm no-op.
+
+Runs in a temporary copy of the project's tracked files so that nothing of the working tree is
+touched. Cold = empty data/raw, data/interim and outputs (raw files copied from
+$REPLICATION_MIRROR, default ../shared/data). Peak memory is the largest resident set of any
+process the run started (getrusage of the children). Targets on the 2-core reference machine:
+cold <= 60 s, warm <= 2 s, peak memory <= 2 GB. Results: printed and written to
+outputs/benchmarks/pipeline.json of the working tree.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+TARGETS = {"cold_seconds": 60.0, "warm_seconds": 2.0, "peak_memory_mb": 2048.0}
+
+
+def _copy_project(destination: Path) -> None:
+    files = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard"], cwd=REPO, check=True, capture_output=True, text=True
+    ).stdout.split()
+    for name in files:
+        source = REPO / name
+        if source.is_file():
+            target = destination / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+
+
+def _run_make(cwd: Path, env: dict[str, str]) -> tuple[float, str]:
+    start = time.perf_counter()
+    done = subprocess.run(
+        ["make", "all", f"PYTHON={sys.executable}", "QUIET=1"], cwd=cwd, env=env, capture_output=True, text=True
+    )
+    elapsed = time.perf_counter() - start
+    if done.returncode:
+        raise SystemExit(f"make all failed in {cwd}:\n{done.stdout}\n{done.stderr}")
+    return elapsed, done.stdout
+
+
+def main() -> int:
+    mirror = os.environ.get("REPLICATION_MIRROR") or str(REPO.parent / "shared" / "data")
+    env = {**os.environ, "REPLICATION_MIRROR": mirror, "REPLICATION_QUIET": "1"}
+    env.pop("REPLICATION_ROOT", None)
+    with tempfile.TemporaryDirectory(prefix="offshoring-bench-") as tmp:
+        root = Path(tmp)
+        _copy_project(root)
+        cold, _ = _run_make(root, env)
+        peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        warm, warm_out = _run_make(root, env)
+    result = {
+        "cold_seconds": round(cold, 2),
+        "warm_seconds": round(warm, 3),
+        "peak_memory_mb": round(peak_mb, 1),
+        "warm_output": warm_out.strip(),
+        "targets": TARGETS,
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+        "python": platform.python_version(),
+    }
+    for key, target in TARGETS.items():
+        status = "ok" if result[key] <= target else "OVER TARGET"
+        print(f"{key:<16} {result[key]:>10}   target <= {target:<8} {status}")
+    print(f"warm run said: {result['warm_output']}")
+    out = REPO / "outputs" / "benchmarks" / "pipeline.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
