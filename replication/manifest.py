@@ -84,20 +84,23 @@ def get_dataset(name: str, manifest: dict[str, Dataset] | None = None) -> Datase
 
 
 def verify(raw: RawFile, path: Path) -> None:
-    """Raise :class:`DataError` unless ``path`` has the manifest's size and SHA-256."""
+    """Raise :class:`DataError` unless ``path`` has the manifest's size and SHA-256.
+
+    The message names the file, the expected and actual hash (and size), and what to do.
+    """
     size = path.stat().st_size
+    actual = sha256(path)
     if size != raw.bytes:
         raise DataError(
             path,
-            f"size {size} bytes, expected {raw.bytes} (truncated or wrong file; "
-            "delete it and run `make data` again, or fix the mirror copy)",
+            f"size {size} bytes, expected {raw.bytes} (truncated or wrong file): sha256 expected {raw.sha256}, "
+            f"got {actual}; delete it and run `make data` again, or fix the mirror copy",
         )
-    actual = sha256(path)
     if actual != raw.sha256:
         raise DataError(
             path,
-            f"sha256 mismatch: expected {raw.sha256}, got {actual} (wrong or "
-            "corrupted file; replace it with the published copy)",
+            f"sha256 mismatch: expected {raw.sha256}, got {actual} (wrong or corrupted file; replace it with "
+            "the published copy and run `make data` again)",
         )
 
 

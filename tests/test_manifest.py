@@ -55,8 +55,10 @@ def test_wrong_checksum_names_file_and_both_hashes(project, tmp_path, monkeypatc
 def test_truncated_file_is_rejected(project, tmp_path, monkeypatch):
     _write_manifest(project)
     monkeypatch.setenv("REPLICATION_MIRROR", str(_mirror(tmp_path, CONTENT[:-4])))
-    with pytest.raises(DataError, match=r"toy\.csv: size 14 bytes, expected 18 \(truncated"):
+    with pytest.raises(DataError, match=r"toy\.csv: size 14 bytes, expected 18 \(truncated") as err:
         manifest.fetch(["toy"], progress=False)
+    assert hashlib.sha256(CONTENT).hexdigest() in str(err.value)
+    assert hashlib.sha256(CONTENT[:-4]).hexdigest() in str(err.value)
 
 
 def test_missing_file_in_mirror(project, tmp_path, monkeypatch):
