@@ -1,0 +1,94 @@
+"""Panel data checks and helpers shared by the estimators: index, missing values, lags, checksums.
+
+Terms may carry a lag prefix, ``L<k>.<column>`` (Stata style): ``L1.n`` is ``n`` one period earlier
+for the same entity. Lags are taken on the balanced grid of all periods in the data, so a gap in an
+entity's years gives a missing lag (not the previous available year).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import numpy as np
+import pandas as pd
+
+from replication.errors import ReplicationError
+
+LAG = re.compile(r"^L(\d+)\.(.+)$")
+
+
+class EstimationError(ReplicationError):
+    """A model that cannot be estimated as specified (singular design, too few periods, bad data)."""
+
+
+def parse_term(term: str) -> tuple[str, int]:
+    """``"L2.n"`` -> ``("n", 2)``; ``"w"`` -> ``("w", 0)``."""
+    match = LAG.match(term)
+    return (match.group(2), int(match.group(1))) if match else (term, 0)
+
+
+def check_panel(data: pd.DataFrame, *, entity: str, time: str, columns: list[str]) -> None:
+    """Raise :class:`EstimationError` on a missing column, a non-unique (entity, time) pair or a missing
+    value in a used column, naming the column and the first offending row."""
+    for column in [entity, time, *columns]:
+        if column not in data.columns:
+            raise EstimationError(f"column {column!r} is not in the data; columns are {list(data.columns)}")
+    duplicated = data.duplicated([entity, time], keep=False)
+    if duplicated.any():
+        first = data.loc[duplicated, [entity, time]].iloc[0]
+        key = {c: _python(first[c]) for c in (entity, time)}
+        count = int((data[entity].eq(first[entity]) & data[time].eq(first[time])).sum())
+        raise EstimationError(
+            f"(entity, time) is not unique: {entity}={key[entity]!r}, {time}={key[time]!r} appears {count} times"
+        )
+    for column in columns:
+        missing = data[column].isna()
+        if missing.any():
+            row = data.loc[missing, [entity, time]].iloc[0]
+            raise EstimationError(
+                f"column {column!r} has {int(missing.sum())} missing value(s), first at "
+                f"{entity}={_python(row[entity])!r}, {time}={_python(row[time])!r}; drop or "
+                "impute them first"
+            )
+        if not pd.api.types.is_numeric_dtype(data[column]):
+            raise EstimationError(f"column {column!r} is not numeric (dtype {data[column].dtype})")
+
+
+def _python(value: object) -> object:
+    """NumPy scalars as Python values (for readable messages)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def balanced_grid(
+    data: pd.DataFrame, *, entity: str, time: str, columns: list[str]
+) -> tuple[np.ndarray, pd.Index, pd.Index]:
+    """Values on the full entity x period grid: array (N, T, len(columns)), NaN where absent."""
+    entities = pd.Index(sorted(data[entity].unique()))
+    periods = pd.Index(sorted(data[time].unique()))
+    grid = np.full((len(entities), len(periods), len(columns)), np.nan)
+    e = entities.get_indexer(data[entity])
+    t = periods.get_indexer(data[time])
+    grid[e, t, :] = data[columns].to_numpy(dtype=float)
+    return grid, entities, periods
+
+
+def lag_grid(values: np.ndarray, lag: int) -> np.ndarray:
+    """Shift a (N, T) grid ``lag`` periods forward in time (NaN fill): result[:, t] = values[:, t - lag]."""
+    if lag == 0:
+        return values.copy()
+    out = np.full_like(values, np.nan)
+    if lag > 0:
+        out[:, lag:] = values[:, :-lag]
+    else:
+        out[:, :lag] = values[:, -lag:]
+    return out
+
+
+def frame_checksum(data: pd.DataFrame) -> str:
+    """SHA-256 of a DataFrame's values and labels (column order and row order matter)."""
+    digest = hashlib.sha256()
+    digest.update("|".join(map(str, data.columns)).encode())
+    hashed = pd.util.hash_pandas_object(data, index=True).to_numpy()
+    digest.update(hashed.tobytes())
+    return digest.hexdigest()

@@ -1,0 +1,167 @@
+"""The one results object all estimators return, and its tidy coefficient table.
+
+``Results`` is immutable; reporting uses :meth:`Results.tidy` only (never estimator internals).
+It serialises to JSON at full precision (floats written with ``repr``, NaN as ``null``) and reads
+back equal (:meth:`Results.to_json`, :meth:`Results.from_json`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from replication import __version__
+
+SCHEMA_VERSION = 1
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe copy: NaN/inf -> None, numpy scalars -> Python, tuples -> lists."""
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _restore(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _restore(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [np.nan if v is None else _restore(v) for v in value]
+    return np.nan if value is None else value
+
+
+@dataclass(frozen=True)
+class Results:
+    """Estimates with their inference and diagnostics.
+
+    Attributes
+    ----------
+    estimator : str
+        Method name (``within``, ``first_difference``, ``pooled``, ``iv2sls``, ``ivgmm``,
+        ``difference_gmm``, ``system_gmm``, ``sur``).
+    params, std_errors : Series
+        Coefficients and standard errors indexed by term.
+    cov : DataFrame
+        Covariance matrix of ``params``.
+    nobs, df_resid : int
+        Observations used and residual degrees of freedom (for t/F reference distributions).
+    cov_type : str
+        Inference behind ``std_errors`` (``unadjusted``, ``robust``, ``clustered``, ``driscoll_kraay``,
+        ``windmeijer``, ...).
+    diagnostics : dict
+        Estimator-specific statistics (R², instrument count, Hansen J, AR(2), first-stage F, ...), each a
+        number or a dict with ``stat``, ``pvalue``, ``df``.
+    spec : dict
+        The specification that produced the estimates.
+    data_checksum : str
+        SHA-256 of the estimation sample (see :func:`replication.estimators.data.frame_checksum`).
+    bootstrap : dict
+        Wild-bootstrap p-values and intervals by term, when computed.
+    dist : str
+        Reference distribution for tests on ``params``: ``normal`` or ``t`` (with ``df_resid``).
+    """
+
+    estimator: str
+    params: pd.Series
+    std_errors: pd.Series
+    cov: pd.DataFrame
+    nobs: int
+    df_resid: int
+    cov_type: str
+    diagnostics: dict = field(default_factory=dict)
+    spec: dict = field(default_factory=dict)
+    data_checksum: str = ""
+    bootstrap: dict = field(default_factory=dict)
+    dist: str = "normal"
+    package_version: str = __version__
+
+    @property
+    def tstats(self) -> pd.Series:
+        return self.params / self.std_errors
+
+    @property
+    def pvalues(self) -> pd.Series:
+        t = self.tstats.abs()
+        if self.dist == "t":
+            return pd.Series(2 * stats.t.sf(t, self.df_resid), index=self.params.index)
+        return pd.Series(2 * stats.norm.sf(t), index=self.params.index)
+
+    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
+        q = stats.t.ppf(0.5 + level / 2, self.df_resid) if self.dist == "t" else stats.norm.ppf(0.5 + level / 2)
+        return pd.DataFrame({"lower": self.params - q * self.std_errors, "upper": self.params + q * self.std_errors})
+
+    def tidy(self, level: float = 0.95) -> pd.DataFrame:
+        """One row per term: estimate, std_error, statistic, p_value, conf_low, conf_high (+ bootstrap)."""
+        ci = self.conf_int(level)
+        out = pd.DataFrame(
+            {
+                "term": self.params.index,
+                "estimate": self.params.to_numpy(),
+                "std_error": self.std_errors.to_numpy(),
+                "statistic": self.tstats.to_numpy(),
+                "p_value": self.pvalues.to_numpy(),
+                "conf_low": ci["lower"].to_numpy(),
+                "conf_high": ci["upper"].to_numpy(),
+            }
+        )
+        if self.bootstrap:
+            for key in ("p_value", "conf_low", "conf_high"):
+                out[f"boot_{key}"] = [self.bootstrap.get(term, {}).get(key, np.nan) for term in out["term"]]
+        return out
+
+    # ------------------------------------------------------------------ serialisation
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["params"] = {"index": [str(k) for k in self.params.index], "values": self.params.tolist()}
+        data["std_errors"] = self.std_errors.reindex(self.params.index).tolist()
+        data["cov"] = {"index": list(self.cov.index), "values": self.cov.to_numpy().tolist()}
+        data["schema_version"] = SCHEMA_VERSION
+        return _clean(data)
+
+    def to_json(self, path: str | Path | None = None) -> str:
+        """JSON text (floats at full precision); written atomically to ``path`` when given."""
+        text = json.dumps(self.to_dict(), indent=2, sort_keys=True, allow_nan=False) + "\n"
+        if path is not None:
+            from replication.fileio import write_text
+
+            write_text(path, text)
+        return text
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Results:
+        data = dict(data)
+        data.pop("schema_version", None)
+        raw = data.pop("params")
+        params = pd.Series(_restore(raw["values"]), index=raw["index"], dtype=float)
+        std_errors = pd.Series(_restore(data.pop("std_errors")), index=raw["index"], dtype=float)
+        cov_raw = data.pop("cov")
+        cov = pd.DataFrame(
+            np.array(_restore(cov_raw["values"]), dtype=float).reshape(len(cov_raw["index"]), -1),
+            index=cov_raw["index"],
+            columns=cov_raw["index"],
+        )
+        return cls(params=params, std_errors=std_errors, cov=cov, **{k: _restore(v) for k, v in data.items()})
+
+    @classmethod
+    def from_json(cls, text_or_path: str | Path) -> Results:
+        text = str(text_or_path)
+        if not text.lstrip().startswith("{"):
+            text = Path(text_or_path).read_text(encoding="utf-8")
+        return cls.from_dict(json.loads(text))
+
+    def equals(self, other: Results) -> bool:
+        """Exact equality of every number and field (NaN equal to NaN)."""
+        return json.dumps(self.to_dict(), sort_keys=True) == json.dumps(other.to_dict(), sort_keys=True)
