@@ -92,3 +92,20 @@ def frame_checksum(data: pd.DataFrame) -> str:
     hashed = pd.util.hash_pandas_object(data, index=True).to_numpy()
     digest.update(hashed.tobytes())
     return digest.hexdigest()
+
+
+def with_terms(data: pd.DataFrame, terms: list[str], *, entity: str, time: str) -> pd.DataFrame:
+    """A copy of ``data`` with a column per lag term (``L2.x``), lagged on the entity x period grid."""
+    out = data.copy()
+    periods = pd.Index(sorted(data[time].unique()))
+    position = pd.Series(periods.get_indexer(data[time]), index=data.index)
+    for term in terms:
+        variable, lag = parse_term(term)
+        if lag == 0 or term in out.columns:
+            continue
+        if variable not in data.columns:
+            raise EstimationError(f"column {variable!r} (in term {term!r}) is not in the data")
+        source = pd.Series(data[variable].to_numpy(), index=pd.MultiIndex.from_arrays([data[entity], position]))
+        target = pd.MultiIndex.from_arrays([data[entity], position - lag])
+        out[term] = source.reindex(target).to_numpy()
+    return out
