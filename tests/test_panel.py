@@ -113,3 +113,16 @@ def test_lag_terms_use_the_period_grid():
     result = estimate_static(DATA, dependent="y", regressors=["x1", "L1.x1"], entity="id", time="year")
     # rows whose previous year is missing lose their lag: 350 rows - 30 first years - gaps
     assert result.nobs < 350 - 30
+
+
+def test_bootstrap_in_within_model_uses_the_model_t_statistic():
+    from replication.estimators.inference import BootstrapOptions
+
+    result = estimate_static(DATA, **KW, time_effects=True, bootstrap=BootstrapOptions(draws=199, terms=("x1",)))
+    tidy = result.tidy().set_index("term")
+    boot = result.bootstrap["x1"]
+    assert set(result.bootstrap) == {"x1"} and boot["draws"] == 199 and boot["clusters"] == 30
+    assert boot["conf_low"] < result.params["x1"] < boot["conf_high"]
+    assert tidy.loc["x1", "boot_p_value"] == boot["p_value"]
+    with pytest.raises(EstimationError, match="available for unweighted pooled and within"):
+        estimate_static(DATA, **KW, estimator="first_difference", bootstrap=BootstrapOptions(draws=199))

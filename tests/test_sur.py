@@ -1,0 +1,76 @@
+"""SUR share systems against R systemfit (tests/reference/sur/SOURCE.md), dropped-equation invariance,
+restriction parsing and errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from replication.estimators.data import EstimationError
+from replication.estimators.system import estimate_sur, parse_restrictions
+
+HERE = Path(__file__).parent / "reference" / "sur"
+DATA = pd.read_csv(HERE / "shares.csv")
+REFERENCE = pd.read_csv(HERE / "shares_systemfit.csv")
+REGRESSORS = ["rwL", "rwM", "lky", "off"]
+SYSTEM = {"sL": ("sL", REGRESSORS), "sM": ("sM", REGRESSORS)}
+SYMMETRY = ["sL_rwM = sM_rwL"]
+
+
+@pytest.mark.parametrize("method", ["iterated", "fgls"])
+def test_matches_systemfit_with_industry_dummies(method):
+    result = estimate_sur(DATA, equations=SYSTEM, entity="industry", time="year", restrictions=SYMMETRY, method=method)
+    reference = REFERENCE[REFERENCE["method"] == method].set_index("term")
+    np.testing.assert_allclose(result.params[reference.index], reference["estimate"], rtol=1e-6)
+    np.testing.assert_allclose(result.std_errors[reference.index], reference["se"], rtol=1e-6)
+    assert result.params["sL_rwM"] == pytest.approx(result.params["sM_rwL"], abs=1e-12)
+
+
+def test_ols_coefficients_match_systemfit():
+    result = estimate_sur(DATA, equations=SYSTEM, entity="industry", time="year", restrictions=SYMMETRY, method="ols")
+    reference = REFERENCE[REFERENCE["method"] == "ols"].set_index("term")
+    np.testing.assert_allclose(result.params[reference.index], reference["estimate"], rtol=1e-6)
+
+
+def test_dropped_equation_invariance():
+    """Iterated SUR on shares that add up to one: dropping sH or sM gives the same sL equation and the
+    implied coefficients of the dropped equation (adding-up and homogeneity) agree."""
+    drop_h = estimate_sur(DATA, equations=SYSTEM, entity="industry", time="year", restrictions=SYMMETRY)
+    other = ["rwL_M", "rwH_M", "lky", "off"]
+    drop_m = estimate_sur(
+        DATA,
+        equations={"sL": ("sL", other), "sH": ("sH", other)},
+        entity="industry",
+        time="year",
+        restrictions=["sL_rwH_M = sH_rwL_M"],
+    )
+    b_h, b_m = drop_h.params, drop_m.params
+    assert b_m["sL_rwL_M"] == pytest.approx(b_h["sL_rwL"], rel=1e-6)
+    assert b_m["sL_lky"] == pytest.approx(b_h["sL_lky"], rel=1e-6)
+    assert b_m["sL_off"] == pytest.approx(b_h["sL_off"], rel=1e-6)
+    assert drop_m.std_errors["sL_off"] == pytest.approx(drop_h.std_errors["sL_off"], rel=1e-5)
+    # gamma_LH = -(gamma_LL + gamma_LM); the sM equation implied by drop_m: -(sL + sH) coefficients
+    assert b_m["sL_rwH_M"] == pytest.approx(-(b_h["sL_rwL"] + b_h["sL_rwM"]), rel=1e-6)
+    assert -(b_m["sL_off"] + b_m["sH_off"]) == pytest.approx(b_h["sM_off"], rel=1e-6)
+    assert -(b_m["sL_lky"] + b_m["sH_lky"]) == pytest.approx(b_h["sM_lky"], rel=1e-6)
+
+
+def test_parse_restrictions():
+    names = ["a_x", "a_y", "b_x", "b_y"]
+    r, q = parse_restrictions(["a_y = b_x", "a_x + 2*b_y - 1 = 0", "a_x = 0.5"], names)
+    np.testing.assert_array_equal(r.to_numpy(), [[0, 1, -1, 0], [1, 0, 0, 2], [1, 0, 0, 0]])
+    np.testing.assert_array_equal(q.to_numpy(), [0, 1, 0.5])
+    with pytest.raises(EstimationError, match="unknown parameter 'a_z'"):
+        parse_restrictions(["a_z = 0"], names)
+    with pytest.raises(EstimationError, match="exactly one '='"):
+        parse_restrictions(["a_x"], names)
+
+
+def test_errors():
+    with pytest.raises(EstimationError, match="method must be"):
+        estimate_sur(DATA, equations=SYSTEM, entity="industry", time="year", method="3sls")
+    with pytest.raises(EstimationError, match="column 'nope'"):
+        estimate_sur(DATA, equations={"sL": ("sL", ["nope"])}, entity="industry", time="year")
