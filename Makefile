@@ -73,6 +73,7 @@ lint: | $(INSTALLED)
 
 bench: | $(INSTALLED)
 	$(PYTHON) benchmarks/bench_pipeline.py
+	$(PYTHON) benchmarks/bench_estimators.py
 
 clean:
 	rm -rf data/interim outputs/tables outputs/figures outputs/wiod2013_euklems outputs/wiod2016 \

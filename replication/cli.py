@@ -64,6 +64,17 @@ def _cmd_figures(args: argparse.Namespace) -> None:
         print(f"figures {args.vintage}/{args.country}: {len(written)} files written")
 
 
+def _cmd_estimate(args: argparse.Namespace) -> None:
+    from replication.specs import load_spec, run_spec
+
+    result = run_spec(load_spec(args.spec))
+    if args.out:
+        result.to_json(args.out)
+    if not args.quiet:
+        print(result.tidy().to_string(index=False, float_format=lambda v: f"{v:.6g}"))
+        print(f"N = {result.nobs}, cov_type = {result.cov_type}" + (f" -> {args.out}" if args.out else ""))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m replication",
@@ -96,11 +107,15 @@ def build_parser() -> argparse.ArgumentParser:
         ("offshoring", "compute om/os intensities for every country of a vintage", [common, vintage], _cmd_offshoring),
         ("tables", "write the offshoring CSV and the Table 1 comparison", [common, vintage, country], _cmd_tables),
         ("figures", "write the offshoring figures", [common, vintage, country], _cmd_figures),
+        ("estimate", "estimate one spec of estimations/ and write its results as JSON", [common], _cmd_estimate),
     ]
     for name, help_text, parents, func in commands:
         cmd = sub.add_parser(name, help=help_text, description=help_text, parents=parents)
         if name == "data":
             cmd.add_argument("datasets", nargs="*", help="datasets of data/manifest.toml (default: all)")
+        if name == "estimate":
+            cmd.add_argument("spec", help="a spec file, e.g. estimations/validation/emplUK_ab1991_a1.toml")
+            cmd.add_argument("--out", help="write the results (full precision JSON) to this file")
         cmd.set_defaults(func=func)
     return parser
 

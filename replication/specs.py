@@ -1,0 +1,187 @@
+"""Estimation specs (``estimations/**/*.toml``): read, validate, and run them.
+
+A spec is declarative: the data (a CSV or parquet panel, entity and time columns, derived columns as
+pandas expressions, a sample filter), the model (estimator, dependent variable, regressors and the
+estimator's options) and the inference. Every key is checked against a closed list: a typo is an
+error that names the key and the allowed ones. See ``docs/specs.md`` for every field.
+
+Example (``estimations/validation/emplUK_ab1991_a1.toml``)::
+
+    title = "Arellano and Bond (1991), Table 4, column a1"
+    [data]
+    path = "data/raw/validation/EmplUK.csv"
+    entity = "firm"
+    time = "year"
+    [data.columns]
+    n = "log(emp)"
+    [model]
+    estimator = "difference_gmm"
+    dependent = "n"
+    regressors = ["L1.n", "L2.n", "w", "L1.w"]
+    gmm = [{ variable = "n", lags = [2, 99] }]
+    steps = 1
+    [inference]
+    cov_type = "robust"
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from replication import config
+from replication.errors import ConfigError
+from replication.estimators.gmm import DynamicPanelGMM, GMMStyle
+from replication.estimators.inference import BootstrapOptions
+from replication.estimators.panel import estimate_iv, estimate_static
+from replication.estimators.results import Results
+from replication.estimators.system import estimate_sur
+
+ESTIMATORS = ("pooled", "within", "first_difference", "iv2sls", "ivgmm", "difference_gmm", "system_gmm", "sur")
+KEYS = {
+    "top": {"title", "description", "data", "model", "inference", "reference"},
+    "data": {"path", "entity", "time", "columns", "sample"},
+    "model": {
+        "pooled": {"estimator", "dependent", "regressors", "time_effects", "constant", "weights"},
+        "within": {"estimator", "dependent", "regressors", "time_effects", "entity_trends", "weights"},
+        "first_difference": {"estimator", "dependent", "regressors", "time_effects", "constant", "weights"},
+        "iv2sls": {"estimator", "dependent", "exog", "endog", "instruments", "entity_effects", "time_effects"},
+        "ivgmm": {"estimator", "dependent", "exog", "endog", "instruments", "entity_effects", "time_effects"},
+        "difference_gmm": {"estimator", "dependent", "regressors", "gmm", "iv", "time_effects", "steps"},
+        "system_gmm": {"estimator", "dependent", "regressors", "gmm", "iv", "time_effects", "steps"},
+        "sur": {"estimator", "equations", "entity_effects", "restrictions", "method"},
+    },
+    "inference": {"cov_type", "cluster", "bandwidth", "debiased", "bootstrap"},
+    "bootstrap": {"draws", "weights", "seed", "level", "terms"},
+    "gmm": {"variable", "lags", "collapse"},
+}
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A validated estimation spec."""
+
+    path: Path
+    title: str
+    data: dict
+    model: dict
+    inference: dict = field(default_factory=dict)
+    raw: dict = field(default_factory=dict, repr=False)
+
+
+def _check_keys(section: dict, allowed: set[str], where: str, path: Path) -> None:
+    unknown = sorted(set(section) - allowed)
+    if unknown:
+        raise ConfigError(f"{path}: unknown key(s) {unknown} in {where}; allowed: {sorted(allowed)}")
+
+
+def load_spec(path: str | Path) -> Spec:
+    """Read and validate a spec file."""
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{path}: spec not found") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML ({exc})") from exc
+    _check_keys(raw, KEYS["top"], "the spec", path)
+    for section in ("data", "model"):
+        if section not in raw:
+            raise ConfigError(f"{path}: missing [{section}] section")
+    data, model, inference = raw["data"], raw["model"], raw.get("inference", {})
+    _check_keys(data, KEYS["data"], "[data]", path)
+    for key in ("path", "entity", "time"):
+        if key not in data:
+            raise ConfigError(f"{path}: [data] needs `{key}`")
+    estimator = model.get("estimator")
+    if estimator not in ESTIMATORS:
+        raise ConfigError(f"{path}: [model] estimator {estimator!r} is not one of {list(ESTIMATORS)}")
+    _check_keys(model, KEYS["model"][estimator], f"[model] of a {estimator} spec", path)
+    _check_keys(inference, KEYS["inference"], "[inference]", path)
+    _check_keys(inference.get("bootstrap", {}), KEYS["bootstrap"], "[inference.bootstrap]", path)
+    for i, g in enumerate(model.get("gmm", [])):
+        _check_keys(g, KEYS["gmm"], f"[model] gmm[{i}]", path)
+    return Spec(path=path, title=raw.get("title", path.stem), data=data, model=model, inference=inference, raw=raw)
+
+
+def load_data(spec: Spec) -> pd.DataFrame:
+    """The spec's panel: read (CSV or parquet), derived columns added, sample applied."""
+    source = Path(spec.data["path"])
+    if not source.is_absolute():
+        source = config.project_root() / source
+    if not source.exists():
+        raise ConfigError(f"{spec.path}: data file {source} not found (run `make data` for the raw files)")
+    frame = pd.read_parquet(source) if source.suffix == ".parquet" else pd.read_csv(source)
+    for name, expression in spec.data.get("columns", {}).items():
+        try:
+            frame[name] = frame.eval(expression)
+        except Exception as exc:  # pandas raises several types for a bad expression
+            raise ConfigError(
+                f"{spec.path}: [data.columns] {name} = {expression!r} cannot be evaluated ({exc})"
+            ) from exc
+    if "sample" in spec.data:
+        try:
+            frame = frame.query(spec.data["sample"]).reset_index(drop=True)
+        except Exception as exc:
+            raise ConfigError(
+                f"{spec.path}: [data] sample {spec.data['sample']!r} cannot be evaluated ({exc})"
+            ) from exc
+    return frame
+
+
+def run_spec(spec: Spec, data: pd.DataFrame | None = None) -> Results:
+    """Estimate the spec's model on its data (or on ``data``) and return the results with the spec attached."""
+    frame = load_data(spec) if data is None else data
+    model, inference = dict(spec.model), dict(spec.inference)
+    estimator = model.pop("estimator")
+    panel = {"entity": spec.data["entity"], "time": spec.data["time"]}
+    boot = inference.pop("bootstrap", None)
+    bootstrap = None
+    if boot is not None:
+        boot = dict(boot)
+        boot["terms"] = tuple(boot.get("terms", ()))
+        bootstrap = BootstrapOptions(**boot)
+    if estimator in ("pooled", "within", "first_difference"):
+        result = estimate_static(frame, estimator=estimator, **panel, **model, **inference, bootstrap=bootstrap)
+    elif estimator in ("iv2sls", "ivgmm"):
+        _no_bootstrap(bootstrap, estimator, spec)
+        inference.pop("bandwidth", None)
+        result = estimate_iv(frame, method="2sls" if estimator == "iv2sls" else "gmm", **panel, **model, **inference)
+    elif estimator in ("difference_gmm", "system_gmm"):
+        _no_bootstrap(bootstrap, estimator, spec)
+        steps = model.pop("steps", 2)
+        gmm = [
+            GMMStyle(g["variable"], tuple(g.get("lags", (2, None))), g.get("collapse", False)) for g in model.pop("gmm")
+        ]
+        transformation = "difference" if estimator == "difference_gmm" else "system"
+        estimator_obj = DynamicPanelGMM(frame, gmm=gmm, transformation=transformation, **panel, **model)
+        result = estimator_obj.fit(steps=steps, cov_type=inference.get("cov_type"))
+    else:
+        _no_bootstrap(bootstrap, estimator, spec)
+        equations = {name: (eq["dependent"], list(eq["regressors"])) for name, eq in model.pop("equations").items()}
+        result = estimate_sur(frame, equations=equations, **panel, **model, **inference)
+    full_spec = {"file": _relative(spec.path), "title": spec.title, **spec.raw}
+    return Results(
+        **{
+            **result.__dict__,
+            "spec": full_spec,
+            "diagnostics": {**result.diagnostics, "estimator_options": result.spec},
+        }
+    )
+
+
+def _no_bootstrap(bootstrap: BootstrapOptions | None, estimator: str, spec: Spec) -> None:
+    if bootstrap is not None:
+        raise ConfigError(
+            f"{spec.path}: [inference.bootstrap] is available for pooled and within models, not {estimator}"
+        )
+
+
+def _relative(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(config.project_root()))
+    except ValueError:
+        return str(path)

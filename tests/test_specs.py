@@ -1,0 +1,165 @@
+"""Specs: validation of keys, every estimator family through a spec, and the `estimate` CLI on the shipped
+EmplUK validation spec."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from replication.cli import main
+from replication.errors import ConfigError
+from replication.estimators.results import Results
+from replication.specs import load_spec, run_spec
+
+REPO = Path(__file__).resolve().parent.parent
+PANEL = REPO / "tests" / "reference" / "panel" / "panel.csv"
+SHARES = REPO / "tests" / "reference" / "sur" / "shares.csv"
+
+
+def _spec(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "spec.toml"
+    path.write_text(text)
+    return path
+
+
+def test_shipped_validation_spec_through_the_cli(project, mirror, monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("REPLICATION_MIRROR", str(mirror))
+    assert main(["-q", "data", "validation"]) == 0
+    out = tmp_path / "a1.json"
+    spec = REPO / "estimations" / "validation" / "emplUK_ab1991_a1.toml"
+    assert main(["estimate", str(spec), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "L1.n" in printed and "N = 611" in printed
+    result = Results.from_json(out)
+    assert result.params["L1.n"] == pytest.approx(0.686, abs=5e-4)
+    assert result.std_errors["L1.ys"] == pytest.approx(0.232, abs=5e-4)
+    assert result.spec["title"].startswith("Arellano and Bond (1991)")
+    assert json.loads(out.read_text())["schema_version"] == 1
+    system = run_spec(load_spec(REPO / "estimations" / "validation" / "emplUK_system_twostep.toml"))
+    assert system.cov_type == "windmeijer" and system.diagnostics["n_instruments"] == 51
+
+
+def test_within_spec_with_bootstrap_and_derived_columns(tmp_path):
+    path = _spec(
+        tmp_path,
+        f"""
+title = "within"
+[data]
+path = "{PANEL}"
+entity = "id"
+time = "year"
+sample = "year >= 2001"
+[data.columns]
+x1sq = "x1 ** 2"
+[model]
+estimator = "within"
+dependent = "y"
+regressors = ["x1", "x2", "x1sq"]
+time_effects = true
+[inference]
+cov_type = "clustered"
+[inference.bootstrap]
+draws = 199
+weights = "rademacher"
+seed = 3
+terms = ["x2"]
+""",
+    )
+    result = run_spec(load_spec(path))
+    assert "x1sq" in result.params.index and set(result.bootstrap) == {"x2"}
+    assert result.bootstrap["x2"]["weights"] == "rademacher"
+    assert result.diagnostics["estimator_options"]["time_effects"] is True
+
+
+def test_iv_and_sur_specs(tmp_path):
+    iv = run_spec(
+        load_spec(
+            _spec(
+                tmp_path,
+                f"""
+[data]
+path = "{PANEL}"
+entity = "id"
+time = "year"
+[model]
+estimator = "iv2sls"
+dependent = "y"
+exog = ["x1"]
+endog = ["x2"]
+instruments = ["z1", "z2"]
+[inference]
+cov_type = "clustered"
+""",
+            )
+        )
+    )
+    assert iv.estimator == "iv2sls" and "first_stage" in iv.diagnostics
+    sur = run_spec(
+        load_spec(
+            _spec(
+                tmp_path,
+                f"""
+[data]
+path = "{SHARES}"
+entity = "industry"
+time = "year"
+[model]
+estimator = "sur"
+restrictions = ["sL_rwM = sM_rwL"]
+method = "iterated"
+[model.equations.sL]
+dependent = "sL"
+regressors = ["rwL", "rwM", "lky", "off"]
+[model.equations.sM]
+dependent = "sM"
+regressors = ["rwL", "rwM", "lky", "off"]
+""",
+            )
+        )
+    )
+    assert sur.params["sL_rwM"] == pytest.approx(sur.params["sM_rwL"])
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[data]\npath='x'\nentity='a'\ntime='b'\n[model]\nestimator='ols'\n", "estimator 'ols' is not one of"),
+        (
+            "[data]\npath='x'\nentity='a'\ntime='b'\n[model]\nestimator='within'\ndependnt='y'\n",
+            r"unknown key\(s\) \['dependnt'\] in \[model\] of a within spec",
+        ),
+        ("[data]\npath='x'\nentity='a'\n[model]\nestimator='within'\n", r"\[data\] needs `time`"),
+        (
+            "[data]\npath='x'\nentity='a'\ntime='b'\n[model]\nestimator='within'\n[inference]\ncov='robust'\n",
+            r"unknown key\(s\) \['cov'\] in \[inference\]",
+        ),
+        ("[model]\nestimator='within'\n", r"missing \[data\] section"),
+    ],
+)
+def test_spec_typos_fail_loudly(tmp_path, text, message):
+    with pytest.raises(ConfigError, match=message):
+        load_spec(_spec(tmp_path, text))
+
+
+def test_missing_data_file_and_bad_expression(tmp_path):
+    spec = load_spec(
+        _spec(
+            tmp_path,
+            "[data]\npath='nowhere.csv'\nentity='a'\ntime='b'\n[model]\n"
+            "estimator='within'\ndependent='y'\nregressors=['x']\n",
+        )
+    )
+    with pytest.raises(ConfigError, match=r"nowhere\.csv not found"):
+        run_spec(spec)
+    spec = load_spec(
+        _spec(
+            tmp_path,
+            f"[data]\npath='{PANEL}'\nentity='id'\ntime='year'\n[data.columns]\n"
+            "bad = 'nosuch(x1)'\n[model]\nestimator='within'\ndependent='y'\n"
+            "regressors=['x1']\n",
+        )
+    )
+    with pytest.raises(ConfigError, match=r"\[data.columns\] bad = 'nosuch\(x1\)' cannot be evaluated"):
+        run_spec(spec)
