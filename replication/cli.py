@@ -75,6 +75,26 @@ def _cmd_estimate(args: argparse.Namespace) -> None:
         print(f"N = {result.nobs}, cov_type = {result.cov_type}" + (f" -> {args.out}" if args.out else ""))
 
 
+def _cmd_panel(args: argparse.Namespace) -> None:
+    from replication.panel import build_panel
+
+    panel = build_panel(args.vintage)
+    if not args.quiet:
+        print(f"panel {args.vintage}: {len(panel):,} rows, {panel['country'].nunique()} countries")
+
+
+def _cmd_estimates(args: argparse.Namespace) -> None:
+    from pathlib import Path
+
+    from replication.models import spec_files, write_estimates
+
+    paths = [Path(p) for p in args.specs] or spec_files()
+    for path in paths:
+        out = write_estimates(path, vintage=args.vintage, country=args.country)
+        if not args.quiet:
+            print(f"estimates {path.stem} -> {out}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m replication",
@@ -108,11 +128,20 @@ def build_parser() -> argparse.ArgumentParser:
         ("tables", "write the offshoring CSV and the Table 1 comparison", [common, vintage, country], _cmd_tables),
         ("figures", "write the offshoring figures", [common, vintage, country], _cmd_figures),
         ("estimate", "estimate one spec of estimations/ and write its results as JSON", [common], _cmd_estimate),
+        ("panel", "build the estimation panel of a vintage", [common, vintage], _cmd_panel),
+        (
+            "estimates",
+            "estimate Belgian specs (all of estimations/belgium by default) with tables",
+            [common, vintage, country],
+            _cmd_estimates,
+        ),
     ]
     for name, help_text, parents, func in commands:
         cmd = sub.add_parser(name, help=help_text, description=help_text, parents=parents)
         if name == "data":
             cmd.add_argument("datasets", nargs="*", help="datasets of data/manifest.toml (default: all)")
+        if name == "estimates":
+            cmd.add_argument("specs", nargs="*", help="spec files (default: estimations/belgium/*.toml)")
         if name == "estimate":
             cmd.add_argument("spec", help="a spec file, e.g. estimations/validation/emplUK_ab1991_a1.toml")
             cmd.add_argument("--out", help="write the results (full precision JSON) to this file")

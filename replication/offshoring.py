@@ -245,8 +245,9 @@ def build_offshoring(vintage_name: str) -> pd.DataFrame:
     io_use = load_table(vintage.name, "io_use")
     cfg = load_offshoring_config()
     say(f"[offshoring] {vintage.name}: intensities by country, industry, origin and year")
+    origins = {**cfg["origins"], **cfg.get("variant_origins", {})}
     intensities = offshoring_intensities(
-        io_use, load_classification(vintage.classification), origins=cfg["origins"], groups=load_country_groups()
+        io_use, load_classification(vintage.classification), origins=origins, groups=load_country_groups()
     )
     write_parquet(offshoring_path(vintage.name), intensities)
     write_parquet(import_share_path(vintage.name), imported_input_share(io_use))

@@ -42,17 +42,18 @@ from replication.estimators.system import estimate_sur
 
 ESTIMATORS = ("pooled", "within", "first_difference", "iv2sls", "ivgmm", "difference_gmm", "system_gmm", "sur")
 KEYS = {
-    "top": {"title", "description", "data", "model", "inference", "reference"},
-    "data": {"path", "entity", "time", "columns", "sample"},
+    "top": {"title", "description", "data", "model", "inference", "reference", "report", "variants"},
+    "data": {"path", "panel", "entity", "time", "columns", "sample"},
+    "variant": {"name", "description", "data", "model", "inference"},
     "model": {
-        "pooled": {"estimator", "dependent", "regressors", "time_effects", "constant", "weights"},
-        "within": {"estimator", "dependent", "regressors", "time_effects", "entity_trends", "weights"},
+        "pooled": {"estimator", "dependent", "regressors", "time_effects", "constant", "weights", "absorb"},
+        "within": {"estimator", "dependent", "regressors", "time_effects", "entity_trends", "weights", "absorb"},
         "first_difference": {"estimator", "dependent", "regressors", "time_effects", "constant", "weights"},
         "iv2sls": {"estimator", "dependent", "exog", "endog", "instruments", "entity_effects", "time_effects"},
         "ivgmm": {"estimator", "dependent", "exog", "endog", "instruments", "entity_effects", "time_effects"},
         "difference_gmm": {"estimator", "dependent", "regressors", "gmm", "iv", "time_effects", "steps"},
         "system_gmm": {"estimator", "dependent", "regressors", "gmm", "iv", "time_effects", "steps"},
-        "sur": {"estimator", "equations", "entity_effects", "restrictions", "method"},
+        "sur": {"estimator", "equations", "entity_effects", "restrictions", "method", "absorb"},
     },
     "inference": {"cov_type", "cluster", "bandwidth", "debiased", "bootstrap"},
     "bootstrap": {"draws", "weights", "seed", "level", "terms"},
@@ -79,7 +80,7 @@ def _check_keys(section: dict, allowed: set[str], where: str, path: Path) -> Non
 
 
 def load_spec(path: str | Path) -> Spec:
-    """Read and validate a spec file."""
+    """Read and validate a spec file (its main model; variants: :func:`spec_variants`)."""
     path = Path(path)
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -88,32 +89,92 @@ def load_spec(path: str | Path) -> Spec:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML ({exc})") from exc
     _check_keys(raw, KEYS["top"], "the spec", path)
+    spec = _validate(raw, path, where="")
+    names = [v.get("name") for v in raw.get("variants", [])]
+    if any(not n for n in names) or len(set(names)) != len(names) or "main" in names:
+        raise ConfigError(f"{path}: every [[variants]] needs a unique `name` other than 'main'; got {names}")
+    for variant in raw.get("variants", []):
+        _check_keys(variant, KEYS["variant"], f"[[variants]] {variant['name']!r}", path)
+        _validate(_merge(raw, variant), path, where=f" (variant {variant['name']!r})")
+    return spec
+
+
+def _validate(raw: dict, path: Path, *, where: str) -> Spec:
     for section in ("data", "model"):
         if section not in raw:
             raise ConfigError(f"{path}: missing [{section}] section")
     data, model, inference = raw["data"], raw["model"], raw.get("inference", {})
-    _check_keys(data, KEYS["data"], "[data]", path)
-    for key in ("path", "entity", "time"):
+    _check_keys(data, KEYS["data"], f"[data]{where}", path)
+    if ("path" in data) == bool(data.get("panel")):
+        raise ConfigError(f"{path}: [data]{where} needs either `path` or `panel = true`")
+    for key in ("entity", "time"):
         if key not in data:
-            raise ConfigError(f"{path}: [data] needs `{key}`")
+            raise ConfigError(f"{path}: [data]{where} needs `{key}`")
     estimator = model.get("estimator")
     if estimator not in ESTIMATORS:
-        raise ConfigError(f"{path}: [model] estimator {estimator!r} is not one of {list(ESTIMATORS)}")
-    _check_keys(model, KEYS["model"][estimator], f"[model] of a {estimator} spec", path)
-    _check_keys(inference, KEYS["inference"], "[inference]", path)
-    _check_keys(inference.get("bootstrap", {}), KEYS["bootstrap"], "[inference.bootstrap]", path)
+        raise ConfigError(f"{path}: [model]{where} estimator {estimator!r} is not one of {list(ESTIMATORS)}")
+    _check_keys(model, KEYS["model"][estimator], f"[model] of a {estimator} spec{where}", path)
+    _check_keys(inference, KEYS["inference"], f"[inference]{where}", path)
+    _check_keys(inference.get("bootstrap", {}), KEYS["bootstrap"], f"[inference.bootstrap]{where}", path)
     for i, g in enumerate(model.get("gmm", [])):
-        _check_keys(g, KEYS["gmm"], f"[model] gmm[{i}]", path)
+        _check_keys(g, KEYS["gmm"], f"[model] gmm[{i}]{where}", path)
     return Spec(path=path, title=raw.get("title", path.stem), data=data, model=model, inference=inference, raw=raw)
 
 
-def load_data(spec: Spec) -> pd.DataFrame:
-    """The spec's panel: read (CSV or parquet), derived columns added, sample applied."""
-    source = Path(spec.data["path"])
-    if not source.is_absolute():
-        source = config.project_root() / source
+def _merge(base: dict, variant: dict) -> dict:
+    """The spec with a variant's ``data``/``model``/``inference`` tables merged over the main ones.
+
+    A variant that names another estimator inherits only the main model's keys that estimator accepts;
+    its own keys are checked like the main ones.
+    """
+    merged = {k: v for k, v in base.items() if k != "variants"}
+    for section in ("data", "model", "inference"):
+        if section in variant:
+            inherited = dict(base.get(section, {}))
+            estimator = variant[section].get("estimator") if section == "model" else None
+            if estimator in KEYS["model"]:  # another estimator inherits only the keys it accepts
+                inherited = {k: v for k, v in inherited.items() if k in KEYS["model"][estimator]}
+            merged[section] = {**inherited, **variant[section]}
+    merged["variant"] = variant["name"]
+    return merged
+
+
+def spec_variants(spec: Spec) -> dict[str, Spec]:
+    """``{"main": spec, <variant name>: spec with the variant merged}`` in file order."""
+    out = {"main": spec}
+    for variant in spec.raw.get("variants", []):
+        raw = _merge(spec.raw, variant)
+        out[variant["name"]] = Spec(
+            path=spec.path,
+            title=f"{spec.title} [{variant['name']}]",
+            data=raw["data"],
+            model=raw["model"],
+            inference=raw.get("inference", {}),
+            raw=raw,
+        )
+    return out
+
+
+def load_data(
+    spec: Spec,
+    *,
+    vintage: str = config.DEFAULT_VINTAGE,
+    country: str = config.DEFAULT_COUNTRY,
+    context: dict | None = None,
+) -> pd.DataFrame:
+    """The spec's panel: read (CSV, parquet, or the vintage's estimation panel), derived columns added,
+    sample applied. In ``sample``, ``@country`` is the country of the run and ``@<name>`` any entry of
+    ``context`` (e.g. ``@pooled_countries``)."""
+    if spec.data.get("panel"):
+        source = config.interim_dir() / vintage / "panel.parquet"
+    else:
+        source = Path(spec.data["path"])
+        if not source.is_absolute():
+            source = config.project_root() / source
     if not source.exists():
-        raise ConfigError(f"{spec.path}: data file {source} not found (run `make data` for the raw files)")
+        raise ConfigError(
+            f"{spec.path}: data file {source} not found (run `make data`, or `make panel` for the estimation panel)"
+        )
     frame = pd.read_parquet(source) if source.suffix == ".parquet" else pd.read_csv(source)
     for name, expression in spec.data.get("columns", {}).items():
         try:
@@ -123,24 +184,29 @@ def load_data(spec: Spec) -> pd.DataFrame:
                 f"{spec.path}: [data.columns] {name} = {expression!r} cannot be evaluated ({exc})"
             ) from exc
     if "sample" in spec.data:
+        local = {"country": country, **(context or {})}
         try:
-            frame = frame.query(spec.data["sample"]).reset_index(drop=True)
+            frame = frame.query(spec.data["sample"], local_dict=local).reset_index(drop=True)
         except Exception as exc:
             raise ConfigError(
                 f"{spec.path}: [data] sample {spec.data['sample']!r} cannot be evaluated ({exc})"
             ) from exc
+    if frame.empty:
+        raise ConfigError(f"{spec.path}: the sample {spec.data.get('sample', '')!r} selects no row")
     return frame
 
 
-def run_spec(spec: Spec, data: pd.DataFrame | None = None) -> Results:
-    """Estimate the spec's model on its data (or on ``data``) and return the results with the spec attached."""
-    frame = load_data(spec) if data is None else data
+def run_spec(spec: Spec, data: pd.DataFrame | None = None, **data_options: object) -> Results:
+    """Estimate the spec's model on its data (or on ``data``) and return the results with the spec attached.
+
+    ``data_options`` go to :func:`load_data` (``vintage``, ``country``, ``context``)."""
+    frame = load_data(spec, **data_options) if data is None else data
     model, inference = dict(spec.model), dict(spec.inference)
     estimator = model.pop("estimator")
     panel = {"entity": spec.data["entity"], "time": spec.data["time"]}
     boot = inference.pop("bootstrap", None)
     bootstrap = None
-    if boot is not None:
+    if boot:  # an empty table (a variant's `bootstrap = {}`) switches it off
         boot = dict(boot)
         boot["terms"] = tuple(boot.get("terms", ()))
         bootstrap = BootstrapOptions(**boot)
@@ -163,7 +229,11 @@ def run_spec(spec: Spec, data: pd.DataFrame | None = None) -> Results:
         _no_bootstrap(bootstrap, estimator, spec)
         equations = {name: (eq["dependent"], list(eq["regressors"])) for name, eq in model.pop("equations").items()}
         result = estimate_sur(frame, equations=equations, **panel, **model, **inference)
-    full_spec = {"file": _relative(spec.path), "title": spec.title, **spec.raw}
+    full_spec = {
+        "file": _relative(spec.path),
+        "title": spec.title,
+        **{k: v for k, v in spec.raw.items() if k != "variants"},
+    }
     return Results(
         **{
             **result.__dict__,

@@ -194,7 +194,7 @@ def load_offshoring_config() -> dict:
     path = config.config_dir() / "offshoring.toml"
     cfg = _read_toml(path)
     groups = load_country_groups()
-    for label, group in cfg.get("origins", {}).items():
+    for label, group in {**cfg.get("origins", {}), **cfg.get("variant_origins", {})}.items():
         if group != "foreign" and group not in groups:
             raise ConfigError(
                 f"{path}: origins.{label} = {group!r} is neither 'foreign' nor a group of "

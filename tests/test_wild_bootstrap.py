@@ -78,3 +78,25 @@ def test_options_are_checked():
         BootstrapOptions(weights="mammen")
     with pytest.raises(EstimationError, match="at least 99"):
         BootstrapOptions(draws=10)
+
+
+def test_combination_matches_brute_force_unrestricted():
+    """WCU for g'beta, all 2^6 sign patterns: t* from statsmodels refits of y* = X b_hat + u_hat * v."""
+    rng = np.random.default_rng(8)
+    y, x, clusters = _data(rng, 6, 12, beta=0.2)
+    boot = WildClusterBootstrap(y, x, clusters, options=BootstrapOptions(draws=999, weights="rademacher"))
+    g = np.array([0.0, 2.0, -1.0])
+    out = boot.combination(g)
+    base = sm.OLS(y, x).fit(cov_type="cluster", cov_kwds={"groups": clusters})
+    se = float(np.sqrt(g @ base.cov_params() @ g))
+    assert out["estimate"] == pytest.approx(g @ base.params, rel=1e-10)
+    assert out["std_error"] == pytest.approx(se, rel=1e-10)
+    t_star = []
+    for signs in itertools.product([-1.0, 1.0], repeat=6):
+        fit = sm.OLS(base.fittedvalues + base.resid * np.asarray(signs)[clusters], x).fit(
+            cov_type="cluster", cov_kwds={"groups": clusters}
+        )
+        t_star.append((g @ fit.params - g @ base.params) / np.sqrt(g @ fit.cov_params() @ g))
+    q = np.quantile(np.abs(t_star), 0.95)
+    assert out["conf_low"] == pytest.approx(out["estimate"] - q * se, rel=1e-9)
+    assert out["conf_high"] == pytest.approx(out["estimate"] + q * se, rel=1e-9)

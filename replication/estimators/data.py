@@ -109,3 +109,34 @@ def with_terms(data: pd.DataFrame, terms: list[str], *, entity: str, time: str) 
         target = pd.MultiIndex.from_arrays([data[entity], position - lag])
         out[term] = source.reindex(target).to_numpy()
     return out
+
+
+def effect_dummies(values: pd.Series, *, prefix: str) -> pd.DataFrame:
+    """Indicator columns ``<prefix>=<level>`` for all levels but the first (sorted), as floats.
+
+    Used to absorb extra fixed effects (e.g. country-year) that are not nested in the entity: by the
+    Frisch-Waugh-Lovell theorem, including them as regressors is exact.
+    """
+    if values.isna().any():
+        raise EstimationError(f"effect column {prefix!r} has missing values")
+    levels = sorted(values.astype(str).unique())
+    codes = pd.Categorical(values.astype(str), categories=levels).codes
+    matrix = (codes[:, None] == np.arange(1, len(levels))[None, :]).astype(float)
+    return pd.DataFrame(matrix, index=values.index, columns=[f"{prefix}={level}" for level in levels[1:]])
+
+
+def redundant_columns(matrix: pd.DataFrame, candidates: list[str], *, tol: float = 1e-9) -> list[str]:
+    """Columns of ``candidates`` that are linear combinations of the columns before them.
+
+    Householder QR without pivoting: a near-zero diagonal entry of R marks a column spanned by the
+    earlier ones. Used to drop effect dummies made redundant by other effects (e.g. country-year
+    dummies within country-industry effects: one per country); the slope coefficients are unchanged.
+    """
+    values = matrix.to_numpy(dtype=float)
+    if values.size == 0:
+        return []
+    r = np.linalg.qr(values, mode="r")
+    diagonal = np.abs(np.diag(r))
+    scale = np.linalg.norm(values, axis=0)
+    dependent = diagonal <= tol * np.maximum(scale, 1.0)
+    return [c for c, d in zip(matrix.columns, dependent, strict=True) if d and c in candidates]

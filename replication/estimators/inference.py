@@ -146,6 +146,41 @@ class WildClusterBootstrap:
             bounds.append((inner + outer) / 2)
         return bounds[0], bounds[1]
 
+    def combination(self, g: np.ndarray, *, level: float | None = None) -> dict:
+        r"""Unrestricted wild bootstrap (WCU) for :math:`c = g'\beta`: symmetric percentile-t interval
+        :math:`\hat c \pm q_{level}(|t^*|)\, se(\hat c)` and the p-value of :math:`c = 0`.
+
+        With :math:`a = (X'X)^{-1}g`, the CR1 score of cluster g is :math:`a'X_g'\hat u_g`; in a draw,
+        :math:`\hat\beta^* - \hat\beta = M_u v` and the scores are :math:`C v` as in the restricted case
+        with :math:`\hat u` in place of :math:`\tilde u`. Used for linear combinations such as the
+        contributions of a decomposition.
+        """
+        level = level if level is not None else self.options.level
+        g = np.asarray(g, dtype=float)
+        a = self.xtx_inv @ g
+        xu = self._cluster_sum(self.x * self.resid[:, None])  # (G, K)
+        m = self.xtx_inv @ xu.T
+        s = xu @ a
+        q = self._cluster_sum(self.x * (self.x @ a)[:, None])
+        c = np.diag(s) - q @ m
+        se_star = np.sqrt(self.factor * np.sum((c @ self.v) ** 2, axis=0))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t_star = (g @ m @ self.v) / se_star
+        estimate = float(g @ self.beta)
+        se = float(np.sqrt(self.factor * np.sum(s**2)))
+        quantile = float(np.quantile(np.abs(t_star), level))
+        return {
+            "estimate": estimate,
+            "std_error": se,
+            "p_value": float(np.mean(np.abs(t_star) >= abs(estimate / se))),
+            "conf_low": estimate - quantile * se,
+            "conf_high": estimate + quantile * se,
+            "level": level,
+            "draws": int(self.v.shape[1]),
+            "weights": self.options.weights,
+            "seed": self.options.seed,
+        }
+
     def summary(self, j: int, *, null: float = 0.0, interval: bool = True) -> dict:
         """p-value (H0: beta_j = null), interval and the settings, as stored in ``Results.bootstrap``."""
         out = {

@@ -34,7 +34,15 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from replication.estimators.data import EstimationError, check_panel, frame_checksum, parse_term, with_terms
+from replication.estimators.data import (
+    EstimationError,
+    check_panel,
+    effect_dummies,
+    frame_checksum,
+    parse_term,
+    redundant_columns,
+    with_terms,
+)
 from replication.estimators.inference import BootstrapOptions, WildClusterBootstrap
 from replication.estimators.results import Results
 
@@ -66,7 +74,13 @@ def _cov_config(cov_type: str, *, cluster: pd.Series | None, bandwidth: float | 
 
 
 def _prepare(
-    data: pd.DataFrame, *, dependent: str, terms: list[str], entity: str, time: str, extra: list[str]
+    data: pd.DataFrame,
+    *,
+    dependent: str,
+    terms: list[str],
+    entity: str,
+    time: str,
+    extra: list[str],
 ) -> pd.DataFrame:
     base = sorted({dependent, *(parse_term(t)[0] for t in terms), *extra})
     check_panel(data, entity=entity, time=time, columns=base)
@@ -104,35 +118,24 @@ def estimate_static(
     bandwidth: float | None = None,
     debiased: bool = True,
     bootstrap: BootstrapOptions | None = None,
+    absorb: list[str] | None = None,
 ) -> Results:
     """Pooled OLS, within or first-difference estimates of a static panel model (see module notes).
 
     ``weights`` names a column of analytic weights (e.g. industry size); ``cluster`` a column to cluster
     on instead of the entity. ``bootstrap`` adds wild cluster bootstrap p-values (H0: coefficient = 0)
     and intervals for ``bootstrap.terms`` (all regressors when empty), clustered like the covariance;
-    entity and time effects are swept out first (Frisch-Waugh-Lovell).
+    entity and time effects are swept out first (Frisch-Waugh-Lovell). ``absorb`` names columns of
+    further fixed effects (e.g. country-year) entered as dummies ``<column>=<level>``.
     """
     from linearmodels.panel import FirstDifferenceOLS, PanelOLS, PooledOLS
 
     _check_choice("estimator", estimator, STATIC_ESTIMATORS)
     extra = [c for c in (weights, cluster) if c]
     frame = _prepare(data, dependent=dependent, terms=regressors, entity=entity, time=time, extra=extra)
-    exog = frame[regressors].astype(float)
-    if entity_trends:
-        if estimator != "within":
-            raise EstimationError("entity_trends needs estimator = 'within'")
-        periods = pd.Index(sorted(frame.index.get_level_values(1).unique()))
-        trend = periods.get_indexer(frame.index.get_level_values(1)).astype(float)
-        ids = frame.index.get_level_values(0)
-        for e in sorted(ids.unique())[1:]:
-            exog[f"trend_{e}"] = np.where(ids == e, trend, 0.0)
-        exog["trend"] = trend
-    if constant and estimator == "first_difference":
-        # a drift: the period position differences to 1 (FirstDifferenceOLS rejects a constant column)
-        positions = pd.Index(sorted(frame.index.get_level_values(1).unique()))
-        exog.insert(0, "const", positions.get_indexer(frame.index.get_level_values(1)).astype(float))
-    elif constant:
-        exog.insert(0, "const", 1.0)
+    exog = _exog(
+        frame, regressors=regressors, estimator=estimator, absorb=absorb, entity_trends=entity_trends, constant=constant
+    )
     _check_rank(
         exog
         if estimator != "within"
@@ -181,6 +184,7 @@ def estimate_static(
         "estimator": estimator,
         "time_effects": time_effects,
         "entity_trends": entity_trends,
+        "absorb": list(absorb or []),
         "weights": weights,
         "cov_type": cov_type,
         "cluster": cluster,
@@ -219,6 +223,85 @@ def estimate_static(
     )
 
 
+def _exog(
+    frame: pd.DataFrame,
+    *,
+    regressors: list[str],
+    estimator: str,
+    absorb: list[str] | None,
+    entity_trends: bool,
+    constant: bool,
+) -> pd.DataFrame:
+    """Regressor matrix: the terms, absorbed-effect dummies (redundant ones dropped), trends, constant."""
+    exog = frame[regressors].astype(float)
+    for column in absorb or []:
+        if estimator == "first_difference":
+            raise EstimationError("absorb is available for pooled and within models")
+        if column not in frame.columns:
+            raise EstimationError(f"absorb column {column!r} is not in the data")
+        block = effect_dummies(frame[column], prefix=column)
+        exog = pd.concat([exog, block], axis=1)
+        check = exog - exog.groupby(level=0).transform("mean") if estimator == "within" else exog.assign(const=1.0)
+        exog = exog.drop(columns=redundant_columns(check, list(block.columns)))
+    if entity_trends:
+        if estimator != "within":
+            raise EstimationError("entity_trends needs estimator = 'within'")
+        periods = pd.Index(sorted(frame.index.get_level_values(1).unique()))
+        trend = periods.get_indexer(frame.index.get_level_values(1)).astype(float)
+        ids = frame.index.get_level_values(0)
+        for e in sorted(ids.unique())[1:]:
+            exog[f"trend_{e}"] = np.where(ids == e, trend, 0.0)
+        exog["trend"] = trend
+    if constant and estimator == "first_difference":
+        # a drift: the period position differences to 1 (FirstDifferenceOLS rejects a constant column)
+        positions = pd.Index(sorted(frame.index.get_level_values(1).unique()))
+        exog.insert(0, "const", positions.get_indexer(frame.index.get_level_values(1)).astype(float))
+    elif constant:
+        exog = pd.concat([pd.Series(1.0, index=exog.index, name="const"), exog], axis=1)
+    return exog
+
+
+def static_bootstrap_engine(
+    data: pd.DataFrame,
+    *,
+    dependent: str,
+    regressors: list[str],
+    entity: str,
+    time: str,
+    options: BootstrapOptions,
+    estimator: StaticEstimator = "within",
+    time_effects: bool = False,
+    absorb: list[str] | None = None,
+    cluster: str | None = None,
+) -> tuple[WildClusterBootstrap, list[str]]:
+    """The wild cluster bootstrap of a pooled or within model (as :func:`estimate_static` sets it up) and the
+    names of its columns, for tests on linear combinations of the coefficients."""
+    frame = _prepare(
+        data, dependent=dependent, terms=regressors, entity=entity, time=time, extra=[cluster] if cluster else []
+    )
+    exog = _exog(frame, regressors=regressors, estimator=estimator, absorb=absorb, entity_trends=False, constant=True)
+    groups = frame[cluster] if cluster else frame.index.get_level_values(0)
+    y, x = _effect_free(frame, dependent=dependent, exog=exog, estimator=estimator, time_effects=time_effects)
+    return WildClusterBootstrap(y.to_numpy(), x.to_numpy(), np.asarray(groups), options=options), list(x.columns)
+
+
+def _effect_free(
+    frame: pd.DataFrame, *, dependent: str, exog: pd.DataFrame, estimator: str, time_effects: bool
+) -> tuple[pd.Series, pd.DataFrame]:
+    """Dependent and regressors with entity (and time) effects swept out (Frisch-Waugh-Lovell)."""
+    y = frame[dependent].astype(float)
+    x = exog.copy()
+    if estimator == "within":
+        x = x.drop(columns=["const"], errors="ignore")
+        if time_effects:
+            time_index = frame.index.get_level_values(1)
+            periods = {f"__period_{p}": (time_index == p).astype(float) for p in sorted(time_index.unique())[1:]}
+            x = pd.concat([x, pd.DataFrame(periods, index=x.index)], axis=1)
+        y = y - y.groupby(level=0).transform("mean")
+        x = x - x.groupby(level=0).transform("mean")
+    return y, x
+
+
 def _bootstrap(
     frame: pd.DataFrame,
     *,
@@ -234,16 +317,7 @@ def _bootstrap(
     """Wild cluster bootstrap summaries by term, on the effect-free (demeaned) data."""
     if estimator == "first_difference" or weights:
         raise EstimationError("the wild cluster bootstrap is available for unweighted pooled and within models")
-    y = frame[dependent].astype(float)
-    x = exog.copy()
-    if estimator == "within":
-        x = x.drop(columns=["const"], errors="ignore")
-        if time_effects:
-            time_index = frame.index.get_level_values(1)
-            for p in sorted(time_index.unique())[1:]:
-                x[f"__period_{p}"] = (time_index == p).astype(float)
-        y = y - y.groupby(level=0).transform("mean")
-        x = x - x.groupby(level=0).transform("mean")
+    y, x = _effect_free(frame, dependent=dependent, exog=exog, estimator=estimator, time_effects=time_effects)
     unknown = [t for t in terms if t not in x.columns]
     if unknown:
         raise EstimationError(f"bootstrap terms {unknown} are not regressors of the model")

@@ -13,7 +13,9 @@ Methods: ``ols`` (equation by equation, restrictions imposed), ``fgls`` (two-ste
 ``iterated`` (FGLS iterated to convergence = maximum likelihood; the estimates of a share system
 with adding-up do not depend on which share is dropped, Barten 1969). :math:`\hat\Sigma = E'E/n`.
 Covariance: ``unadjusted`` :math:`(X'(\hat\Sigma^{-1}\otimes I)X)^{-1}` under the restrictions, or
-``robust`` (heteroskedasticity-robust, linearmodels' system sandwich).
+``robust`` (heteroskedasticity-robust, linearmodels' system sandwich). ``absorb`` names columns of
+further fixed effects not nested in the entity (e.g. country-year): their dummies enter every
+equation (exact by Frisch-Waugh-Lovell) and are part of ``params`` under ``<column>=<level>``.
 """
 
 from __future__ import annotations
@@ -24,7 +26,15 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from replication.estimators.data import EstimationError, check_panel, frame_checksum, parse_term, with_terms
+from replication.estimators.data import (
+    EstimationError,
+    check_panel,
+    effect_dummies,
+    frame_checksum,
+    parse_term,
+    redundant_columns,
+    with_terms,
+)
 from replication.estimators.results import Results
 
 SURMethod = Literal["ols", "fgls", "iterated"]
@@ -77,6 +87,7 @@ def estimate_sur(
     restrictions: list[str] | None = None,
     method: SURMethod = "iterated",
     cov_type: Literal["unadjusted", "robust"] = "unadjusted",
+    absorb: list[str] | None = None,
     tol: float = 1e-10,
     max_iter: int = 1000,
 ) -> Results:
@@ -94,15 +105,29 @@ def estimate_sur(
     frame = with_terms(data, terms, entity=entity, time=time)
     frame = frame.dropna(subset=[*dependents, *terms]).set_index([entity, time]).sort_index()
     variables = frame[sorted({*dependents, *terms})].astype(float)
+    dummies: list[str] = []
+    for column in absorb or []:
+        if column not in frame.columns:
+            raise EstimationError(f"absorb column {column!r} is not in the data")
+        block = effect_dummies(frame[column], prefix=column)
+        variables = pd.concat([variables, block], axis=1)
+        dummies += list(block.columns)
     absorbed = 0
     if entity_effects:
         variables = variables - variables.groupby(level=0).transform("mean")
         absorbed = frame.index.get_level_values(0).nunique()
+    if dummies:
+        regressors_all = sorted({t for _, regs in equations.values() for t in regs})
+        check = variables[[*regressors_all, *dummies]]
+        if not entity_effects:
+            check = check.assign(const=1.0)[["const", *regressors_all, *dummies]]
+        redundant = set(redundant_columns(check, dummies))
+        dummies = [d for d in dummies if d not in redundant]
     system = {}
     for name, (dependent, regressors) in equations.items():
-        exog = variables[regressors].copy()
+        exog = variables[[*regressors, *dummies]].copy()
         if not entity_effects:
-            exog.insert(0, "const", 1.0)
+            exog = pd.concat([pd.Series(1.0, index=exog.index, name="const"), exog], axis=1)
         system[name] = {"dependent": variables[dependent], "exog": exog}
     model = SUR(system)
     names = list(model.param_names)
@@ -120,6 +145,8 @@ def estimate_sur(
         "n_equations": len(equations),
         "nobs_per_equation": n,
         "absorbed_entity_effects": absorbed,
+        "n_entities": int(frame.index.get_level_values(0).nunique()),
+        "n_periods": int(frame.index.get_level_values(1).nunique()),
         "iterations": int(getattr(fitted, "iterations", 1)),
         "restrictions": list(restrictions or []),
         "sigma": np.asarray(fitted.sigma, dtype=float).tolist(),
@@ -130,6 +157,7 @@ def estimate_sur(
         "equations": {k: [v[0], list(v[1])] for k, v in equations.items()},
         "entity_effects": entity_effects,
         "restrictions": list(restrictions or []),
+        "absorb": list(absorb or []),
         "method": method,
         "cov_type": cov_type,
         "entity": entity,

@@ -52,7 +52,8 @@ def load_intensities(vintage: str, country: str) -> pd.DataFrame:
 
 def write_offshoring_csv(vintage: str, country: str) -> pd.DataFrame:
     """``tables/offshoring_<country>.csv``: every sector x origin x measure x year (percent)."""
-    frame = load_intensities(vintage, country)[CSV_COLUMNS]
+    frame = load_intensities(vintage, country)
+    frame = frame.loc[frame["origin"].isin(list(load_offshoring_config()["origins"])), CSV_COLUMNS]
     write_csv(config.vintage_outputs_dir(vintage) / "tables" / f"offshoring_{country}.csv", frame)
     return frame
 

@@ -1,0 +1,102 @@
+"""Stage 4: the Belgian estimation specs (``estimations/belgium/*.toml``) -> estimates and regression tables.
+
+For each spec, the main model and every ``[[variants]]`` are estimated on the vintage's estimation panel,
+for the country of the run (``@country`` in the samples) and, where a sample says so, the pooled countries
+(``@pooled_countries``). Results: ``estimates/<spec>.json`` (every variant's full-precision
+:class:`~replication.estimators.results.Results`) and ``tables/estimates/<spec>.{md,tex,csv}``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from replication import __version__, config
+from replication.errors import ReplicationError
+from replication.estimators.results import Results
+from replication.fileio import sha256, write_text
+from replication.panel import panel_path, pooled_countries
+from replication.progress import say
+from replication.specs import load_spec, run_spec, spec_variants
+
+SPEC_DIR = "estimations/belgium"
+
+
+def estimates_dir(vintage: str, country: str) -> Path:
+    """``estimates/`` of the vintage's outputs (``estimates_<COUNTRY>/`` for another country)."""
+    name = "estimates" if country == config.DEFAULT_COUNTRY else f"estimates_{country}"
+    return config.vintage_outputs_dir(vintage) / name
+
+
+def run_context(vintage: str) -> tuple[pd.DataFrame, dict]:
+    """The estimation panel and the ``@`` names the specs' samples may use."""
+    path = Path(panel_path(vintage))
+    if not path.exists():
+        raise ReplicationError(f"{path}: not built; run `make panel VINTAGE={vintage}`")
+    panel = pd.read_parquet(path)
+    return panel, {"pooled_countries": pooled_countries(panel)}
+
+
+def estimate_spec_file(path: Path, *, vintage: str, country: str) -> dict[str, Results]:
+    """All variants of one spec, in file order."""
+    spec = load_spec(path)
+    panel, context = run_context(vintage)
+    available = sorted(panel["country"].unique())
+    if country not in available:
+        raise ReplicationError(f"country {country!r} is not in the {vintage} panel; available: {available}")
+    results = {}
+    for name, variant in spec_variants(spec).items():
+        say(f"[estimate] {path.stem}: {name}")
+        data = _sample(variant, panel, country=country, context=context)
+        results[name] = run_spec(variant, data=data)
+    return results
+
+
+def _sample(variant, panel: pd.DataFrame, *, country: str, context: dict) -> pd.DataFrame:
+    from replication.specs import load_data
+
+    if not variant.data.get("panel"):
+        return load_data(variant, country=country, context=context)
+    frame = panel.copy()
+    for name, expression in variant.data.get("columns", {}).items():
+        frame[name] = frame.eval(expression)
+    if "sample" in variant.data:
+        frame = frame.query(variant.data["sample"], local_dict={"country": country, **context})
+    if frame.empty:
+        raise ReplicationError(f"{variant.path}: the sample {variant.data.get('sample')!r} selects no row")
+    return frame.reset_index(drop=True)
+
+
+def write_estimates(path: Path, *, vintage: str, country: str) -> Path:
+    """Estimate one spec file and write its JSON and regression tables."""
+    from replication.report.regression_tables import write_regression_table
+
+    results = estimate_spec_file(path, vintage=vintage, country=country)
+    out = estimates_dir(vintage, country) / f"{path.stem}.json"
+    record = {
+        "spec": str(path),
+        "vintage": vintage,
+        "country": country,
+        "package_version": __version__,
+        "spec_sha256": sha256(path),
+        "panel_sha256": sha256(panel_path(vintage)),
+        "variants": {name: result.to_dict() for name, result in results.items()},
+    }
+    write_text(out, json.dumps(record, indent=1, sort_keys=True, allow_nan=False) + "\n")
+    write_regression_table(path, results, vintage=vintage, country=country)
+    return out
+
+
+def load_estimates(stem: str, *, vintage: str, country: str) -> dict[str, Results]:
+    """The variants of a spec's estimates written by :func:`write_estimates`."""
+    path = estimates_dir(vintage, country) / f"{stem}.json"
+    if not path.exists():
+        raise ReplicationError(f"{path}: not built; run `make estimates`")
+    record = json.loads(path.read_text(encoding="utf-8"))
+    return {name: Results.from_dict(data) for name, data in record["variants"].items()}
+
+
+def spec_files() -> list[Path]:
+    return sorted((config.project_root() / SPEC_DIR).glob("*.toml"))

@@ -1,0 +1,271 @@
+r"""Stage 3: accounts + offshoring -> the estimation panel, one row per country x industry x year.
+
+Constructed variables (all documented in ``docs/panel.md``); SEA names in capitals:
+
+- ``go``, ``va``, ``ii``: nominal gross output, value added, intermediate inputs (GO, VA, II);
+  ``go_real = GO / (GO_P/100)`` and likewise ``va_real``, ``ii_real`` (prices of the base year 1995);
+- ``emp`` (EMP, thousands), ``hours`` (H_EMP, millions), ``lab`` (LAB, labour compensation incl. the
+  self-employed), ``k_real`` (K_GFCF, real capital stock);
+- ``wage = LAB / H_EMP`` (per hour), ``wage_real = wage / (GO_P/100)`` (product wage);
+- skill *s* in {ls, ms, hs}: hours shares ``sh_s`` (H_LS, H_MS, H_HS), wage-bill shares ``sb_s``
+  (LABLS, ...), wages ``w_s = sb_s LAB / (sh_s H_EMP)``, so that :math:`\sum_s w_s \cdot sh_s H = LAB`;
+- ``ict``: ICT capital compensation share (EU KLEMS CAPIT) where available, else missing; the last
+  available year is carried forward ``carry_forward_years`` (config) and flagged in ``ict_imputed``;
+- ``om_<origin>``, ``os_<origin>``: offshoring intensities as fractions (0-1) of non-energy
+  intermediate inputs, origins total/oecd/ceec/asia/high_wage/low_wage; ``omo_<origin>``,
+  ``oso_<origin>``: the same over gross output,
+  :math:`om \cdot (\text{non-energy inputs}/\text{all inputs}) \cdot II/GO` (the IO table is in USD and
+  the accounts in national currency, so the ratio II/GO of the accounts converts the base);
+- ``om_up``, ``os_up`` (``om_down``, ``os_down``): total om/os of the industry's domestic suppliers
+  (customers), weighted by its domestic intermediate purchases from (sales to) them in that year;
+- logs ``ln_<x>``; ``ln_rw_ls = ln(w_ls / w_hs)``, ``ln_rw_ms = ln(w_ms / w_hs)`` (homogeneity);
+  ``ln_ky = ln(k_real / go_real)``; ``trend`` = year - first year.
+
+Rows keep missing values where a source lacks data; :func:`coverage` reports, for each sample, the
+rows a set of variables loses and why.
+"""
+
+from __future__ import annotations
+
+import tomllib
+
+import numpy as np
+import pandas as pd
+
+from replication import config
+from replication.errors import ReplicationError
+from replication.fileio import write_parquet
+from replication.offshoring import offshoring_path
+from replication.progress import say
+from replication.tidy import interim_path, load_table
+from replication.vintages import load_classification, load_vintage
+
+SKILLS = ("ls", "ms", "hs")
+ACCOUNTS = {
+    "GO": "go",
+    "VA": "va",
+    "II": "ii",
+    "GO_P": "go_p",
+    "VA_P": "va_p",
+    "II_P": "ii_p",
+    "EMP": "emp",
+    "H_EMP": "hours",
+    "LAB": "lab",
+    "COMP": "comp",
+    "K_GFCF": "k_real",
+    "H_LS": "sh_ls",
+    "H_MS": "sh_ms",
+    "H_HS": "sh_hs",
+    "LABLS": "sb_ls",
+    "LABMS": "sb_ms",
+    "LABHS": "sb_hs",
+}
+
+
+def panel_config() -> dict:
+    return tomllib.loads((config.config_dir() / "panel.toml").read_text(encoding="utf-8"))
+
+
+def panel_path(vintage: str) -> str:
+    return str(config.interim_dir() / vintage / "panel.parquet")
+
+
+def _log(values: pd.Series) -> pd.Series:
+    return np.log(values.where(values > 0))
+
+
+def accounts_wide(accounts: pd.DataFrame) -> pd.DataFrame:
+    """Accounts as one column per panel variable, indexed by country, industry, year."""
+    part = accounts[accounts["variable"].isin(list(ACCOUNTS))].copy()
+    for column in ("country", "industry", "variable"):
+        part[column] = part[column].astype(str)
+    wide = part.pivot_table(
+        index=["country", "industry", "year"], columns="variable", values="value", aggfunc="first", observed=True
+    )
+    return wide.rename(columns=ACCOUNTS).reindex(columns=list(ACCOUNTS.values()))
+
+
+def offshoring_wide(intensities: pd.DataFrame, codes: list[str]) -> pd.DataFrame:
+    """om/os by origin as fractions, plus the non-energy share of inputs, by country, industry, year."""
+    part = intensities[intensities["sector"].isin(codes)].copy()
+    part["column"] = part["measure"] + "_" + part["origin"]
+    wide = (
+        part.pivot_table(
+            index=["country", "sector", "year"], columns="column", values="value", aggfunc="first", dropna=False
+        )
+        / 100.0
+    )
+    wide.index = wide.index.set_names(["country", "industry", "year"])
+    return wide
+
+
+def _input_totals(io_use: pd.DataFrame, energy: tuple[str, ...]) -> pd.DataFrame:
+    """Non-energy and all intermediate inputs by country, industry, year (for the over-output measure)."""
+    frame = pd.DataFrame(
+        {
+            "country": io_use["country"].astype(str),
+            "industry": io_use["using_industry"].astype(str),
+            "year": io_use["year"].astype(int),
+            "value": io_use["value"],
+        }
+    )
+    frame["non_energy"] = np.where(io_use["product"].astype(str).isin(energy), 0.0, frame["value"])
+    return (
+        frame.groupby(["country", "industry", "year"])[["non_energy", "value"]]
+        .sum()
+        .rename(columns={"value": "all_inputs"})
+    )
+
+
+def spillover_weights(io_use: pd.DataFrame) -> pd.DataFrame:
+    """Domestic intermediate flows supplier -> user by country and year (home country = supplier country)."""
+    home = io_use["country"].astype(str)
+    domestic = io_use[home.to_numpy() == io_use["supplying_country"].astype(str).to_numpy()]
+    return pd.DataFrame(
+        {
+            "country": domestic["country"].astype(str),
+            "year": domestic["year"].astype(int),
+            "supplier": domestic["product"].astype(str),
+            "user": domestic["using_industry"].astype(str),
+            "value": domestic["value"].to_numpy(),
+        }
+    )
+
+
+def add_spillovers(panel: pd.DataFrame, flows: pd.DataFrame, *, self_weight: bool) -> pd.DataFrame:
+    """Upstream/downstream total om and os (see module notes)."""
+    if not self_weight:
+        flows = flows[flows["supplier"] != flows["user"]]
+    keys = panel.set_index(["country", "industry", "year"])[["om_total", "os_total"]]
+    out = panel.set_index(["country", "industry", "year"])
+    for direction, own, other in (("up", "user", "supplier"), ("down", "supplier", "user")):
+        weights = flows.copy()
+        weights["share"] = weights["value"] / weights.groupby(["country", "year", own])["value"].transform("sum")
+        linked = weights.join(keys, on=["country", other, "year"])
+        for measure in ("om", "os"):
+            contribution = linked["share"] * linked[f"{measure}_total"]
+            valid = linked[f"{measure}_total"].notna()
+            summed = (
+                contribution.where(valid).groupby([linked["country"], linked[own], linked["year"]]).sum(min_count=1)
+            )
+            summed.index = summed.index.set_names(["country", "industry", "year"])
+            out[f"{measure}_{direction}"] = summed.reindex(out.index)
+    return out.reset_index()
+
+
+def load_ict(panel_cfg: dict, classification_codes: pd.DataFrame) -> pd.Series | None:
+    """ICT capital share mapped to the vintage's industries, or ``None`` when its vintage is not built."""
+    ict = panel_cfg.get("ict")
+    if not ict or not interim_path(ict["vintage"], "accounts").exists():
+        return None
+    accounts = load_table(ict["vintage"], "accounts")
+    part = accounts[accounts["variable"].astype(str) == ict["variable"]]
+    series = part.assign(industry=part["industry"].astype(str), country=part["country"].astype(str)).set_index(
+        ["country", "industry", "year"]
+    )["value"]
+    mapping = classification_codes.set_index(ict["concordance"])["code"]
+    rows = []
+    for (country, code, year), value in series.items():
+        for target in np.atleast_1d(mapping.get(code, [])):
+            rows.append((country, target, year, value))
+    frame = pd.DataFrame(rows, columns=["country", "industry", "year", "ict"])
+    return frame.set_index(["country", "industry", "year"])["ict"]
+
+
+def build_panel(vintage_name: str) -> pd.DataFrame:
+    """Stage: the estimation panel of every country of the vintage -> ``data/interim/<vintage>/panel.parquet``."""
+    vintage = load_vintage(vintage_name)
+    if vintage.accounts_industry_map:
+        raise ReplicationError(
+            f"vintage {vintage_name!r} maps its accounts to other industries; the panel is "
+            "built on vintages whose accounts use the IO classification"
+        )
+    classification = load_classification(vintage.classification)
+    cfg = panel_config()
+    say(f"[panel] {vintage_name}: accounts, offshoring and spillovers")
+    accounts = accounts_wide(load_table(vintage.name, "accounts"))
+    path = offshoring_path(vintage.name)
+    if not path.exists():
+        raise ReplicationError(f"{path}: not built; run `make offshoring VINTAGE={vintage_name}`")
+    intensities = pd.read_parquet(path)
+    io_use = load_table(vintage.name, "io_use")
+    offshoring = offshoring_wide(intensities, classification.codes)
+    panel = accounts.join(offshoring, how="left")
+    totals = _input_totals(io_use, classification.products["energy"])
+    panel = panel.join(totals, how="left")
+    ict = load_ict(cfg, classification.industries)
+    panel["ict"] = ict.reindex(panel.index) if ict is not None else np.nan
+    panel = panel.reset_index()
+    panel = carry_forward(panel, "ict", years=int(cfg["ict"].get("carry_forward_years", 0)))
+    sector_of = classification.sector_of()
+    panel["sector"] = panel["industry"].map(sector_of).fillna("other")
+    panel = construct(panel)
+    panel = add_spillovers(panel, spillover_weights(io_use), self_weight=bool(cfg["spillovers"]["self_weight"]))
+    order = {c: i for i, c in enumerate(classification.codes)}
+    panel = panel.sort_values(
+        ["country", "industry", "year"], key=lambda s: s.map(order) if s.name == "industry" else s
+    ).reset_index(drop=True)
+    write_parquet(panel_path(vintage.name), panel)
+    return panel
+
+
+def carry_forward(panel: pd.DataFrame, column: str, *, years: int) -> pd.DataFrame:
+    """Fill the last ``years`` missing values after an industry's final observation of ``column`` with that
+    observation (flagged in ``<column>_imputed``); interior gaps stay missing."""
+    out = panel.sort_values(["country", "industry", "year"]).copy()
+    out[f"{column}_imputed"] = False
+    if years <= 0:
+        return out
+    groups = out.groupby(["country", "industry"], sort=False)[column]
+    last_year = out["year"].where(out[column].notna()).groupby([out["country"], out["industry"]]).transform("max")
+    filled = groups.ffill(limit=years)
+    fill = out[column].isna() & filled.notna() & (out["year"] > last_year) & (out["year"] - last_year <= years)
+    out.loc[fill, column] = filled[fill]
+    out.loc[fill, f"{column}_imputed"] = True
+    return out
+
+
+def construct(panel: pd.DataFrame) -> pd.DataFrame:
+    """Derived variables of the module notes from the raw columns (a pure function, tested on its own)."""
+    out = panel.copy()
+    for name in ("go", "va", "ii"):
+        out[f"{name}_real"] = out[name] / (out[f"{name}_p"] / 100.0)
+    out["wage"] = out["lab"] / out["hours"]
+    out["wage_real"] = out["wage"] / (out["go_p"] / 100.0)
+    for skill in SKILLS:
+        out[f"w_{skill}"] = out[f"sb_{skill}"] * out["lab"] / (out[f"sh_{skill}"] * out["hours"])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        base = (out["non_energy"] / out["all_inputs"]) * (out["ii"] / out["go"])
+    for column in [c for c in out.columns if c.startswith(("om_", "os_"))]:
+        out[column.replace("om_", "omo_", 1).replace("os_", "oso_", 1)] = out[column] * base
+    for name in ("go_real", "va_real", "ii_real", "hours", "emp", "k_real", "wage_real"):
+        out[f"ln_{name.removesuffix('_real')}"] = _log(out[name])
+    out["ln_rw_ls"] = _log(out["w_ls"] / out["w_hs"])
+    out["ln_rw_ms"] = _log(out["w_ms"] / out["w_hs"])
+    out["ln_ky"] = _log(out["k_real"] / out["go_real"])
+    out["trend"] = out["year"] - out["year"].min()
+    out["entity"] = out["country"] + ":" + out["industry"]
+    out["country_year"] = out["country"] + ":" + out["year"].astype(str)
+    return out
+
+
+def skill_variation(panel: pd.DataFrame, *, sector: str, variable: str) -> pd.Series:
+    """Mean over years of the cross-industry standard deviation of ``variable`` in ``sector``, by country."""
+    part = panel[(panel["sector"] == sector) & panel[variable].notna()]
+    return part.groupby(["country", "year"])[variable].std().groupby("country").mean().sort_values()
+
+
+def pooled_countries(panel: pd.DataFrame) -> list[str]:
+    """Countries entering the pooled skill-share panel (rule in ``config/panel.toml [skill_variation]``)."""
+    cfg = panel_config()["skill_variation"]
+    variation = skill_variation(panel, sector=cfg["sector"], variable=cfg["variable"])
+    return sorted(variation[variation >= cfg["min_mean_sd"]].index)
+
+
+def coverage(panel: pd.DataFrame, *, sample: pd.Series, variables: list[str]) -> pd.DataFrame:
+    """Rows of a sample that lack one of ``variables``: country, industry, year and the missing variables."""
+    part = panel[sample]
+    missing = part[variables].isna()
+    lost = part.loc[missing.any(axis=1), ["country", "industry", "year"]].copy()
+    lost["missing"] = [", ".join(np.array(variables)[row]) for row in missing[missing.any(axis=1)].to_numpy()]
+    return lost.reset_index(drop=True)
