@@ -23,10 +23,17 @@ TIDY := $(INTERIM)/tidy.json
 OFFSHORING := $(INTERIM)/offshoring.parquet
 TABLES := $(OUT)/tables/offshoring_$(COUNTRY).csv
 FIGURES := $(OUT)/figures/offshoring_trends_$(COUNTRY).png
+PANEL := $(INTERIM)/panel.parquet
+EST_DIR := $(OUT)/$(if $(filter BEL,$(COUNTRY)),estimates,estimates_$(COUNTRY))
+SPECS := $(wildcard estimations/belgium/*.toml)
+ESTIMATES := $(patsubst estimations/belgium/%.toml,$(EST_DIR)/%.json,$(SPECS))
+ESTIMATORS := $(wildcard replication/estimators/*.py replication/estimators/gmm/*.py) replication/specs.py \
+              replication/models.py replication/report/regression_tables.py
+RESULTS := $(OUT)/$(if $(filter BEL,$(COUNTRY)),claims.csv,claims_$(COUNTRY).csv)
 
-.PHONY: all install data tidy offshoring tables figures test lint bench clean clean-all help
+.PHONY: all install data tidy offshoring tables figures panel estimates results test lint bench clean clean-all help
 
-all: $(TABLES) $(FIGURES)
+all: $(TABLES) $(FIGURES) $(ESTIMATES) $(RESULTS)
 
 help:
 	@sed -n '1,6p' Makefile
@@ -44,6 +51,9 @@ tidy: $(TIDY)
 offshoring: $(OFFSHORING)
 tables: $(TABLES)
 figures: $(FIGURES)
+panel: $(PANEL)
+estimates: $(ESTIMATES)
+results: $(RESULTS)
 
 $(RAW_STAMP): data/manifest.toml replication/manifest.py $(CORE) | $(INSTALLED)
 	$(REPLICATION) data
@@ -64,6 +74,22 @@ $(FIGURES): $(OFFSHORING) $(wildcard data/published/*.csv) replication/report/fi
             replication/report/offshoring_tables.py
 	$(REPLICATION) figures --vintage $(VINTAGE) --country $(COUNTRY)
 
+# the estimation panel also reads the EU KLEMS accounts (ICT capital) of the wiod2013_euklems vintage
+$(PANEL): $(OFFSHORING) $(TIDY) config/panel.toml replication/panel.py data/interim/wiod2013_euklems/tidy.json
+	$(REPLICATION) panel --vintage $(VINTAGE)
+
+data/interim/wiod2013_euklems/tidy.json: $(RAW_STAMP) $(CONFIG) $(CORE) replication/tidy.py replication/schemas.py \
+                                          $(wildcard replication/sources/*.py) | $(INSTALLED)
+	$(REPLICATION) tidy --vintage wiod2013_euklems
+
+# one spec -> one estimates file: editing a spec re-estimates only that spec
+$(EST_DIR)/%.json: estimations/belgium/%.toml $(PANEL) $(ESTIMATORS)
+	$(REPLICATION) estimates --vintage $(VINTAGE) --country $(COUNTRY) $<
+
+$(RESULTS): $(ESTIMATES) $(PANEL) config/decomposition.toml config/claims.toml $(wildcard data/published/*.csv) \
+            replication/decomposition.py replication/claims.py replication/report/results.py
+	$(REPLICATION) results --vintage $(VINTAGE) --country $(COUNTRY)
+
 test: | $(INSTALLED)
 	$(PYTHON) -m pytest -q
 
@@ -76,8 +102,8 @@ bench: | $(INSTALLED)
 	$(PYTHON) benchmarks/bench_estimators.py
 
 clean:
-	rm -rf data/interim outputs/tables outputs/figures outputs/wiod2013_euklems outputs/wiod2016 \
-	       outputs/national_sut_csv
+	rm -rf data/interim outputs/tables outputs/figures outputs/estimates* outputs/claims*.csv \
+	       outputs/wiod2013_euklems outputs/wiod2016 outputs/national_sut_csv
 
 clean-all: clean
 	rm -rf data/raw

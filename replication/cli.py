@@ -95,6 +95,22 @@ def _cmd_estimates(args: argparse.Namespace) -> None:
             print(f"estimates {path.stem} -> {out}")
 
 
+def _cmd_results(args: argparse.Namespace) -> None:
+    from replication.claims import write_claims
+    from replication.report.results import coefficient_plot, write_decompositions, write_identifying_variation
+
+    decompositions = write_decompositions(args.vintage, args.country)
+    write_identifying_variation(args.vintage, args.country)
+    coefficient_plot(args.vintage, args.country)
+    claims = write_claims(args.vintage, args.country, decompositions)
+    if not args.quiet:
+        counts = claims["verdict"].value_counts().to_dict()
+        print(
+            f"results {args.vintage}/{args.country}: decompositions, identifying variation, coefficient plot, "
+            f"{len(claims)} claims {counts}"
+        )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m replication",
@@ -129,6 +145,12 @@ def build_parser() -> argparse.ArgumentParser:
         ("figures", "write the offshoring figures", [common, vintage, country], _cmd_figures),
         ("estimate", "estimate one spec of estimations/ and write its results as JSON", [common], _cmd_estimate),
         ("panel", "build the estimation panel of a vintage", [common, vintage], _cmd_panel),
+        (
+            "results",
+            "decompositions, identifying variation, coefficient plot and claims.csv",
+            [common, vintage, country],
+            _cmd_results,
+        ),
         (
             "estimates",
             "estimate Belgian specs (all of estimations/belgium by default) with tables",

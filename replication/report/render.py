@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 
 
 def fmt(value: object, digits: int = 2) -> str:
     """A number with ``digits`` decimals (``–`` when missing); other values as text."""
-    if isinstance(value, int | float):
+    if isinstance(value, int | np.integer) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int | float | np.floating):
         if isinstance(value, float) and math.isnan(value):
             return "–"
         return f"{value:.{digits}f}"

@@ -307,7 +307,7 @@ class DynamicPanelGMM:
         return Results(
             estimator=f"{self.transformation}_gmm",
             params=params,
-            std_errors=pd.Series(np.sqrt(np.diag(cov)), index=s.names),
+            std_errors=pd.Series(_standard_errors(cov), index=s.names),
             cov=cov_frame,
             nobs=n_obs,
             df_resid=n_obs - k,
@@ -327,6 +327,12 @@ class DynamicPanelGMM:
             },
             data_checksum=frame_checksum(self.data[[self.entity, self.time, *self._columns]]),
         )
+
+
+def _standard_errors(cov: np.ndarray) -> np.ndarray:
+    """Square roots of the variances; a negative variance (a degenerate, not identified model) gives NaN."""
+    diagonal = np.diag(cov)
+    return np.where(diagonal >= 0, np.sqrt(np.abs(diagonal)), np.nan)
 
 
 def _period_dummies(periods: int, *, differenced: bool) -> np.ndarray:
