@@ -59,8 +59,9 @@ def real_project(tmp_path_factory: pytest.TempPathFactory, mirror: Path) -> Path
         from replication.offshoring import build_offshoring
         from replication.tidy import build_tidy
 
-        fetch(["wiod2013", "wiod_sea_2013_mat"], progress=False)
+        fetch(["wiod2013", "wiod_sea_2013_mat", "euklems_2008_2009_bel"], progress=False)
         build_tidy("wiod2013")
+        build_tidy("wiod2013_euklems")
         build_offshoring("wiod2013")
     finally:
         for key, value in saved.items():
@@ -78,3 +79,22 @@ def use_real_project(real_project: Path, mirror: Path, monkeypatch: pytest.Monke
     monkeypatch.setenv("REPLICATION_MIRROR", str(mirror))
     monkeypatch.setenv("REPLICATION_QUIET", "1")
     return real_project
+
+
+@pytest.fixture(scope="session")
+def real_panel(real_project: Path):
+    """The real wiod2013 estimation panel, built once per session."""
+    import pandas as pd
+
+    saved = os.environ.get("REPLICATION_ROOT")
+    os.environ["REPLICATION_ROOT"] = str(real_project)
+    try:
+        from replication.panel import build_panel
+
+        build_panel("wiod2013")
+    finally:
+        if saved is None:
+            os.environ.pop("REPLICATION_ROOT", None)
+        else:
+            os.environ["REPLICATION_ROOT"] = saved
+    return pd.read_parquet(real_project / "data" / "interim" / "wiod2013" / "panel.parquet")

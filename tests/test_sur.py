@@ -93,3 +93,26 @@ def test_monte_carlo_sur_recovery():
         hits.append(low <= -0.1 <= high)
     assert abs(np.mean(estimates) + 0.1) < 0.003
     assert 0.88 <= np.mean(hits) <= 0.99
+
+
+def test_homogeneity_and_symmetry_restrictions_are_imposed():
+    """Absolute log wages with homogeneity imposed as restrictions = the relative-wage form; the
+    restrictions hold in the estimates."""
+    absolute = ["lwL", "lwM", "lwH", "lky", "off"]
+    restrictions = ["L_lwL + L_lwM + L_lwH = 0", "M_lwL + M_lwM + M_lwH = 0", "L_lwM = M_lwL"]
+    result = estimate_sur(
+        DATA,
+        equations={"L": ("sL", absolute), "M": ("sM", absolute)},
+        entity="industry",
+        time="year",
+        restrictions=restrictions,
+    )
+    b = result.params
+    assert b["L_lwL"] + b["L_lwM"] + b["L_lwH"] == pytest.approx(0, abs=1e-12)
+    assert b["M_lwL"] + b["M_lwM"] + b["M_lwH"] == pytest.approx(0, abs=1e-12)
+    assert b["L_lwM"] == pytest.approx(b["M_lwL"], abs=1e-12)
+    relative = estimate_sur(DATA, equations=SYSTEM, entity="industry", time="year", restrictions=SYMMETRY)
+    assert b["L_lwL"] == pytest.approx(relative.params["sL_rwL"], rel=1e-6)
+    assert b["L_lwM"] == pytest.approx(relative.params["sL_rwM"], rel=1e-6)
+    assert b["L_off"] == pytest.approx(relative.params["sL_off"], rel=1e-6)
+    assert result.std_errors["L_off"] == pytest.approx(relative.std_errors["sL_off"], rel=1e-5)
