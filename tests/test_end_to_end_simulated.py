@@ -8,7 +8,6 @@ import json
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from replication.models import write_estimates
 from replication.offshoring import build_offshoring
