@@ -97,10 +97,16 @@ def _cmd_estimates(args: argparse.Namespace) -> None:
 
 def _cmd_results(args: argparse.Namespace) -> None:
     from replication.claims import write_claims
-    from replication.report.results import coefficient_plot, write_decompositions, write_identifying_variation
+    from replication.report.results import (
+        coefficient_plot,
+        write_coverage,
+        write_decompositions,
+        write_identifying_variation,
+    )
 
     decompositions = write_decompositions(args.vintage, args.country)
     write_identifying_variation(args.vintage, args.country)
+    write_coverage(args.vintage, args.country)
     coefficient_plot(args.vintage, args.country)
     claims = write_claims(args.vintage, args.country, decompositions)
     if not args.quiet:

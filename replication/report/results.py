@@ -219,3 +219,34 @@ def coefficient_plot(vintage: str, country: str) -> list:
         fig.tight_layout()
     suffix = "" if country == config.DEFAULT_COUNTRY else f"_{country}"
     return save_figure(fig, config.vintage_outputs_dir(vintage) / "figures" / f"offshoring_effects{suffix}")
+
+
+def write_coverage(vintage: str, country: str) -> pd.DataFrame:
+    """For every spec's main sample: the panel rows it loses, with the missing variables (why they drop)."""
+    from replication.estimators.data import parse_term
+    from replication.models import spec_files
+    from replication.panel import coverage
+
+    panel, context = run_context(vintage)
+    frames = []
+    for path in spec_files():
+        spec = load_spec(path)
+        model = spec.model
+        variables = [model.get("dependent"), *model.get("regressors", [])]
+        for equation in model.get("equations", {}).values():
+            variables += [equation["dependent"], *equation["regressors"]]
+        columns = sorted({parse_term(v)[0] for v in variables if v} & set(panel.columns))
+        mask = _mask(spec, panel, country, context)
+        lost = coverage(panel, sample=mask, variables=columns)
+        lost.insert(0, "spec", path.stem)
+        frames.append(lost)
+    table = pd.concat(frames, ignore_index=True)
+    write_csv(tables_dir(vintage, country) / "sample_coverage.csv", table)
+    return table
+
+
+def _mask(spec, panel: pd.DataFrame, country: str, context: dict) -> pd.Series:
+    if "sample" not in spec.data:
+        return pd.Series(True, index=panel.index)
+    selected = panel.query(spec.data["sample"], local_dict={"country": country, **context})
+    return panel.index.isin(selected.index)
