@@ -33,7 +33,10 @@ RESULTS := $(OUT)/$(if $(filter BEL,$(COUNTRY)),claims.csv,claims_$(COUNTRY).csv
 
 .PHONY: all install data tidy offshoring tables figures panel estimates results test lint bench clean clean-all help
 
-all: $(TABLES) $(FIGURES) $(ESTIMATES) $(RESULTS)
+# vintages whose accounts carry what the estimation panel needs (output, inputs, prices, hours, skills,
+# capital in the IO classification); the others stop after the offshoring tables and figures
+PANEL_VINTAGES ?= wiod2013 national_sut_csv
+all: $(TABLES) $(FIGURES) $(if $(filter $(VINTAGE),$(PANEL_VINTAGES)),$(ESTIMATES) $(RESULTS))
 
 help:
 	@sed -n '1,6p' Makefile
