@@ -81,9 +81,11 @@ $(FIGURES): $(OFFSHORING) $(wildcard data/published/*.csv) replication/report/fi
 $(PANEL): $(OFFSHORING) $(TIDY) config/panel.toml replication/panel.py data/interim/wiod2013_euklems/tidy.json
 	$(REPLICATION) panel --vintage $(VINTAGE)
 
+ifneq ($(VINTAGE),wiod2013_euklems)
 data/interim/wiod2013_euklems/tidy.json: $(RAW_STAMP) $(CONFIG) $(CORE) replication/tidy.py replication/schemas.py \
                                           $(wildcard replication/sources/*.py) | $(INSTALLED)
 	$(REPLICATION) tidy --vintage wiod2013_euklems
+endif
 
 # one spec -> one estimates file: editing a spec re-estimates only that spec
 $(EST_DIR)/%.json: estimations/belgium/%.toml $(PANEL) $(ESTIMATORS)
