@@ -129,7 +129,7 @@ def build_claims(vintage: str, country: str, decompositions: pd.DataFrame) -> pd
             row.update(
                 published="no significant effect" if claim["sign"] == "none" else f"{claim['sign']} effect",
                 ours="; ".join(
-                    f"{ref.split(':')[-1]} {e['estimate']:.3g} (p={e['p_value']:.3f})"
+                    f"{ref.split(':', 2)[-1]} {e['estimate']:.3g} (p={e['p_value']:.3f})"
                     for ref, e in zip(claim["estimates"], estimates, strict=True)
                 ),
                 interval="; ".join(f"[{e['low']:.3g}, {e['high']:.3g}]" for e in estimates),
