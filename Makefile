@@ -30,13 +30,15 @@ ESTIMATES := $(patsubst estimations/belgium/%.toml,$(EST_DIR)/%.json,$(SPECS))
 ESTIMATORS := $(wildcard replication/estimators/*.py replication/estimators/gmm/*.py) replication/specs.py \
               replication/models.py replication/report/regression_tables.py
 RESULTS := $(OUT)/$(if $(filter BEL,$(COUNTRY)),claims.csv,claims_$(COUNTRY).csv)
+REPORT := $(OUT)/report/index.html
 
-.PHONY: all install data tidy offshoring tables figures panel estimates results test lint bench clean clean-all help
+.PHONY: all install data tidy offshoring tables figures panel estimates results report verify test lint bench clean \
+        clean-all help
 
 # vintages whose accounts carry what the estimation panel needs (output, inputs, prices, hours, skills,
 # capital in the IO classification); the others stop after the offshoring tables and figures
 PANEL_VINTAGES ?= wiod2013 national_sut_csv
-all: $(TABLES) $(FIGURES) $(if $(filter $(VINTAGE),$(PANEL_VINTAGES)),$(ESTIMATES) $(RESULTS))
+all: $(TABLES) $(FIGURES) $(if $(filter $(VINTAGE),$(PANEL_VINTAGES)),$(ESTIMATES) $(RESULTS) $(REPORT))
 
 help:
 	@sed -n '1,6p' Makefile
@@ -57,6 +59,7 @@ figures: $(FIGURES)
 panel: $(PANEL)
 estimates: $(ESTIMATES)
 results: $(RESULTS)
+report: $(REPORT)
 
 $(RAW_STAMP): data/manifest.toml replication/manifest.py $(CORE) | $(INSTALLED)
 	$(REPLICATION) data
@@ -95,19 +98,28 @@ $(RESULTS): $(ESTIMATES) $(PANEL) config/decomposition.toml config/claims.toml $
             replication/decomposition.py replication/claims.py replication/report/results.py
 	$(REPLICATION) results --vintage $(VINTAGE) --country $(COUNTRY)
 
+# the report and outputs/MANIFEST.json (every output with its sha256 and provenance) come last
+$(REPORT): $(RESULTS) $(TABLES) $(FIGURES) replication/report/document.py replication/provenance.py
+	$(REPLICATION) report --vintage $(VINTAGE) --country $(COUNTRY)
+
+# two `make all` runs from scratch must give byte-identical outputs
+verify: | $(INSTALLED)
+	$(PYTHON) tools/verify_determinism.py
+
 test: | $(INSTALLED)
 	$(PYTHON) -m pytest -q
 
 lint: | $(INSTALLED)
-	$(PYTHON) -m ruff check replication tests benchmarks
-	$(PYTHON) -m ruff format --check replication tests benchmarks
+	$(PYTHON) -m ruff check replication tests benchmarks tools
+	$(PYTHON) -m ruff format --check replication tests benchmarks tools
 
 bench: | $(INSTALLED)
 	$(PYTHON) benchmarks/bench_pipeline.py
 	$(PYTHON) benchmarks/bench_estimators.py
 
 clean:
-	rm -rf data/interim outputs/tables outputs/figures outputs/estimates* outputs/claims*.csv \
+	rm -rf data/interim outputs/tables outputs/figures outputs/estimates* outputs/claims*.csv outputs/report \
+	       outputs/MANIFEST.json \
 	       outputs/wiod2013_euklems outputs/wiod2016 outputs/national_sut_csv
 
 clean-all: clean

@@ -117,6 +117,16 @@ def _cmd_results(args: argparse.Namespace) -> None:
         )
 
 
+def _cmd_report(args: argparse.Namespace) -> None:
+    from replication.provenance import write_manifest
+    from replication.report.document import write_report
+
+    written = write_report(args.vintage, args.country)
+    manifest = write_manifest(args.vintage)
+    if not args.quiet:
+        print(f"report -> {written[0]} and {written[1]}; manifest -> {manifest}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m replication",
@@ -156,6 +166,12 @@ def build_parser() -> argparse.ArgumentParser:
             "decompositions, identifying variation, coefficient plot and claims.csv",
             [common, vintage, country],
             _cmd_results,
+        ),
+        (
+            "report",
+            "the replication report (HTML and Markdown) and outputs/MANIFEST.json",
+            [common, vintage, country],
+            _cmd_report,
         ),
         (
             "estimates",
