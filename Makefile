@@ -30,7 +30,7 @@ ESTIMATES := $(patsubst estimations/belgium/%.toml,$(EST_DIR)/%.json,$(SPECS))
 ESTIMATORS := $(wildcard replication/estimators/*.py replication/estimators/gmm/*.py) replication/specs.py \
               replication/models.py replication/report/regression_tables.py
 RESULTS := $(OUT)/$(if $(filter BEL,$(COUNTRY)),claims.csv,claims_$(COUNTRY).csv)
-REPORT := $(OUT)/report/index.html
+REPORT := $(OUT)/$(if $(filter BEL,$(COUNTRY)),report,report_$(COUNTRY))/index.html
 
 .PHONY: all install data tidy offshoring tables figures panel estimates results report verify test lint bench clean \
         clean-all help

@@ -32,7 +32,9 @@ def _coefficient(reference: str, *, vintage: str, country: str, decompositions: 
     if kind == "decomposition":
         row = decompositions[(decompositions["decomposition"] == name) & (decompositions["group"] == term)]
         if row.empty:
-            raise ConfigError(f"config/claims.toml: no decomposition row {name!r} / {term!r}")
+            if name in set(decompositions["decomposition"]) or name not in _configured_decompositions():
+                raise ConfigError(f"config/claims.toml: no decomposition row {name!r} / {term!r}")
+            return _not_estimable()
         r = row.iloc[0]
         low, high = r["delta_low"], r["delta_high"]
         z = r["percent"] / r["se"] if r["se"] and not math.isnan(r["se"]) else math.nan
@@ -47,7 +49,10 @@ def _coefficient(reference: str, *, vintage: str, country: str, decompositions: 
             "unit": "% of the change",
             "interval": "delta method",
         }
-    results = load_estimates(kind, vintage=vintage, country=country)[name]
+    estimates = load_estimates(kind, vintage=vintage, country=country)
+    if name not in estimates:
+        return _not_estimable()
+    results = estimates[name]
     tidy = results.tidy().set_index("term")
     if term not in tidy.index:
         raise ConfigError(f"config/claims.toml: term {term!r} is not in {kind}:{name}")
@@ -61,6 +66,23 @@ def _coefficient(reference: str, *, vintage: str, country: str, decompositions: 
         "unit": "coefficient",
         "interval": "wild bootstrap" if boot else results.cov_type,
     }
+
+
+def _not_estimable() -> dict:
+    return {
+        "estimate": math.nan,
+        "low": math.nan,
+        "high": math.nan,
+        "p_value": math.nan,
+        "unit": "",
+        "interval": "not estimable for this country",
+    }
+
+
+def _configured_decompositions() -> set[str]:
+    from replication.decomposition import decomposition_config
+
+    return {d["name"] for d in decomposition_config()["decomposition"]}
 
 
 def effect_verdict(sign: str, estimates: list[dict]) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from replication import __version__, config
@@ -39,19 +40,29 @@ def run_context(vintage: str) -> tuple[pd.DataFrame, dict]:
     return panel, {"pooled_countries": pooled_countries(panel)}
 
 
-def estimate_spec_file(path: Path, *, vintage: str, country: str) -> dict[str, Results]:
-    """All variants of one spec, in file order."""
+def estimate_spec_file(path: Path, *, vintage: str, country: str) -> tuple[dict[str, Results], dict[str, str]]:
+    """All variants of one spec, in file order, and the variants that could not be estimated with why.
+
+    For the default country every variant must succeed (a failure is an error); for another country a
+    variant whose data lack a variable (e.g. no ICT data outside Belgium) is recorded as not estimable.
+    """
     spec = load_spec(path)
     panel, context = run_context(vintage)
     available = sorted(panel["country"].unique())
     if country not in available:
         raise ReplicationError(f"country {country!r} is not in the {vintage} panel; available: {available}")
-    results = {}
+    results, failed = {}, {}
     for name, variant in spec_variants(spec).items():
         say(f"[estimate] {path.stem}: {name}")
-        data = _sample(variant, panel, country=country, context=context)
-        results[name] = run_spec(variant, data=data)
-    return results
+        try:
+            data = _sample(variant, panel, country=country, context=context)
+            results[name] = run_spec(variant, data=data)
+        except (ReplicationError, ValueError, np.linalg.LinAlgError) as exc:
+            if country == config.DEFAULT_COUNTRY:
+                raise ReplicationError(f"{path} [{name}]: {exc}") from exc
+            failed[name] = f"{type(exc).__name__}: {exc}"
+            say(f"[estimate] {path.stem}: {name} not estimable for {country}: {exc}")
+    return results, failed
 
 
 def _sample(variant, panel: pd.DataFrame, *, country: str, context: dict) -> pd.DataFrame:
@@ -73,7 +84,7 @@ def write_estimates(path: Path, *, vintage: str, country: str) -> Path:
     """Estimate one spec file and write its JSON and regression tables."""
     from replication.report.regression_tables import write_regression_table
 
-    results = estimate_spec_file(path, vintage=vintage, country=country)
+    results, failed = estimate_spec_file(path, vintage=vintage, country=country)
     out = estimates_dir(vintage, country) / f"{path.stem}.json"
     record = {
         "spec": str(path),
@@ -83,6 +94,7 @@ def write_estimates(path: Path, *, vintage: str, country: str) -> Path:
         "spec_sha256": sha256(path),
         "panel_sha256": sha256(panel_path(vintage)),
         "variants": {name: result.to_dict() for name, result in results.items()},
+        "not_estimable": failed,
     }
     write_text(out, json.dumps(record, indent=1, sort_keys=True, allow_nan=False) + "\n")
     write_regression_table(path, results, vintage=vintage, country=country)

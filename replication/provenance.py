@@ -27,7 +27,7 @@ PRODUCERS = [  # (path fragment, program, spec or config)
     ("tables/results/identifying_variation", "replication/report/results.py", "config/panel.toml"),
     ("tables/results/sample_coverage", "replication/report/results.py", "estimations/belgium/*.toml"),
     ("claims", "replication/claims.py", "config/claims.toml"),
-    ("report/", "replication/report/document.py", "all generated tables and figures"),
+    ("report", "replication/report/document.py", "all generated tables and figures"),
 ]
 
 

@@ -43,7 +43,7 @@ from replication.estimators.system import estimate_sur
 ESTIMATORS = ("pooled", "within", "first_difference", "iv2sls", "ivgmm", "difference_gmm", "system_gmm", "sur")
 KEYS = {
     "top": {"title", "description", "data", "model", "inference", "reference", "report", "variants"},
-    "data": {"path", "panel", "entity", "time", "columns", "sample"},
+    "data": {"path", "panel", "entity", "time", "columns", "sample", "dropna"},
     "variant": {"name", "description", "data", "model", "inference"},
     "model": {
         "pooled": {"estimator", "dependent", "regressors", "time_effects", "constant", "weights", "absorb"},
@@ -201,6 +201,18 @@ def run_spec(spec: Spec, data: pd.DataFrame | None = None, **data_options: objec
 
     ``data_options`` go to :func:`load_data` (``vintage``, ``country``, ``context``)."""
     frame = load_data(spec, **data_options) if data is None else data
+    dropped = 0
+    if spec.data.get("dropna"):
+        columns = [c for c in used_columns(spec) if c in frame.columns]
+        empty = [c for c in columns if frame[c].isna().all()]
+        if empty:
+            with_data = sorted(c for c in frame.columns if frame[c].notna().any())
+            raise ConfigError(
+                f"{spec.path}: variable(s) {empty} have no data in the sample; variables with data: {with_data}"
+            )
+        complete = frame[columns].notna().all(axis=1)
+        dropped = int((~complete).sum())
+        frame = frame[complete].reset_index(drop=True)
     model, inference = dict(spec.model), dict(spec.inference)
     estimator = model.pop("estimator")
     panel = {"entity": spec.data["entity"], "time": spec.data["time"]}
@@ -234,13 +246,26 @@ def run_spec(spec: Spec, data: pd.DataFrame | None = None, **data_options: objec
         "title": spec.title,
         **{k: v for k, v in spec.raw.items() if k != "variants"},
     }
-    return Results(
-        **{
-            **result.__dict__,
-            "spec": full_spec,
-            "diagnostics": {**result.diagnostics, "estimator_options": result.spec},
-        }
-    )
+    diagnostics = {**result.diagnostics, "estimator_options": result.spec, "rows_dropped_missing": dropped}
+    return Results(**{**result.__dict__, "spec": full_spec, "diagnostics": diagnostics})
+
+
+def used_columns(spec: Spec) -> list[str]:
+    """Data columns the spec's model uses (lags mapped to their variables), for ``dropna``."""
+    from replication.estimators.data import parse_term
+
+    model, terms = spec.model, []
+    for key in ("dependent", "weights"):
+        if model.get(key):
+            terms.append(model[key])
+    for key in ("regressors", "exog", "endog", "instruments", "iv"):
+        terms += list(model.get(key, []))
+    terms += [g["variable"] for g in model.get("gmm", [])]
+    for equation in model.get("equations", {}).values():
+        terms += [equation["dependent"], *equation["regressors"]]
+    if spec.inference.get("cluster"):
+        terms.append(spec.inference["cluster"])
+    return sorted({parse_term(t)[0] for t in terms})
 
 
 def _no_bootstrap(bootstrap: BootstrapOptions | None, estimator: str, spec: Spec) -> None:

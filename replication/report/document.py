@@ -22,6 +22,7 @@ import pandas as pd
 from replication import __version__, config
 from replication.fileio import write_text
 from replication.provenance import git_commit
+from replication.report.results import tables_dir
 
 
 @dataclass
@@ -249,13 +250,15 @@ def build_document(vintage: str, country: str) -> Document:
 
     doc.heading(2, "5. Skill structure (Hertveldt and Michel 2013)")
     doc.table(_claim_rows(claims, ("low_skill", "skills", "ict")), "Claims from outputs/claims.csv")
-    variation = pd.read_csv(tables / "results" / "identifying_variation.csv")
+    results_dir = tables_dir(vintage, country)
+    variation = pd.read_csv(results_dir / "identifying_variation.csv")
     doc.table(variation, "Identifying variation (outputs/tables/results/identifying_variation.csv)")
     terms = ["om_oecd", "om_ceec", "om_asia", "os_total", "ict", "om_ceec_ict"]
     for stem in ("skill_shares_manufacturing", "skill_shares_market_services", "skill_shares_pooled"):
         frame = _coefficients(stem, ["main", "hours"], terms, vintage=vintage, country=country, equation="low_")
         doc.table(frame, f"Low-skilled share equation, iterated SUR with symmetry (outputs/estimates/{stem}.json)")
-    doc.image(figures / "offshoring_effects.png", "Offshoring coefficients by origin with 95% intervals")
+    suffix = "" if country == config.DEFAULT_COUNTRY else f"_{country}"
+    doc.image(figures / f"offshoring_effects{suffix}.png", "Offshoring coefficients by origin with 95% intervals")
     bel = variation[
         variation["sample"].str.contains("manufacturing")
         & ~variation["sample"].str.startswith("pooled")
@@ -273,7 +276,7 @@ def build_document(vintage: str, country: str) -> Document:
         )
 
     doc.heading(2, "6. Decomposition of the fall in the low-skilled share")
-    decomposition = pd.read_csv(tables / "results" / "decomposition.csv")
+    decomposition = pd.read_csv(results_dir / "decomposition.csv")
     published = pd.read_csv(config.published_dir() / "decomposition.csv").set_index("group")["percent"]
     for name, part in decomposition.groupby("decomposition", sort=False):
         shown = part[["group", "percent", "delta_low", "delta_high", "within_percent", "boot_low", "boot_high"]].copy()
@@ -370,9 +373,15 @@ def _imputations(vintage: str, country: str) -> pd.DataFrame:
     )
 
 
+def report_dir(vintage: str, country: str) -> Path:
+    """``report/`` of the vintage's outputs (``report_<COUNTRY>/`` for another country)."""
+    suffix = "" if country == config.DEFAULT_COUNTRY else f"_{country}"
+    return config.vintage_outputs_dir(vintage) / f"report{suffix}"
+
+
 def write_report(vintage: str, country: str) -> list[Path]:
     doc = build_document(vintage, country)
-    out = config.vintage_outputs_dir(vintage) / "report"
+    out = report_dir(vintage, country)
     title = "Offshoring and its effects for Belgium: replication on public data"
     write_text(out / "index.html", doc.html(title))
     write_text(out / "report.md", doc.markdown(config.vintage_outputs_dir(vintage)))

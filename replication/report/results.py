@@ -6,6 +6,7 @@ Reads the estimates JSON of stage 4 (``Results.tidy()`` and covariances) and the
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import matplotlib
 
@@ -16,14 +17,16 @@ import pandas as pd
 
 from replication import __version__, config
 from replication.decomposition import bootstrap_for, decompose, decomposition_config
+from replication.errors import ReplicationError
 from replication.fileio import write_csv, write_text
 from replication.models import _sample, load_estimates, run_context
+from replication.progress import say
 from replication.report.figures import STYLE, save_figure
 from replication.report.render import to_latex, to_markdown
 from replication.specs import load_spec, spec_variants
 
 
-def tables_dir(vintage: str, country: str) -> object:
+def tables_dir(vintage: str, country: str) -> Path:
     suffix = "" if country == config.DEFAULT_COUNTRY else f"_{country}"
     return config.vintage_outputs_dir(vintage) / "tables" / f"results{suffix}"
 
@@ -37,6 +40,12 @@ def build_decompositions(vintage: str, country: str) -> pd.DataFrame:
         spec_path = config.project_root() / "estimations" / "belgium" / f"{item['spec']}.toml"
         variants = spec_variants(load_spec(spec_path))
         results = load_estimates(item["spec"], vintage=vintage, country=country)
+        if item["variant"] not in results or item["bootstrap_variant"] not in results:
+            say(
+                f"[results] decomposition {item['name']}: {item['spec']} [{item['variant']}] not estimable for "
+                f"{country}; skipped"
+            )
+            continue
         result = results[item["variant"]]
         sample = panel[(panel["country"] == country) & (panel["sector"] == item["sector"])]
         spec_data = variants[item["variant"]].data
@@ -59,6 +68,8 @@ def build_decompositions(vintage: str, country: str) -> pd.DataFrame:
         frame["within_change_pp"] = 100 * frame.attrs["within_change"]
         frame["industries"] = frame.attrs["industries"]
         frames.append(frame)
+    if not frames:
+        raise ReplicationError(f"no decomposition is estimable for {country}")
     return pd.concat(frames, ignore_index=True)
 
 
@@ -193,7 +204,11 @@ def coefficient_plot(vintage: str, country: str) -> list:
     with plt.rc_context(STYLE):
         fig, axes = plt.subplots(len(PLOT_ROWS), 1, figsize=(7.5, 1.45 * len(PLOT_ROWS) + 0.6), sharex=False)
         for ax, (stem, variant, prefix, label) in zip(axes, PLOT_ROWS, strict=True):
-            result = load_estimates(stem, vintage=vintage, country=country)[variant]
+            estimates = load_estimates(stem, vintage=vintage, country=country)
+            if variant not in estimates:
+                ax.set_title(f"{label}: not estimable", fontsize=8, loc="left")
+                continue
+            result = estimates[variant]
             tidy = result.tidy().set_index("term")
             ys = np.arange(len(PLOT_TERMS))
             for y, term in zip(ys, PLOT_TERMS, strict=True):
