@@ -163,3 +163,18 @@ def test_missing_data_file_and_bad_expression(tmp_path):
     )
     with pytest.raises(ConfigError, match=r"\[data.columns\] bad = 'nosuch\(x1\)' cannot be evaluated"):
         run_spec(spec)
+
+
+def test_dropna_counts_rows_and_names_variables_without_data(tmp_path):
+    import pandas as pd
+
+    data = pd.read_csv(PANEL)
+    data.loc[data.index[:5], "x2"] = float("nan")
+    data["ict"] = float("nan")
+    csv = tmp_path / "panel.csv"
+    data.to_csv(csv, index=False)
+    base = f"[data]\npath='{csv}'\nentity='id'\ntime='year'\ndropna=true\n[model]\nestimator='within'\ndependent='y'\n"
+    result = run_spec(load_spec(_spec(tmp_path, base + "regressors=['x1','x2']\n")))
+    assert result.diagnostics["rows_dropped_missing"] == 5 and result.nobs == len(data) - 5
+    with pytest.raises(ConfigError, match=r"variable\(s\) \['ict'\] have no data in the sample; variables with data"):
+        run_spec(load_spec(_spec(tmp_path, base + "regressors=['x1','ict']\n")))
