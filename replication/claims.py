@@ -119,12 +119,14 @@ def _data_measure(measure: str, *, vintage: str, country: str) -> list[float]:
         if who in groups:
             return [pooled_share(shares, groups[who], year=year)]
         row = shares[(shares["country"] == who) & (shares["year"] == year)]
-        return [float(row["share"].iloc[0])]
+        return [float(row["share"].iloc[0]) if len(row) else math.nan]
     if kind == "imported_share_rose":
         start, end = int(parts[0]), int(parts[1])
         shares = pd.read_parquet(import_share_path(vintage)).pivot_table(
             index="country", columns="year", values="share"
         )
+        if start not in shares.columns or end not in shares.columns:
+            return [math.nan]
         rose = shares[end] > shares[start]
         return [float(rose.mean() > 0.5 and bool(rose.get("BEL", False)))]
     if kind == "low_skill_share":
@@ -134,7 +136,8 @@ def _data_measure(measure: str, *, vintage: str, country: str) -> list[float]:
         out = []
         for year in (start, end):
             rows = part[part["year"] == year].dropna(subset=["sh_ls", "hours"])
-            out.append(float(100 * (rows["sh_ls"] * rows["hours"]).sum() / rows["hours"].sum()))
+            total = rows["hours"].sum()
+            out.append(float(100 * (rows["sh_ls"] * rows["hours"]).sum() / total) if total > 0 else math.nan)
         return out
     raise ConfigError(f"config/claims.toml: unknown measure {measure!r}")
 
@@ -172,14 +175,15 @@ def build_claims(vintage: str, country: str, decompositions: pd.DataFrame) -> pd
         elif claim["kind"] == "data":
             published = claim["published"] if isinstance(claim["published"], list) else [claim["published"]]
             ours = _data_measure(claim["measure"], vintage=vintage, country=country)
-            ok = all(abs(o - p) <= claim["tolerance"] for o, p in zip(ours, published, strict=True))
+            measured = not any(math.isnan(o) for o in ours)
+            ok = measured and all(abs(o - p) <= claim["tolerance"] for o, p in zip(ours, published, strict=True))
             row.update(
                 published=" -> ".join(str(p) for p in published),
                 ours=" -> ".join(f"{o:.1f}" for o in ours),
                 interval="",
                 inference=f"tolerance {claim['tolerance']}",
                 references=claim["measure"],
-                verdict="replicated" if ok else "not replicated",
+                verdict="replicated" if ok else "not replicated" if measured else "inconclusive",
             )
         else:
             raise ConfigError(f"config/claims.toml: claim {claim['id']!r} has unknown kind {claim['kind']!r}")

@@ -216,7 +216,8 @@ def imported_input_share(io_use: pd.DataFrame) -> pd.DataFrame:
 def pooled_share(shares: pd.DataFrame, members: tuple[str, ...], *, year: int) -> float:
     """Pooled share (percent) of a country group: sum of imports over sum of inputs of its members."""
     part = shares[shares["country"].isin(members) & (shares["year"] == year)]
-    return float(100.0 * part["imported"].sum() / part["total"].sum())
+    total = part["total"].sum()
+    return float(100.0 * part["imported"].sum() / total) if total > 0 else float("nan")
 
 
 def missing_members(

@@ -158,6 +158,8 @@ def load_ict(panel_cfg: dict, classification_codes: pd.DataFrame) -> pd.Series |
     ict = panel_cfg.get("ict")
     if not ict or not interim_path(ict["vintage"], "accounts").exists():
         return None
+    if ict["concordance"] not in classification_codes.columns:  # another classification: no mapping to it
+        return None
     accounts = load_table(ict["vintage"], "accounts")
     part = accounts[accounts["variable"].astype(str) == ict["variable"]]
     series = part.assign(industry=part["industry"].astype(str), country=part["country"].astype(str)).set_index(

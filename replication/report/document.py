@@ -204,7 +204,9 @@ def build_document(vintage: str, country: str) -> Document:
 
     doc.heading(2, "2. Imported intermediate inputs across countries (published Figure 2)")
     doc.table(_claim_rows(claims, ("figure2",)), "Claims from outputs/claims.csv")
-    doc.image(figures / "imported_inputs_2005.png", "Imported share of intermediate inputs, 2005")
+    cross = sorted(figures.glob("imported_inputs_*.png"))
+    if cross:
+        doc.image(cross[-1], f"Imported share of intermediate inputs, {cross[-1].stem.rsplit('_', 1)[-1]}")
     doc.para(
         "Why they differ: the published figure (OECD 2010) uses the OECD's input-output tables; ours uses the "
         "WIOD world tables (basic prices, no product taxes) and pools the OECD members present in WIOD."

@@ -19,9 +19,9 @@ import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
 from replication import config
-from replication.errors import ReplicationError
 from replication.fileio import atomic_path
 from replication.offshoring import import_share_path, pooled_share
+from replication.progress import say
 from replication.report.offshoring_tables import ORIGIN_LABELS, SECTOR_LABELS, load_intensities
 from replication.vintages import country_names, load_country_groups, load_offshoring_config
 
@@ -145,11 +145,10 @@ def write_figures(vintage: str, country: str) -> list[Path]:
     year = int(cfg["figure_cross_country"]["year"])
     benchmark = cfg["figure_cross_country"]["benchmark_group"]
     shares = pd.read_parquet(import_share_path(vintage))
-    if year not in set(shares["year"]):
-        raise ReplicationError(
-            f"vintage {vintage!r} has no {year} table for the cross-country figure; "
-            f"years: {sorted(shares['year'].unique())}"
-        )
+    years = sorted(int(y) for y in shares["year"].unique())
+    if year not in years:  # the configured year is not in this vintage: its latest year, named in the file
+        say(f"[figures] {vintage} has no {year} table; the cross-country figure uses {years[-1]}")
+        year = years[-1]
     pooled = pooled_share(shares, load_country_groups()[benchmark], year=year)
     cross = pd.read_csv(config.published_dir() / "cross_country_2005.csv")
     written += save_figure(

@@ -17,7 +17,6 @@ import pandas as pd
 
 from replication import __version__, config
 from replication.decomposition import bootstrap_for, decompose, decomposition_config
-from replication.errors import ReplicationError
 from replication.fileio import write_csv, write_text
 from replication.models import _sample, load_estimates, run_context
 from replication.progress import say
@@ -69,7 +68,24 @@ def build_decompositions(vintage: str, country: str) -> pd.DataFrame:
         frame["industries"] = frame.attrs["industries"]
         frames.append(frame)
     if not frames:
-        raise ReplicationError(f"no decomposition is estimable for {country}")
+        say(f"[results] no decomposition is estimable for {vintage}/{country}")
+        return pd.DataFrame(
+            columns=[
+                "decomposition",
+                "group",
+                "percent",
+                "se",
+                "delta_low",
+                "delta_high",
+                "within_percent",
+                "boot_low",
+                "boot_high",
+                "identified",
+                "observed_change_pp",
+                "within_change_pp",
+                "industries",
+            ]
+        )
     return pd.concat(frames, ignore_index=True)
 
 
