@@ -14,7 +14,6 @@ import json
 import os
 import platform
 import resource
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -22,19 +21,11 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tools"))
+
+from project_copy import copy_project  # noqa: E402
+
 TARGETS = {"cold_seconds": 60.0, "warm_seconds": 2.0, "peak_memory_mb": 2048.0}
-
-
-def _copy_project(destination: Path) -> None:
-    files = subprocess.run(
-        ["git", "ls-files", "-co", "--exclude-standard"], cwd=REPO, check=True, capture_output=True, text=True
-    ).stdout.split()
-    for name in files:
-        source = REPO / name
-        if source.is_file():
-            target = destination / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target)
 
 
 def _run_make(cwd: Path, env: dict[str, str]) -> tuple[float, str]:
@@ -54,7 +45,7 @@ def main() -> int:
     env.pop("REPLICATION_ROOT", None)
     with tempfile.TemporaryDirectory(prefix="offshoring-bench-") as tmp:
         root = Path(tmp)
-        _copy_project(root)
+        copy_project(root)
         cold, _ = _run_make(root, env)
         peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         warm, warm_out = _run_make(root, env)

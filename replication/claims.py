@@ -8,13 +8,12 @@ and in ``docs/claims.md``. A reference ``spec:variant:term`` names a coefficient
 from __future__ import annotations
 
 import math
-import tomllib
 
 import pandas as pd
 
 from replication import config
 from replication.errors import ConfigError
-from replication.fileio import write_csv
+from replication.fileio import read_toml, write_csv
 from replication.models import load_estimates, run_context
 from replication.offshoring import import_share_path, pooled_share
 from replication.vintages import load_country_groups
@@ -23,7 +22,7 @@ VERDICTS = ("replicated", "not replicated", "inconclusive")
 
 
 def claims_config() -> list[dict]:
-    return tomllib.loads((config.config_dir() / "claims.toml").read_text(encoding="utf-8"))["claim"]
+    return read_toml(config.config_dir() / "claims.toml", what="claims configuration")["claim"]
 
 
 def _coefficient(reference: str, *, vintage: str, country: str, decompositions: pd.DataFrame) -> dict:

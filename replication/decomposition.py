@@ -22,7 +22,6 @@ cluster bootstrap interval (WCU, percentile-t). Groups and decompositions:
 from __future__ import annotations
 
 import math
-import tomllib
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,6 +33,7 @@ from replication.errors import ConfigError, ReplicationError
 from replication.estimators.inference import BootstrapOptions
 from replication.estimators.panel import static_bootstrap_engine
 from replication.estimators.results import Results
+from replication.fileio import read_toml
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ class Changes:
 
 
 def decomposition_config() -> dict:
-    return tomllib.loads((config.config_dir() / "decomposition.toml").read_text(encoding="utf-8"))
+    return read_toml(config.config_dir() / "decomposition.toml", what="decomposition configuration")
 
 
 def weighted_changes(

@@ -6,10 +6,13 @@ import contextlib
 import hashlib
 import os
 import tempfile
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
+
+from replication.errors import ConfigError
 
 
 @contextlib.contextmanager
@@ -60,3 +63,14 @@ def sha256(path: str | os.PathLike[str], *, chunk: int = 1 << 20) -> str:
         while block := handle.read(chunk):
             digest.update(block)
     return digest.hexdigest()
+
+
+def read_toml(path: str | os.PathLike[str], *, what: str = "file") -> dict:
+    """Parse a TOML file; a missing or invalid file is a :class:`~replication.errors.ConfigError` naming it."""
+    path = Path(path)
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{path}: {what} not found") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML ({exc})") from exc

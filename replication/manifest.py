@@ -9,14 +9,13 @@ and only then renamed into ``data/raw/<dataset>/<name>``.
 from __future__ import annotations
 
 import shutil
-import tomllib
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 from replication import config
 from replication.errors import ConfigError, DataError, ReplicationError
-from replication.fileio import atomic_path, sha256
+from replication.fileio import atomic_path, read_toml, sha256
 
 
 @dataclass(frozen=True)
@@ -53,12 +52,7 @@ class Dataset:
 def load_manifest(path: Path | None = None) -> dict[str, Dataset]:
     """Read the manifest into ``{dataset name: Dataset}``, checking required keys."""
     path = path or config.manifest_path()
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ConfigError(f"{path}: manifest not found") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML ({exc})") from exc
+    raw = read_toml(path, what="manifest")
     datasets: dict[str, Dataset] = {}
     for name, entry in raw.get("datasets", {}).items():
         files = []

@@ -27,14 +27,12 @@ rows a set of variables loses and why.
 
 from __future__ import annotations
 
-import tomllib
-
 import numpy as np
 import pandas as pd
 
 from replication import config
 from replication.errors import ReplicationError
-from replication.fileio import write_parquet
+from replication.fileio import read_toml, write_parquet
 from replication.offshoring import offshoring_path
 from replication.progress import say
 from replication.tidy import interim_path, load_table
@@ -63,7 +61,7 @@ ACCOUNTS = {
 
 
 def panel_config() -> dict:
-    return tomllib.loads((config.config_dir() / "panel.toml").read_text(encoding="utf-8"))
+    return read_toml(config.config_dir() / "panel.toml", what="panel configuration")
 
 
 def panel_path(vintage: str) -> str:

@@ -26,7 +26,6 @@ Example (``estimations/validation/emplUK_ab1991_a1.toml``)::
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,6 +38,7 @@ from replication.estimators.inference import BootstrapOptions
 from replication.estimators.panel import estimate_iv, estimate_static
 from replication.estimators.results import Results
 from replication.estimators.system import estimate_sur
+from replication.fileio import read_toml
 
 ESTIMATORS = ("pooled", "within", "first_difference", "iv2sls", "ivgmm", "difference_gmm", "system_gmm", "sur")
 KEYS = {
@@ -82,12 +82,7 @@ def _check_keys(section: dict, allowed: set[str], where: str, path: Path) -> Non
 def load_spec(path: str | Path) -> Spec:
     """Read and validate a spec file (its main model; variants: :func:`spec_variants`)."""
     path = Path(path)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ConfigError(f"{path}: spec not found") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML ({exc})") from exc
+    raw = read_toml(path, what="spec")
     _check_keys(raw, KEYS["top"], "the spec", path)
     spec = _validate(raw, path, where="")
     names = [v.get("name") for v in raw.get("variants", [])]

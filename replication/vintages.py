@@ -7,7 +7,6 @@ offshoring (``products``: materials, business_services, energy) and the samples 
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -16,6 +15,7 @@ import pandas as pd
 
 from replication import config
 from replication.errors import ConfigError
+from replication.fileio import read_toml
 
 PRODUCT_GROUPS = ("materials", "business_services", "energy")
 SECTOR_GROUPS = ("manufacturing", "market_services")
@@ -63,12 +63,7 @@ class Vintage:
 
 
 def _read_toml(path: Path) -> dict:
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ConfigError(f"{path}: not found") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML ({exc})") from exc
+    return read_toml(path, what="configuration")
 
 
 def _resolve(path: str) -> Path:

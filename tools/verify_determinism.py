@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -17,16 +16,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tools"))
 
-
-def _copy(destination: Path) -> None:
-    files = subprocess.run(
-        ["git", "ls-files", "-co", "--exclude-standard"], cwd=REPO, check=True, capture_output=True, text=True
-    ).stdout.split()
-    for name in files:
-        if (REPO / name).is_file():
-            (destination / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(REPO / name, destination / name)
+from project_copy import copy_project  # noqa: E402
 
 
 def main() -> int:
@@ -43,7 +35,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="offshoring-verify-") as tmp:
         for run in ("a", "b"):
             root = Path(tmp) / run
-            _copy(root)
+            copy_project(root)
             done = subprocess.run(
                 ["make", "all", f"PYTHON={sys.executable}", "QUIET=1"],
                 cwd=root,
