@@ -44,7 +44,7 @@ MEASURES = {"om": "materials", "os": "business_services"}
 KEYS = ["country", "year", "using_industry"]
 
 
-def _factor(column: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def factor_codes(column: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``(codes, labels)`` of a column: categorical codes when it has them, else factorised."""
     if isinstance(column, pd.Series) and isinstance(column.dtype, pd.CategoricalDtype):
         return column.cat.codes.to_numpy(), np.asarray(column.cat.categories.astype(str))
@@ -52,9 +52,9 @@ def _factor(column: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return codes, np.asarray(labels)
 
 
-def _common_codes(*columns: pd.Series) -> tuple[list[np.ndarray], np.ndarray]:
+def common_codes(*columns: pd.Series) -> tuple[list[np.ndarray], np.ndarray]:
     """Codes of several columns in one shared label list (to compare e.g. supplier with home)."""
-    factors = [_factor(c) for c in columns]
+    factors = [factor_codes(c) for c in columns]
     labels = np.unique(np.concatenate([np.asarray(lab, dtype=str) for _, lab in factors]))
     return [np.searchsorted(labels, lab.astype(str))[codes] for codes, lab in factors], labels
 
@@ -90,10 +90,10 @@ def industry_intensities(
     denominator (the vintage's currency, millions). Using countries named ``RoW`` are skipped.
     Sums are taken with :func:`numpy.bincount` over the factorised keys (millions of flows).
     """
-    product, product_labels = _factor(io_use["product"])
-    (home, supplier), country_labels = _common_codes(io_use["country"], io_use["supplying_country"])
-    year, years = _factor(io_use["year"].to_numpy())
-    industry, industries = _factor(io_use["using_industry"])
+    product, product_labels = factor_codes(io_use["product"])
+    (home, supplier), country_labels = common_codes(io_use["country"], io_use["supplying_country"])
+    year, years = factor_codes(io_use["year"].to_numpy())
+    industry, industries = factor_codes(io_use["using_industry"])
     value = io_use["value"].to_numpy(dtype=np.float64)
     sizes = (len(country_labels), len(years), len(industries))
     group = np.ravel_multi_index((home, year, industry), sizes)
@@ -197,7 +197,7 @@ def imported_input_share(io_use: pd.DataFrame) -> pd.DataFrame:
 
     Returns country, year, imported, total, share (percent); ``RoW`` is skipped.
     """
-    (home, supplier), labels = _common_codes(io_use["country"], io_use["supplying_country"])
+    (home, supplier), labels = common_codes(io_use["country"], io_use["supplying_country"])
     value = io_use["value"].to_numpy(dtype=np.float64)
     frame = pd.DataFrame(
         {

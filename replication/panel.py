@@ -33,7 +33,7 @@ import pandas as pd
 from replication import config
 from replication.errors import ReplicationError
 from replication.fileio import read_toml, write_parquet
-from replication.offshoring import offshoring_path
+from replication.offshoring import common_codes, factor_codes, offshoring_path
 from replication.progress import say
 from replication.tidy import interim_path, load_table
 from replication.vintages import load_classification, load_vintage
@@ -97,34 +97,42 @@ def offshoring_wide(intensities: pd.DataFrame, codes: list[str]) -> pd.DataFrame
     return wide
 
 
+def _labels(column: pd.Series) -> np.ndarray:
+    """String labels of a (categorical) key column, without converting millions of values one by one."""
+    codes, labels = factor_codes(column)
+    return np.asarray(labels, dtype=object)[codes]
+
+
 def _input_totals(io_use: pd.DataFrame, energy: tuple[str, ...]) -> pd.DataFrame:
     """Non-energy and all intermediate inputs by country, industry, year (for the over-output measure)."""
+    value = io_use["value"].to_numpy()
+    is_energy = io_use["product"].isin(list(energy)).to_numpy()
     frame = pd.DataFrame(
         {
-            "country": io_use["country"].astype(str),
-            "industry": io_use["using_industry"].astype(str),
-            "year": io_use["year"].astype(int),
-            "value": io_use["value"],
+            "country": io_use["country"],
+            "industry": io_use["using_industry"],
+            "year": io_use["year"],
+            "non_energy": np.where(is_energy, 0.0, value),
+            "all_inputs": value,
         }
     )
-    frame["non_energy"] = np.where(io_use["product"].astype(str).isin(energy), 0.0, frame["value"])
-    return (
-        frame.groupby(["country", "industry", "year"])[["non_energy", "value"]]
-        .sum()
-        .rename(columns={"value": "all_inputs"})
-    )
+    totals = frame.groupby(["country", "industry", "year"], observed=True)[["non_energy", "all_inputs"]].sum()
+    totals = totals.reset_index()
+    totals["country"] = totals["country"].astype(str)
+    totals["industry"] = totals["industry"].astype(str)
+    return totals.set_index(["country", "industry", "year"])
 
 
 def spillover_weights(io_use: pd.DataFrame) -> pd.DataFrame:
     """Domestic intermediate flows supplier -> user by country and year (home country = supplier country)."""
-    home = io_use["country"].astype(str)
-    domestic = io_use[home.to_numpy() == io_use["supplying_country"].astype(str).to_numpy()]
+    (home, supplier), _ = common_codes(io_use["country"], io_use["supplying_country"])
+    domestic = io_use[home == supplier]
     return pd.DataFrame(
         {
-            "country": domestic["country"].astype(str),
-            "year": domestic["year"].astype(int),
-            "supplier": domestic["product"].astype(str),
-            "user": domestic["using_industry"].astype(str),
+            "country": _labels(domestic["country"]),
+            "year": domestic["year"].astype(int).to_numpy(),
+            "supplier": _labels(domestic["product"]),
+            "user": _labels(domestic["using_industry"]),
             "value": domestic["value"].to_numpy(),
         }
     )
