@@ -55,29 +55,14 @@ def estimate_spec_file(path: Path, *, vintage: str, country: str) -> tuple[dict[
     for name, variant in spec_variants(spec).items():
         say(f"[estimate] {path.stem}: {name}")
         try:
-            data = _sample(variant, panel, country=country, context=context)
-            results[name] = run_spec(variant, data=data)
+            data = panel if variant.data.get("panel") else None
+            results[name] = run_spec(variant, data=data, vintage=vintage, country=country, context=context)
         except (ReplicationError, ValueError, np.linalg.LinAlgError) as exc:
             if country == config.DEFAULT_COUNTRY and vintage == config.DEFAULT_VINTAGE:
                 raise ReplicationError(f"{path} [{name}]: {exc}") from exc
             failed[name] = f"{type(exc).__name__}: {exc}"
             say(f"[estimate] {path.stem}: {name} not estimable for {country}: {exc}")
     return results, failed
-
-
-def _sample(variant, panel: pd.DataFrame, *, country: str, context: dict) -> pd.DataFrame:
-    from replication.specs import load_data
-
-    if not variant.data.get("panel"):
-        return load_data(variant, country=country, context=context)
-    frame = panel.copy()
-    for name, expression in variant.data.get("columns", {}).items():
-        frame[name] = frame.eval(expression)
-    if "sample" in variant.data:
-        frame = frame.query(variant.data["sample"], local_dict={"country": country, **context})
-    if frame.empty:
-        raise ReplicationError(f"{variant.path}: the sample {variant.data.get('sample')!r} selects no row")
-    return frame.reset_index(drop=True)
 
 
 def write_estimates(path: Path, *, vintage: str, country: str) -> Path:

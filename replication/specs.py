@@ -150,16 +150,8 @@ def spec_variants(spec: Spec) -> dict[str, Spec]:
     return out
 
 
-def load_data(
-    spec: Spec,
-    *,
-    vintage: str = config.DEFAULT_VINTAGE,
-    country: str = config.DEFAULT_COUNTRY,
-    context: dict | None = None,
-) -> pd.DataFrame:
-    """The spec's panel: read (CSV, parquet, or the vintage's estimation panel), derived columns added,
-    sample applied. In ``sample``, ``@country`` is the country of the run and ``@<name>`` any entry of
-    ``context`` (e.g. ``@pooled_countries``)."""
+def read_source(spec: Spec, *, vintage: str = config.DEFAULT_VINTAGE) -> pd.DataFrame:
+    """The spec's data file as read: CSV, parquet, or the vintage's estimation panel (``panel = true``)."""
     if spec.data.get("panel"):
         source = config.interim_dir() / vintage / "panel.parquet"
     else:
@@ -170,7 +162,16 @@ def load_data(
         raise ConfigError(
             f"{spec.path}: data file {source} not found (run `make data`, or `make panel` for the estimation panel)"
         )
-    frame = pd.read_parquet(source) if source.suffix == ".parquet" else pd.read_csv(source)
+    return pd.read_parquet(source) if source.suffix == ".parquet" else pd.read_csv(source)
+
+
+def prepare_data(
+    spec: Spec, frame: pd.DataFrame, *, country: str = config.DEFAULT_COUNTRY, context: dict | None = None
+) -> tuple[pd.DataFrame, int]:
+    """Derived columns, the sample and (``dropna``) the rows missing a used variable; returns the frame
+    and the number of rows dropped. In ``sample``, ``@country`` is the country of the run and ``@<name>``
+    any entry of ``context`` (e.g. ``@pooled_countries``)."""
+    frame = frame.copy()
     for name, expression in spec.data.get("columns", {}).items():
         try:
             frame[name] = frame.eval(expression)
@@ -181,21 +182,13 @@ def load_data(
     if "sample" in spec.data:
         local = {"country": country, **(context or {})}
         try:
-            frame = frame.query(spec.data["sample"], local_dict=local).reset_index(drop=True)
+            frame = frame.query(spec.data["sample"], local_dict=local)
         except Exception as exc:
             raise ConfigError(
                 f"{spec.path}: [data] sample {spec.data['sample']!r} cannot be evaluated ({exc})"
             ) from exc
     if frame.empty:
         raise ConfigError(f"{spec.path}: the sample {spec.data.get('sample', '')!r} selects no row")
-    return frame
-
-
-def run_spec(spec: Spec, data: pd.DataFrame | None = None, **data_options: object) -> Results:
-    """Estimate the spec's model on its data (or on ``data``) and return the results with the spec attached.
-
-    ``data_options`` go to :func:`load_data` (``vintage``, ``country``, ``context``)."""
-    frame = load_data(spec, **data_options) if data is None else data
     dropped = 0
     if spec.data.get("dropna"):
         columns = [c for c in used_columns(spec) if c in frame.columns]
@@ -207,7 +200,36 @@ def run_spec(spec: Spec, data: pd.DataFrame | None = None, **data_options: objec
             )
         complete = frame[columns].notna().all(axis=1)
         dropped = int((~complete).sum())
-        frame = frame[complete].reset_index(drop=True)
+        frame = frame[complete]
+    return frame.reset_index(drop=True), dropped
+
+
+def load_data(
+    spec: Spec,
+    *,
+    vintage: str = config.DEFAULT_VINTAGE,
+    country: str = config.DEFAULT_COUNTRY,
+    context: dict | None = None,
+) -> pd.DataFrame:
+    """The spec's data, read and prepared (:func:`read_source`, :func:`prepare_data`)."""
+    return prepare_data(spec, read_source(spec, vintage=vintage), country=country, context=context)[0]
+
+
+def run_spec(
+    spec: Spec,
+    data: pd.DataFrame | None = None,
+    *,
+    vintage: str = config.DEFAULT_VINTAGE,
+    country: str = config.DEFAULT_COUNTRY,
+    context: dict | None = None,
+) -> Results:
+    """Estimate the spec's model and return the results with the spec attached.
+
+    ``data`` replaces the spec's source file (e.g. the estimation panel already in memory); the derived
+    columns, sample and ``dropna`` of the spec apply to it either way.
+    """
+    source = read_source(spec, vintage=vintage) if data is None else data
+    frame, dropped = prepare_data(spec, source, country=country, context=context)
     model, inference = dict(spec.model), dict(spec.inference)
     estimator = model.pop("estimator")
     panel = {"entity": spec.data["entity"], "time": spec.data["time"]}

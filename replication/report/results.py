@@ -18,11 +18,11 @@ import pandas as pd
 from replication import __version__, config
 from replication.decomposition import bootstrap_for, decompose, decomposition_config
 from replication.fileio import write_csv, write_text
-from replication.models import _sample, load_estimates, run_context
+from replication.models import load_estimates, run_context
 from replication.progress import say
 from replication.report.figures import STYLE, save_figure
 from replication.report.render import to_latex, to_markdown
-from replication.specs import load_spec, spec_variants
+from replication.specs import load_spec, prepare_data, spec_variants
 
 
 def tables_dir(vintage: str, country: str) -> Path:
@@ -51,7 +51,8 @@ def build_decompositions(vintage: str, country: str) -> pd.DataFrame:
         for name, expression in spec_data.get("columns", {}).items():
             sample = sample.assign(**{name: sample.eval(expression)})
         boot_variant = variants[item["bootstrap_variant"]]
-        engine = bootstrap_for(boot_variant, _sample(boot_variant, panel, country=country, context=context))
+        data, _ = prepare_data(boot_variant, panel, country=country, context=context)
+        engine = bootstrap_for(boot_variant, data)
         frame = decompose(
             result,
             equation=item.get("equation"),
