@@ -204,17 +204,6 @@ def prepare_data(
     return frame.reset_index(drop=True), dropped
 
 
-def load_data(
-    spec: Spec,
-    *,
-    vintage: str = config.DEFAULT_VINTAGE,
-    country: str = config.DEFAULT_COUNTRY,
-    context: dict | None = None,
-) -> pd.DataFrame:
-    """The spec's data, read and prepared (:func:`read_source`, :func:`prepare_data`)."""
-    return prepare_data(spec, read_source(spec, vintage=vintage), country=country, context=context)[0]
-
-
 def run_spec(
     spec: Spec,
     data: pd.DataFrame | None = None,

@@ -23,6 +23,20 @@ SPEC = {"share": "s", "weights": "h", "start": 2000, "end": 2010}
 INTERACTIONS = {"xz": ["x", "z"]}
 
 
+def _results(params: dict[str, float], variances: list[float]) -> Results:
+    """Estimates with a diagonal covariance, as an estimator would return them."""
+    names = list(params)
+    return Results(
+        estimator="within",
+        params=pd.Series(params),
+        std_errors=pd.Series(np.sqrt(variances), index=names),
+        cov=pd.DataFrame(np.diag(variances), index=names, columns=names),
+        nobs=4,
+        df_resid=1,
+        cov_type="clustered",
+    )
+
+
 def test_weighted_changes_by_hand():
     changes = weighted_changes(
         PANEL, terms=["x", "z", "xz"], interactions=INTERACTIONS, share="s", weights="h", start=2000, end=2010
@@ -38,16 +52,7 @@ def test_weighted_changes_by_hand():
 
 
 def test_contributions_and_delta_method_by_hand():
-    names = ["x", "z", "xz"]
-    result = Results(
-        estimator="within",
-        params=pd.Series([-0.4, -0.2, 0.5], index=names),
-        std_errors=pd.Series([0.1, 0.2, 0.3], index=names),
-        cov=pd.DataFrame(np.diag([0.01, 0.04, 0.09]), index=names, columns=names),
-        nobs=4,
-        df_resid=1,
-        cov_type="clustered",
-    )
+    result = _results({"x": -0.4, "z": -0.2, "xz": 0.5}, [0.01, 0.04, 0.09])
     table = decompose(
         result,
         equation=None,
@@ -69,15 +74,7 @@ def test_contributions_and_delta_method_by_hand():
 
 
 def test_group_without_its_regressor_is_not_identified():
-    result = Results(
-        estimator="within",
-        params=pd.Series([-0.4], index=["x"]),
-        std_errors=pd.Series([0.1], index=["x"]),
-        cov=pd.DataFrame([[0.01]], index=["x"], columns=["x"]),
-        nobs=4,
-        df_resid=3,
-        cov_type="clustered",
-    )
+    result = _results({"x": -0.4}, [0.01])
     table = decompose(
         result,
         equation=None,
