@@ -218,9 +218,9 @@ def build_document(vintage: str, country: str) -> Document:
             ("productivity",),
             "production",
             ["om_total", "os_total"],
-            "Why they differ: the study used FPB industry accounts at constant prices for 1995-2004 and a finer "
-            "industry split; here WIOD SEA output and inputs deflated with SEA price indices, 14 manufacturing and 11 "
-            "market-services industries, so the within estimates rest on few clusters (wild bootstrap p-values).",
+            "Why they differ: the study used FPB industry accounts at constant prices and a finer industry split; "
+            "here WIOD SEA output and inputs deflated with SEA price indices, on {samples}, so the within estimates "
+            "rest on few clusters (hence the wild bootstrap p-values).",
         ),
         (
             "4. Employment (Michel and Rycx 2012)",
@@ -228,7 +228,7 @@ def build_document(vintage: str, country: str) -> Document:
             "labour_demand",
             ["om_total", "os_total"],
             "Why they differ: the study measured offshoring over output and by high- and low-wage origins (see the "
-            "over_output and wage_groups variants); employment and wages come from WIOD SEA here.",
+            "over_output and wage_groups variants); employment and wages come from WIOD SEA here, on {samples}.",
         ),
     ]
     for title, prefix, stem, terms, why in sections:
@@ -248,7 +248,7 @@ def build_document(vintage: str, country: str) -> Document:
                 f"(outputs/estimates/{stem}_{sector}.json; all variants: "
                 f"outputs/tables/estimates/{stem}_{sector}.md)",
             )
-        doc.para(why)
+        doc.para(why.format(samples=_sample_sizes(stem, vintage=vintage, country=country)))
 
     doc.heading(2, "5. Skill structure (Hertveldt and Michel 2013)")
     doc.table(_claim_rows(claims, ("low_skill", "skills", "ict")), "Claims from outputs/claims.csv")
@@ -269,7 +269,8 @@ def build_document(vintage: str, country: str) -> Document:
     pooled = variation[variation["sample"].str.startswith("pooled") & (variation["variable"] == "sh_ls")]
     if not bel.empty and not pooled.empty:
         doc.para(
-            f"Why they differ: the study used Belgian LFS-based skill data by industry; WIOD SEA imputes Belgian "
+            "Why they differ: the study used Belgian skill data by educational attainment at industry level (not "
+            f"public); WIOD SEA imputes Belgian "
             f"manufacturing skill shares (cross-industry s.d. of the low-skilled hours share "
             f"{bel['cross_sd'].iloc[0]:.4f}, against {pooled['cross_sd'].iloc[0]:.4f} in the pooled panel), so "
             "the Belgium-only manufacturing system is identified by the common time path of imputed shares; the "
@@ -293,7 +294,7 @@ def build_document(vintage: str, country: str) -> Document:
         "Why they differ: the contributions multiply coefficients by Belgian changes in offshoring; with the "
         "pooled coefficients the CEEC materials effect is not the large negative one the Belgian data give, "
         "and the Belgium-only coefficients are weakly identified (section 5). Technology is measured by the "
-        "ICT capital share (EU KLEMS, to 2006, carried forward to 2007)."
+        f"ICT capital share (EU KLEMS, {_ict_years(vintage, country)})."
     )
 
     doc.heading(2, "7. All claims")
@@ -315,6 +316,33 @@ def build_document(vintage: str, country: str) -> Document:
         "the package version and the git commit; data/manifest.toml lists the raw files with their sources."
     )
     return doc
+
+
+def _sample_sizes(stem: str, *, vintage: str, country: str) -> str:
+    """'<industries> industries x <years> years of <sector>' for the main estimates of each sector."""
+    from replication.models import load_estimates
+
+    parts = []
+    for sector in ("manufacturing", "market_services"):
+        results = load_estimates(f"{stem}_{sector}", vintage=vintage, country=country)
+        if "main" in results:
+            d = results["main"].diagnostics
+            parts.append(f"{d.get('n_entities')} {sector.replace('_', ' ')} industries x {d.get('n_periods')} years")
+    return " and ".join(parts) or "no estimable sample"
+
+
+def _ict_years(vintage: str, country: str) -> str:
+    """The years the ICT series covers for ``country``, and which are carried forward."""
+    panel = pd.read_parquet(
+        config.interim_dir() / vintage / "panel.parquet", columns=["country", "year", "ict", "ict_imputed"]
+    )
+    part = panel[(panel["country"] == country) & panel["ict"].notna()]
+    if part.empty:
+        return "no ICT data for this country"
+    measured = part[~part["ict_imputed"]]["year"]
+    imputed = sorted(part[part["ict_imputed"]]["year"].unique())
+    text = f"{measured.min()}-{measured.max()}"
+    return text + (f", carried forward to {', '.join(map(str, imputed))}" if imputed else "")
 
 
 def _coverage(vintage: str) -> pd.DataFrame:
