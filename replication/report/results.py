@@ -233,12 +233,17 @@ def coefficient_plot(vintage: str, country: str) -> list:
                 if name not in tidy.index:
                     continue
                 row = tidy.loc[name]
+                boot = not math.isnan(row.get("boot_conf_low", math.nan))  # wild-bootstrap interval where computed
+                low, high = (
+                    (row["boot_conf_low"], row["boot_conf_high"]) if boot else (row["conf_low"], row["conf_high"])
+                )
+                p = row["boot_p_value"] if boot else row["p_value"]
                 ax.errorbar(
                     row["estimate"],
                     y,
-                    xerr=[[row["estimate"] - row["conf_low"]], [row["conf_high"] - row["estimate"]]],
-                    fmt="o",
-                    color="#1f77b4" if row["p_value"] >= 0.05 else "#d62728",
+                    xerr=[[row["estimate"] - low], [high - row["estimate"]]],
+                    fmt="s" if boot else "o",
+                    color="#1f77b4" if p >= 0.05 else "#d62728",
                     ms=4,
                     capsize=2,
                 )
@@ -247,7 +252,11 @@ def coefficient_plot(vintage: str, country: str) -> list:
             ax.invert_yaxis()
             ax.set_title(label, fontsize=8, loc="left")
             ax.tick_params(axis="x", labelsize=7)
-        fig.suptitle(f"Offshoring coefficients by origin with 95% intervals ({country}; red: p < 0.05)", fontsize=9)
+        fig.suptitle(
+            f"Offshoring coefficients by origin, 95% intervals ({country}; squares: wild cluster bootstrap, "
+            "circles: the model's covariance; red: p < 0.05)",
+            fontsize=9,
+        )
         fig.tight_layout()
     suffix = "" if country == config.DEFAULT_COUNTRY else f"_{country}"
     return save_figure(fig, config.vintage_outputs_dir(vintage) / "figures" / f"offshoring_effects{suffix}")
