@@ -20,6 +20,7 @@ from replication.estimators.results import Results
 from replication.fileio import sha256, write_text
 from replication.panel import panel_path, pooled_countries
 from replication.progress import say
+from replication.provenance import git_commit, raw_inputs
 from replication.specs import load_spec, run_spec, spec_variants
 
 SPEC_DIR = "estimations/belgium"
@@ -76,6 +77,8 @@ def write_estimates(path: Path, *, vintage: str, country: str) -> Path:
         "vintage": vintage,
         "country": country,
         "package_version": __version__,
+        "git_commit": git_commit(),
+        "raw_inputs_sha256": raw_inputs(),
         "spec_sha256": sha256(path),
         "panel_sha256": sha256(panel_path(vintage)),
         "variants": {name: result.to_dict() for name, result in results.items()},

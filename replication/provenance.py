@@ -5,6 +5,7 @@ commit. Written last by ``make all``; the same inputs and code give the same man
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -93,3 +94,22 @@ def write_manifest(vintage: str) -> Path:
     path = config.vintage_outputs_dir(vintage) / "MANIFEST.json"
     write_text(path, json.dumps(build_manifest(vintage), indent=1, sort_keys=True) + "\n")
     return path
+
+
+def inputs_digest() -> str:
+    """One checksum over every raw input's sha256 (the full list is in MANIFEST.json)."""
+    joined = "\n".join(f"{k} {v}" for k, v in sorted(raw_inputs().items()))
+    return hashlib.sha256(joined.encode()).hexdigest()[:16]
+
+
+def stamp(vintage: str, spec: str = "") -> str:
+    """The provenance line every table footer and figure carries."""
+    parts = [
+        f"replication {__version__}",
+        f"git {git_commit()[:12]}",
+        f"vintage {vintage}",
+        f"raw inputs {inputs_digest()}",
+    ]
+    if spec:
+        parts.insert(0, f"spec {spec}")
+    return "; ".join(parts)

@@ -22,6 +22,7 @@ from replication import config
 from replication.fileio import atomic_path
 from replication.offshoring import import_share_path, pooled_share
 from replication.progress import say
+from replication.provenance import stamp
 from replication.report.offshoring_tables import ORIGIN_LABELS, SECTOR_LABELS, load_intensities
 from replication.vintages import country_names, load_country_groups, load_offshoring_config
 
@@ -30,10 +31,14 @@ MEASURE_LABELS = {"om": "Materials offshoring (om)", "os": "Business-services of
 STYLE = {"font.size": 9, "axes.spines.top": False, "axes.spines.right": False, "svg.hashsalt": "offshoring-be"}
 
 
-def save_figure(fig: plt.Figure, stem: Path) -> list[Path]:
-    """Write ``stem``.png and ``stem``.pdf atomically with fixed metadata; close the figure."""
+def save_figure(fig: plt.Figure, stem: Path, *, provenance: str = "") -> list[Path]:
+    """Write ``stem``.png and ``stem``.pdf atomically with fixed metadata (no dates, no software version) and
+    the provenance line in the files' description/subject; close the figure."""
     written = []
-    metadata = {"png": {"Software": None}, "pdf": {"Creator": None, "Producer": None, "CreationDate": None}}
+    metadata = {
+        "png": {"Software": None, "Description": provenance or None},
+        "pdf": {"Creator": None, "Producer": None, "CreationDate": None, "Subject": provenance or None},
+    }
     for ext, meta in metadata.items():
         target = stem.with_suffix(f".{ext}")
         with atomic_path(target) as tmp:
@@ -140,7 +145,9 @@ def write_figures(vintage: str, country: str) -> list[Path]:
     if country == cfg["table1"]["country"]:
         published = pd.read_csv(config.published_dir() / "table1_offshoring.csv", dtype={"statistic": str})
     written = save_figure(
-        plot_trends(intensities, country=country, published=published), out / f"offshoring_trends_{country}"
+        plot_trends(intensities, country=country, published=published),
+        out / f"offshoring_trends_{country}",
+        provenance=stamp(vintage, "config/offshoring.toml"),
     )
     year = int(cfg["figure_cross_country"]["year"])
     benchmark = cfg["figure_cross_country"]["benchmark_group"]
@@ -154,5 +161,6 @@ def write_figures(vintage: str, country: str) -> list[Path]:
     written += save_figure(
         plot_cross_country(shares, country=country, year=year, pooled=pooled, benchmark="OECD", published=cross),
         out / f"imported_inputs_{year}",
+        provenance=stamp(vintage, "config/offshoring.toml [figure_cross_country]"),
     )
     return written
