@@ -165,12 +165,8 @@ def read_source(spec: Spec, *, vintage: str = config.DEFAULT_VINTAGE) -> pd.Data
     return pd.read_parquet(source) if source.suffix == ".parquet" else pd.read_csv(source)
 
 
-def prepare_data(
-    spec: Spec, frame: pd.DataFrame, *, country: str = config.DEFAULT_COUNTRY, context: dict | None = None
-) -> tuple[pd.DataFrame, int]:
-    """Derived columns, the sample and (``dropna``) the rows missing a used variable; returns the frame
-    and the number of rows dropped. In ``sample``, ``@country`` is the country of the run and ``@<name>``
-    any entry of ``context`` (e.g. ``@pooled_countries``)."""
+def add_columns(spec: Spec, frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` with the spec's derived columns (``[data.columns]``, pandas expressions)."""
     frame = frame.copy()
     for name, expression in spec.data.get("columns", {}).items():
         try:
@@ -179,6 +175,16 @@ def prepare_data(
             raise ConfigError(
                 f"{spec.path}: [data.columns] {name} = {expression!r} cannot be evaluated ({exc})"
             ) from exc
+    return frame
+
+
+def prepare_data(
+    spec: Spec, frame: pd.DataFrame, *, country: str = config.DEFAULT_COUNTRY, context: dict | None = None
+) -> tuple[pd.DataFrame, int]:
+    """Derived columns, the sample and (``dropna``) the rows missing a used variable; returns the frame
+    and the number of rows dropped. In ``sample``, ``@country`` is the country of the run and ``@<name>``
+    any entry of ``context`` (e.g. ``@pooled_countries``)."""
+    frame = add_columns(spec, frame)
     if "sample" in spec.data:
         local = {"country": country, **(context or {})}
         try:

@@ -18,12 +18,12 @@ import pandas as pd
 from replication import config
 from replication.decomposition import bootstrap_for, decompose, decomposition_config
 from replication.fileio import write_csv, write_text
-from replication.models import load_estimates, run_context
+from replication.models import SPEC_DIR, load_estimates, run_context
 from replication.progress import say
 from replication.provenance import stamp
 from replication.report.figures import STYLE, save_figure
 from replication.report.render import to_latex, to_markdown
-from replication.specs import load_spec, prepare_data, spec_variants
+from replication.specs import add_columns, load_spec, prepare_data, spec_variants
 
 
 def tables_dir(vintage: str, country: str) -> Path:
@@ -37,7 +37,7 @@ def build_decompositions(vintage: str, country: str) -> pd.DataFrame:
     panel, context = run_context(vintage)
     frames = []
     for item in cfg["decomposition"]:
-        spec_path = config.project_root() / "estimations" / "belgium" / f"{item['spec']}.toml"
+        spec_path = config.project_root() / SPEC_DIR / f"{item['spec']}.toml"
         variants = spec_variants(load_spec(spec_path))
         results = load_estimates(item["spec"], vintage=vintage, country=country)
         if item["variant"] not in results or item["bootstrap_variant"] not in results:
@@ -47,10 +47,9 @@ def build_decompositions(vintage: str, country: str) -> pd.DataFrame:
             )
             continue
         result = results[item["variant"]]
-        sample = panel[(panel["country"] == country) & (panel["sector"] == item["sector"])]
-        spec_data = variants[item["variant"]].data
-        for name, expression in spec_data.get("columns", {}).items():
-            sample = sample.assign(**{name: sample.eval(expression)})
+        sample = add_columns(
+            variants[item["variant"]], panel[(panel["country"] == country) & (panel["sector"] == item["sector"])]
+        )
         boot_variant = variants[item["bootstrap_variant"]]
         data, _ = prepare_data(boot_variant, panel, country=country, context=context)
         engine = bootstrap_for(boot_variant, data)
