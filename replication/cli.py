@@ -32,10 +32,8 @@ def _cmd_tidy(args: argparse.Namespace) -> None:
 
     record = build_tidy(args.vintage)
     if not args.quiet:
-        print(
-            f"tidy {args.vintage}: io_use {record['io_use']['rows']:,} rows, "
-            f"accounts {record['accounts']['rows']:,} rows -> data/interim/{args.vintage}/"
-        )
+        tables = ", ".join(f"{t} {record[t]['rows']:,} rows" for t in ("io_use", "accounts") if t in record)
+        print(f"tidy {args.vintage}: {tables} -> data/interim/{args.vintage}/")
 
 
 def _cmd_offshoring(args: argparse.Namespace) -> None:

@@ -33,14 +33,18 @@ def part_files(part: Part) -> list[Path]:
         if not part.path.exists():
             raise ReplicationError(f"{part.path}: not found (source {part.source!r}; see docs/national_sut_csv.md)")
         return [part.path]
-    dataset = manifest.get_dataset(part.dataset or "")
-    missing = [raw for raw in dataset.files if not manifest.is_verified(raw)]
-    if missing:
-        raise ReplicationError(
-            f"{missing[0].path}: missing or not verified; run `make data` "
-            f"(or `python -m replication data {dataset.name}`)"
-        )
-    return [raw.path for raw in dataset.files]
+    names = part.dataset if isinstance(part.dataset, tuple) else (part.dataset or "",)
+    files = []
+    for name in names:
+        dataset = manifest.get_dataset(name)
+        missing = [raw for raw in dataset.files if not manifest.is_verified(raw)]
+        if missing:
+            raise ReplicationError(
+                f"{missing[0].path}: missing or not verified; run `make data` "
+                f"(or `python -m replication data {dataset.name}`)"
+            )
+        files += [raw.path for raw in dataset.files]
+    return files
 
 
 def accounts_industries(vintage: Vintage, classification: Classification) -> list[str]:
@@ -65,10 +69,13 @@ def _anomalies(part: Part) -> pd.DataFrame:
 def build_table(vintage: Vintage, table: str) -> tuple[pd.DataFrame, dict]:
     """Read, fix listed anomalies and validate one tidy table; return it with its provenance."""
     classification = load_classification(vintage.classification)
-    part: Part = getattr(vintage, table)
+    part: Part | None = getattr(vintage, table)
+    if part is None:
+        raise ReplicationError(f"vintage {vintage.name!r} has no {table} table")
     files = part_files(part)
     say(f"[tidy] {vintage.name}: {table} from {part.source} ({len(files)} file(s))")
     frame = get_reader(part.source, table)(files, classification)
+    notes = dict(frame.attrs)
     where = part.path or files[0].parent
     if table == "io_use":
         frame = validate_io_use(frame, file=where, industries=classification.codes)
@@ -85,6 +92,7 @@ def build_table(vintage: Vintage, table: str) -> tuple[pd.DataFrame, dict]:
         "files": {_relative(f, root): sha256(f) for f in files},
         "rows": len(frame),
         "anomalies_set_missing": applied.to_dict(orient="records"),
+        **({"reader_notes": notes} if notes else {}),
     }
     return frame, provenance
 
@@ -105,6 +113,8 @@ def build_tidy(vintage_name: str) -> dict:
         "classification": vintage.classification,
     }
     for table in TABLES:
+        if getattr(vintage, table) is None:
+            continue
         frame, provenance = build_table(vintage, table)
         write_parquet(interim_path(vintage.name, table), frame)
         record[table] = provenance

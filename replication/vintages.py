@@ -26,7 +26,7 @@ class Part:
     """Where one tidy table of a vintage comes from: a source module and a dataset or a path."""
 
     source: str
-    dataset: str | None = None
+    dataset: str | tuple[str, ...] | None = None
     path: Path | None = None
     anomalies: Path | None = None
 
@@ -56,7 +56,7 @@ class Vintage:
     name: str
     description: str
     classification: str
-    io_use: Part
+    io_use: Part | None
     accounts: Part
     accounts_industry_map: str | None = None
     comparison_notes: tuple[str, ...] = ()
@@ -86,7 +86,10 @@ def _part(entry: object, where: str) -> Part:
         raise ConfigError(f"{vintages_file()}: {where} needs exactly one of `dataset` or `path`")
     path = _resolve(entry["path"]) if "path" in entry else None
     anomalies = config.config_dir() / entry["anomalies"] if "anomalies" in entry else None
-    return Part(source=entry["source"], dataset=entry.get("dataset"), path=path, anomalies=anomalies)
+    dataset = entry.get("dataset")
+    if isinstance(dataset, list):  # one part read from several manifest datasets
+        dataset = tuple(dataset)
+    return Part(source=entry["source"], dataset=dataset, path=path, anomalies=anomalies)
 
 
 def load_vintage(name: str) -> Vintage:
@@ -99,7 +102,8 @@ def load_vintage(name: str) -> Vintage:
         name=name,
         description=entry.get("description", ""),
         classification=entry["classification"],
-        io_use=_part(entry.get("io_use"), f"vintages.{name}.io_use"),
+        # an accounts-only vintage (e.g. the EU KLEMS country files) has no io_use part
+        io_use=_part(entry["io_use"], f"vintages.{name}.io_use") if "io_use" in entry else None,
         accounts=_part(entry.get("accounts"), f"vintages.{name}.accounts"),
         accounts_industry_map=entry.get("accounts_industry_map"),
         comparison_notes=tuple(entry.get("comparison_notes", ())),

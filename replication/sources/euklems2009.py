@@ -1,95 +1,214 @@
-"""EU KLEMS country files for Belgium -> accounts (EU KLEMS industry codes).
+r"""EU KLEMS country files (any country) -> accounts (EU KLEMS industry codes).
 
-``bel_output_09I.xls`` (basic file, November 2009 release): one sheet per variable (GO, II, VA,
-prices, volumes, EMP, H_EMP, COMP, LAB, CAP, CAPIT, CAPNIT, ...), columns ``desc``, ``code``,
-``_1970`` ... ``_2007``, values in millions of euros, thousands of persons, millions of hours, 1995 = 100
-indices, capital compensation shares as fractions.
+Basic file ``<prefix>_output_09I.xls`` (November 2009 release): one sheet per variable (GO, II, VA,
+prices, volumes, EMP, H_EMP, COMP, LAB, CAP, CAPIT, CAPIT_QPH, ...), columns ``desc``, ``code``,
+``_1970`` ... ``_2007``, values in millions of national currency, thousands of persons, millions of
+hours, 1995 = 100 indices, capital compensation shares as fractions.
 
-``bel_labour_input_08I.xls`` (labour input file, March 2008 release): sheets
-``H_<skill>_<age>_<sex>`` and ``LAB_<skill>_<age>_<sex>``, shares of total hours / labour
-compensation **in percent**. The skill shares ``H_HS``, ``H_MS``, ``H_LS`` and ``LABHS``, ``LABMS``,
-``LABLS`` (WIOD SEA names, fractions) are the sums over the six age x sex sheets divided by 100.
+Labour input file ``<prefix>_labour_input_08I.xls`` (March 2008 release): sheets
+``H_<skill>_<age>_<sex>`` and ``LAB_<skill>_<age>_<sex>``, shares of total hours / labour compensation
+**in percent**, with ``<age>`` in {29, 49, 50PLUS} or ``ALL`` (Slovenia's LAB sheets). The skill shares
+(WIOD SEA names, fractions)
 
-Only the industry codes of the vintage's concordance (``euklems`` column of the WIOD 2013 industry
-table) are kept; aggregates such as TOT, D or G are dropped.
+.. math:: H\_s = \frac{1}{100}\sum_{a,x} H\_s\_a\_x, \qquad LABs = \frac{1}{100}\sum_{a,x} LAB\_s\_a\_x
+
+sum the age x sex sheets of skill *s*; a cell is missing when any of its sheets is empty, and the three
+shares of a cell are dropped together when they do not add up to one (an incomplete split, e.g. some Danish
+industries); the count is returned in ``frame.attrs['incomplete_skill_cells']``.
+
+The file name's prefix names the country through ``config/classifications/euklems_files.csv``
+(``ger`` -> DEU, ``uk`` -> GBR, ...); a prefix marked ``use = no`` there (the SIC copy of the US file) is
+skipped, an unknown prefix is an error. A country may come with the labour input file only (Canada).
+Only the industry codes of the classification's ``euklems`` column are kept; aggregates such as TOT
+are dropped; basic-file sheets of variables not in ``config/classifications/variables.csv`` (e.g. the
+growth contributions ``GOCon*``) are not read.
 """
 
 from __future__ import annotations
 
 import re
-import warnings
+from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from replication.errors import DataError
-from replication.vintages import Classification
+from replication import config
+from replication.errors import ConfigError, DataError
+from replication.vintages import Classification, load_variables
 
 SKILLS = ("HS", "MS", "LS")
 LABOUR_SHEET = re.compile(r"^(H|LAB)_(HS|MS|LS)_(\w+)_(M|F)$")
-COUNTRY = "BEL"
+FILE_NAME = re.compile(r"^(?P<prefix>[a-z-]+)_(?P<kind>output|labour_input)_\d\dI\.xlsx?$")
+YEAR_COLUMN = re.compile(r"_\d{4}")
+AGE_SETS = ({"29", "49", "50PLUS"}, {"ALL"})
+SHARE_TOLERANCE = 1e-3
 
 
-def _read_sheets(path: Path) -> dict[str, pd.DataFrame]:
+def country_files() -> pd.DataFrame:
+    """``config/classifications/euklems_files.csv``: file prefix -> ISO3 code, whether it is read, note."""
+    path = config.config_dir() / "classifications" / "euklems_files.csv"
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    bad = ~table["use"].isin(["yes", "no"])
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise ConfigError(f"{path}: line {row + 2}, column `use` = {table['use'].iloc[row]!r}; allowed 'yes', 'no'")
+    return table.set_index("prefix")
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One variable sheet: industry codes (rows), years (columns) and the values (NaN where empty)."""
+
+    codes: np.ndarray
+    years: np.ndarray
+    values: np.ndarray
+
+
+def _read_sheets(path: Path, *, keep: set[str] | None = None) -> dict[str, Sheet]:
+    """Sheets of a workbook (all but ``Notes``; only ``keep`` when given), header ``desc, code, _YYYY...``.
+
+    Read with ``python_calamine`` directly and converted one block per sheet (pandas' frame construction per
+    sheet costs ten times the reading); an empty or non-numeric cell is missing.
+    """
+    from python_calamine import CalamineWorkbook
+
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            sheets = pd.read_excel(path, sheet_name=None, engine="calamine")
+        workbook = CalamineWorkbook.from_path(str(path))
+        names = [n for n in workbook.sheet_names if n != "Notes" and (keep is None or n in keep)]
+        raw = {name: workbook.get_sheet_by_name(name).to_python() for name in names}
     except Exception as exc:  # calamine raises its own error types on damaged files
         raise DataError(path, f"cannot be read as a spreadsheet ({type(exc).__name__}: {exc})") from exc
-    sheets.pop("Notes", None)
-    for name, sheet in sheets.items():
-        if "code" not in sheet.columns or not any(str(c).startswith("_") for c in sheet.columns):
+    sheets = {}
+    for name, rows in raw.items():
+        header = [str(c).strip() for c in rows[0]] if rows else []
+        columns = [i for i, c in enumerate(header) if YEAR_COLUMN.fullmatch(c)]
+        if "code" not in header or not columns:
             raise DataError(path, f"sheet {name!r} lacks the `code` and `_YYYY` columns")
+        at = header.index("code")
+        body = [r for r in rows[1:] if len(r) > at and r[at] not in ("", None)]
+        width = len(header)
+        cells = np.array([list(r[:width]) + [""] * (width - len(r)) for r in body], dtype=object).reshape(-1, width)
+        block = cells[:, columns].ravel()
+        values = pd.to_numeric(pd.Series(block, dtype=object), errors="coerce").to_numpy(dtype=float)
+        sheets[name] = Sheet(
+            codes=np.array([_code(c) for c in cells[:, at]], dtype=object),
+            years=np.array([int(header[i][1:]) for i in columns]),
+            values=values.reshape(len(body), len(columns)),
+        )
     return sheets
 
 
-def _long(sheet: pd.DataFrame, variable: str) -> pd.DataFrame:
-    """One variable sheet to long (industry, year, value); years are the ``_YYYY`` columns."""
-    years = [c for c in sheet.columns if re.fullmatch(r"_\d{4}", str(c))]
-    long = sheet.melt(id_vars=["code"], value_vars=years, var_name="year", value_name="value")
-    long["year"] = long["year"].str[1:].astype(int)
-    long["value"] = pd.to_numeric(long["value"], errors="coerce")
-    long["variable"] = variable
-    return long.rename(columns={"code": "industry"})
+def _long(sheet: Sheet, variable: str) -> pd.DataFrame:
+    """One variable sheet to long (industry, year, value, variable)."""
+    return pd.DataFrame(
+        {
+            "industry": np.repeat(sheet.codes, len(sheet.years)),
+            "year": np.tile(sheet.years, len(sheet.codes)),
+            "value": sheet.values.ravel(),
+            "variable": variable,
+        }
+    )
+
+
+def _code(value: object) -> str:
+    """An industry code as text (a code like 20 may be stored as the number 20.0)."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _by_country(files: list[Path]) -> dict[str, dict[str, Path]]:
+    """``{ISO3: {"output": path, "labour_input": path}}`` from the file names."""
+    table = country_files()
+    out: dict[str, dict[str, Path]] = defaultdict(dict)
+    for path in files:
+        match = FILE_NAME.match(path.name)
+        if not match:
+            raise DataError(path, "file name is not <country>_output_09I.xls or <country>_labour_input_08I.xls")
+        prefix, kind = match.group("prefix"), match.group("kind")
+        if prefix not in table.index:
+            raise DataError(
+                path,
+                f"country prefix {prefix!r} is not in config/classifications/euklems_files.csv ({list(table.index)})",
+            )
+        if table.loc[prefix, "use"] == "no":
+            continue
+        iso3 = table.loc[prefix, "iso3"]
+        if kind in out[iso3]:
+            raise DataError(path, f"a second {kind} file for {iso3} (first: {out[iso3][kind].name})")
+        out[iso3][kind] = path
+    return dict(sorted(out.items()))
 
 
 def read_accounts(files: list[Path], classification: Classification) -> pd.DataFrame:
-    """Basic-file variables plus the skill shares of the labour input file, for Belgium."""
-    by_name = {f.name: f for f in files}
-    basic = next((f for n, f in by_name.items() if "output" in n), None)
-    labour = next((f for n, f in by_name.items() if "labour" in n), None)
-    if basic is None or labour is None:
-        raise DataError(files[0].parent, f"needs a basic (…output…) and a labour input file; got {sorted(by_name)}")
-    frames = [_long(sheet, name) for name, sheet in _read_sheets(basic).items()]
-    frames.append(_skill_shares(labour))
-    tidy = pd.concat(frames, ignore_index=True)
-    tidy["industry"] = tidy["industry"].astype(str).str.strip()
+    """Basic-file variables plus the skill shares of the labour input files, for every country."""
     keep = set(classification.industries["euklems"]) if "euklems" in classification.industries else None
-    if keep is not None:
-        tidy = tidy[tidy["industry"].isin(keep)]
-    tidy = tidy[tidy["value"].notna()]
-    tidy.insert(0, "country", COUNTRY)
-    return tidy[["country", "year", "industry", "variable", "value"]].reset_index(drop=True)
+    # basic-file sheets of other variables are not read, nor skill shares (Japan's basic file repeats them in
+    # percent): those come from the labour input file
+    variables = set(load_variables()["variable"]) - {f"H_{s}" for s in SKILLS} - {f"LAB{s}" for s in SKILLS}
+    frames, incomplete = [], 0
+    for iso3, parts in _by_country(files).items():
+        pieces = []
+        if "output" in parts:
+            basic = _read_sheets(parts["output"], keep=variables)
+            pieces += [_long(sheet, name) for name, sheet in basic.items()]
+        if "labour_input" in parts:
+            shares, dropped = skill_shares(parts["labour_input"])
+            pieces.append(shares)
+            incomplete += dropped
+        tidy = pd.concat(pieces, ignore_index=True)
+        if keep is not None:
+            tidy = tidy[tidy["industry"].isin(keep)]
+        tidy = tidy[tidy["value"].notna()]
+        tidy.insert(0, "country", iso3)
+        frames.append(tidy)
+    if not frames:
+        raise DataError(files[0].parent if files else Path("."), "no EU KLEMS country file to read")
+    out = pd.concat(frames, ignore_index=True)[["country", "year", "industry", "variable", "value"]]
+    out = out.reset_index(drop=True)
+    out.attrs["incomplete_skill_cells"] = incomplete
+    return out
 
 
-def _skill_shares(path: Path) -> pd.DataFrame:
+def skill_shares(path: Path) -> tuple[pd.DataFrame, int]:
+    """Skill shares of hours (``H_HS``...) and compensation (``LABHS``...) as fractions, and the number of
+    industry-year cells dropped because their three shares do not add up to one."""
     sheets = _read_sheets(path)
-    parts: dict[str, list[pd.DataFrame]] = {}
+    parts: dict[str, list[pd.DataFrame]] = defaultdict(list)
+    ages: dict[tuple[str, str], set[str]] = defaultdict(set)
     for name, sheet in sheets.items():
         match = LABOUR_SHEET.match(name)
         if not match:
             raise DataError(path, f"unexpected sheet {name!r} (expected H_|LAB_<HS|MS|LS>_<age>_<M|F>)")
-        measure, skill = match.group(1), match.group(2)
+        measure, skill, age, sex = match.groups()
         variable = f"H_{skill}" if measure == "H" else f"LAB{skill}"
-        parts.setdefault(variable, []).append(_long(sheet, variable))
-    out = []
-    for variable, frames in sorted(parts.items()):
-        if len(frames) != 6:
-            raise DataError(path, f"{variable}: expected 6 age x sex sheets, found {len(frames)}")
-        stacked = pd.concat(frames)
-        summed = stacked.groupby(["industry", "year"], sort=True)["value"].sum(min_count=6) / 100.0
-        frame = summed.reset_index()
-        frame["variable"] = variable
-        out.append(frame)
-    return pd.concat(out, ignore_index=True)
+        parts[variable].append(_long(sheet, variable))
+        ages[(measure, skill)].add(f"{age}_{sex}")
+    out, dropped = [], 0
+    for measure, names in (("H", [f"H_{s}" for s in SKILLS]), ("LAB", [f"LAB{s}" for s in SKILLS])):
+        cells = {frozenset(ages.get((measure, s), ())) for s in SKILLS}
+        if len(cells) != 1:
+            raise DataError(
+                path, f"{measure}_ sheets differ in their age x sex split across skills: {sorted(map(sorted, cells))}"
+            )
+        split = next(iter(cells))
+        split_ages = {c.rsplit("_", 1)[0] for c in split}
+        if split_ages not in AGE_SETS or len(split) != 2 * len(split_ages):
+            raise DataError(path, f"{measure}_ sheets: age x sex split {sorted(split)} is not a complete partition")
+        summed = {}
+        for variable in names:
+            stacked = pd.concat(parts[variable])
+            summed[variable] = (
+                stacked.groupby(["industry", "year"], sort=True)["value"].sum(min_count=len(split)) / 100.0
+            )
+        wide = pd.DataFrame(summed)
+        complete = wide.notna().all(axis=1)
+        off = complete & ((wide.sum(axis=1) - 1.0).abs() > SHARE_TOLERANCE)
+        dropped += int(off.sum())
+        wide.loc[off | ~complete] = np.nan
+        long = wide.stack().rename("value").reset_index()
+        long.columns = ["industry", "year", "variable", "value"]
+        out.append(long)
+    return pd.concat(out, ignore_index=True), dropped
