@@ -29,10 +29,18 @@ SPECS := $(wildcard estimations/belgium/*.toml)
 ESTIMATES := $(patsubst estimations/belgium/%.toml,$(EST_DIR)/%.json,$(SPECS))
 ESTIMATORS := $(wildcard replication/estimators/*.py replication/estimators/gmm/*.py) replication/specs.py \
               replication/models.py replication/report/regression_tables.py
+# the skill channel on EU KLEMS countries (default vintage and country only): panel -> selection -> estimates -> analysis
+SKILL_TIDY := data/interim/euklems_countries/tidy.json
+SKILL_PANEL := data/interim/skills/panel.parquet
+SKILL_SELECTION := data/interim/skills/estimation_panel.parquet
+SKILL_SPECS := $(wildcard estimations/skills/*.toml)
+SKILL_ESTIMATES := $(patsubst estimations/skills/%.toml,outputs/skills/estimates/%.json,$(SKILL_SPECS))
+SKILL_ANALYSIS := outputs/skills/selection.csv
+SKILLS := $(if $(and $(filter wiod2013,$(VINTAGE)),$(filter BEL,$(COUNTRY))),$(SKILL_ANALYSIS))
 RESULTS := $(OUT)/$(if $(filter BEL,$(COUNTRY)),claims.csv,claims_$(COUNTRY).csv)
 REPORT := $(OUT)/$(if $(filter BEL,$(COUNTRY)),report,report_$(COUNTRY))/index.html
 
-.PHONY: all install data tidy offshoring tables figures panel estimates results report verify test lint bench clean \
+.PHONY: all install data tidy offshoring tables figures panel estimates results report skills verify test lint bench clean \
         clean-all help
 
 # vintages whose accounts carry what the estimation panel needs (output, inputs, prices, hours, skills,
@@ -60,6 +68,7 @@ panel: $(PANEL)
 estimates: $(ESTIMATES)
 results: $(RESULTS)
 report: $(REPORT)
+skills: $(SKILL_ANALYSIS)
 
 $(RAW_STAMP): data/manifest.toml replication/manifest.py $(CORE) | $(INSTALLED)
 	$(REPLICATION) data
@@ -90,6 +99,23 @@ data/interim/wiod2013_euklems/tidy.json: $(RAW_STAMP) $(CONFIG) $(CORE) replicat
 	$(REPLICATION) tidy --vintage wiod2013_euklems
 endif
 
+$(SKILL_TIDY): $(RAW_STAMP) $(CONFIG) $(CORE) replication/tidy.py replication/schemas.py \
+               replication/sources/euklems2009.py | $(INSTALLED)
+	$(REPLICATION) tidy --vintage euklems_countries
+
+$(SKILL_PANEL): $(SKILL_TIDY) data/interim/wiod2013/offshoring.parquet data/interim/wiod2013/tidy.json \
+                config/skill_panel.toml replication/skill_panel.py
+	$(REPLICATION) skill-panel
+
+$(SKILL_SELECTION): $(SKILL_PANEL) config/skill_panel.toml replication/skill_selection.py
+	$(REPLICATION) skill-selection
+
+outputs/skills/estimates/%.json: estimations/skills/%.toml $(SKILL_SELECTION) $(ESTIMATORS)
+	$(REPLICATION) skill-estimates $<
+
+$(SKILL_ANALYSIS): $(SKILL_ESTIMATES) $(SKILL_SELECTION) config/skill_analysis.toml replication/skill_analysis.py
+	$(REPLICATION) skill-analysis
+
 # one spec -> one estimates file: editing a spec re-estimates only that spec
 $(EST_DIR)/%.json: estimations/belgium/%.toml $(PANEL) $(ESTIMATORS)
 	$(REPLICATION) estimates --vintage $(VINTAGE) --country $(COUNTRY) $<
@@ -99,7 +125,8 @@ $(RESULTS): $(ESTIMATES) $(PANEL) config/decomposition.toml config/claims.toml $
 	$(REPLICATION) results --vintage $(VINTAGE) --country $(COUNTRY)
 
 # the report and outputs/MANIFEST.json (every output with its sha256 and provenance) come last
-$(REPORT): $(RESULTS) $(TABLES) $(FIGURES) replication/report/document.py replication/provenance.py
+$(REPORT): $(RESULTS) $(TABLES) $(FIGURES) $(SKILLS) replication/report/document.py replication/report/skills.py \
+           replication/provenance.py
 	$(REPLICATION) report --vintage $(VINTAGE) --country $(COUNTRY)
 
 # two `make all` runs from scratch must give byte-identical outputs
@@ -118,7 +145,8 @@ bench: | $(INSTALLED)
 	$(PYTHON) benchmarks/bench_estimators.py
 
 clean:
-	rm -rf data/interim outputs/tables outputs/figures outputs/estimates* outputs/claims*.csv outputs/report \
+	rm -rf data/interim outputs/tables outputs/figures outputs/estimates* outputs/claims*.csv outputs/report outputs/skills \
+	       outputs/data \
 	       outputs/MANIFEST.json \
 	       outputs/wiod2013_euklems outputs/wiod2016 outputs/national_sut_csv
 

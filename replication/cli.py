@@ -125,6 +125,42 @@ def _cmd_report(args: argparse.Namespace) -> None:
         print(f"report -> {written[0]} and {written[1]}; manifest -> {manifest}")
 
 
+def _cmd_skill_panel(args: argparse.Namespace) -> None:
+    from replication.skill_panel import build_skill_panel
+
+    panel = build_skill_panel()
+    if not args.quiet:
+        print(f"skill panel: {len(panel):,} rows, {panel['country'].nunique()} countries")
+
+
+def _cmd_skill_selection(args: argparse.Namespace) -> None:
+    from replication.skill_selection import build_selection
+
+    table = build_selection()
+    if not args.quiet:
+        print(f"skill selection: in {sorted(table.loc[table['selected'], 'country'])}")
+
+
+def _cmd_skill_estimates(args: argparse.Namespace) -> None:
+    from pathlib import Path
+
+    from replication import models
+
+    paths = [Path(p) for p in args.specs] or sorted((config.project_root() / "estimations" / "skills").glob("*.toml"))
+    for path in paths:
+        out = models.write_skill_estimates(path)
+        if not args.quiet:
+            print(f"skill estimates {path.stem} -> {out}")
+
+
+def _cmd_skill_analysis(args: argparse.Namespace) -> None:
+    from replication.skill_analysis import write_skill_analysis
+
+    tables = write_skill_analysis()
+    if not args.quiet:
+        print(f"skill analysis: {len(tables)} tables -> outputs/skills/")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m replication",
@@ -171,6 +207,15 @@ def build_parser() -> argparse.ArgumentParser:
             [common, vintage, country],
             _cmd_report,
         ),
+        ("skill-panel", "build the cross-country skill panel (EU KLEMS + WIOD offshoring)", [common], _cmd_skill_panel),
+        ("skill-selection", "the country rule and the skill estimation panel", [common], _cmd_skill_selection),
+        ("skill-estimates", "estimate the skill-channel specs (estimations/skills)", [common], _cmd_skill_estimates),
+        (
+            "skill-analysis",
+            "tests, falsification, ICT moderation, decomposition of the skill channel",
+            [common],
+            _cmd_skill_analysis,
+        ),
         (
             "estimates",
             "estimate Belgian specs (all of estimations/belgium by default) with tables",
@@ -184,6 +229,8 @@ def build_parser() -> argparse.ArgumentParser:
             cmd.add_argument("datasets", nargs="*", help="datasets of data/manifest.toml (default: all)")
         if name == "estimates":
             cmd.add_argument("specs", nargs="*", help="spec files (default: estimations/belgium/*.toml)")
+        if name == "skill-estimates":
+            cmd.add_argument("specs", nargs="*", help="spec files (default: estimations/skills/*.toml)")
         if name == "estimate":
             cmd.add_argument("spec", help="a spec file, e.g. estimations/validation/emplUK_ab1991_a1.toml")
             cmd.add_argument("--out", help="write the results (full precision JSON) to this file")

@@ -100,3 +100,47 @@ def load_estimates(stem: str, *, vintage: str, country: str) -> dict[str, Result
 
 def spec_files() -> list[Path]:
     return sorted((config.project_root() / SPEC_DIR).glob("*.toml"))
+
+
+def skill_estimates_dir() -> Path:
+    return config.outputs_dir() / "skills" / "estimates"
+
+
+def write_skill_estimates(path: Path) -> Path:
+    """Estimate one skill-channel spec (``estimations/skills/``) on the skill estimation panel; every variant
+    must succeed. Writes ``outputs/skills/estimates/<spec>.json`` and its regression table."""
+    from replication.report.regression_tables import write_regression_table
+    from replication.skill_selection import estimation_panel_path
+
+    source = estimation_panel_path()
+    if not source.exists():
+        raise ReplicationError(f"{source}: not built; run `make skills`")
+    panel = pd.read_parquet(source)
+    results = {}
+    for name, variant in spec_variants(load_spec(path)).items():
+        say(f"[estimate] {path.stem}: {name}")
+        try:
+            results[name] = run_spec(variant, data=panel)
+        except (ReplicationError, ValueError, np.linalg.LinAlgError) as exc:
+            raise ReplicationError(f"{path} [{name}]: {exc}") from exc
+    out = skill_estimates_dir() / f"{path.stem}.json"
+    record = {
+        "spec": _relative_spec(path),
+        "package_version": __version__,
+        "git_commit": git_commit(),
+        "raw_inputs_sha256": raw_inputs(),
+        "spec_sha256": sha256(path),
+        "panel_sha256": sha256(source),
+        "variants": {name: result.to_dict() for name, result in results.items()},
+        "not_estimable": {},
+    }
+    write_text(out, json.dumps(record, indent=1, sort_keys=True, allow_nan=False) + "\n")
+    write_regression_table(path, results, vintage=config.DEFAULT_VINTAGE, country=config.DEFAULT_COUNTRY)
+    return out
+
+
+def _relative_spec(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(config.project_root()))
+    except ValueError:
+        return str(path)

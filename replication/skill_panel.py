@@ -38,7 +38,6 @@ from replication.errors import ReplicationError
 from replication.fileio import read_toml, write_parquet
 from replication.offshoring import common_codes, factor_codes, offshoring_path
 from replication.progress import say
-from replication.schemas import REST_OF_WORLD
 from replication.tidy import load_table
 from replication.vintages import load_classification, load_country_groups, load_offshoring_config, load_vintage
 
@@ -212,6 +211,7 @@ def construct(panel: pd.DataFrame, *, main_ict: str, carry: int = 0) -> pd.DataF
     for term in [c for c in out.columns if c.startswith(("om_", "os_"))]:
         out[f"{term}_ict"] = out[term] * out["ict"]
     out["entity"] = out["country"] + ":" + out["industry"]
+    out["period"] = out["year"].astype(str)  # year effects as an absorbed column (the SUR systems)
     out["country_year"] = out["country"] + ":" + out["year"].astype(str)
     out["industry_year"] = out["industry"] + ":" + out["year"].astype(str)
     return out
@@ -262,7 +262,7 @@ def build_skill_panel() -> pd.DataFrame:
     say("[skill panel] EU KLEMS accounts, WIOD offshoring by EU KLEMS industry, origins relative to the importer")
     accounts = load_table(sources["accounts_vintage"], "accounts")
     panel = accounts_wide(accounts)
-    panel = panel[panel.index.get_level_values("year").isin(list(span))]
+    panel = panel[panel.index.get_level_values("year").isin(list(range(int(years["accounts_first"]), span.stop)))]
     path = offshoring_path(sources["offshoring_vintage"])
     if not path.exists():
         raise ReplicationError(f"{path}: not built; run `make offshoring VINTAGE={sources['offshoring_vintage']}`")
@@ -277,9 +277,10 @@ def build_skill_panel() -> pd.DataFrame:
         io_use, wages, mapping=mapping, products=products, ratio=float(wage_cfg["ratio"]), years=span
     )
     offshoring = offshoring.join(relative, how="outer")
-    # rows: every country with offshoring (donors included) x the EU KLEMS industries of a sector
-    frame = offshoring.join(panel, how="left").reset_index()
-    frame = frame[frame["industry"].isin(list(sectors)) & frame["year"].isin(list(span))]
+    # rows: every country with offshoring (donors included) or EU KLEMS accounts x the EU KLEMS industries of
+    # a sector; accounts reach back before the first offshoring year (for the long-run ICT check)
+    frame = offshoring.join(panel, how="outer").reset_index()
+    frame = frame[frame["industry"].isin(list(sectors)) & (frame["year"] < span.stop)]
     frame["sector"] = frame["industry"].map(sectors)
     frame = frame.join(sea_low_share(wiod_accounts, mapping), on=["country", "industry", "year"])
     frame = construct(frame, main_ict=cfg["ict"]["main"], carry=int(years["ict_carry_forward"]))
@@ -291,6 +292,8 @@ def build_skill_panel() -> pd.DataFrame:
     )
     frame["wage_usd_base"] = frame["country"].map(wages)
     frame["in_euklems"] = frame["country"].isin(set(accounts["country"].astype(str)))
+    frame["off_total"] = frame["om_total"] + frame["os_total"]
+    frame["off_total_ict"] = frame["off_total"] * frame["ict"]
     order = {code: i for i, code in enumerate(dict.fromkeys(mapping))}
     frame = frame.sort_values(
         ["country", "industry", "year"], key=lambda s: s.map(order) if s.name == "industry" else s

@@ -152,7 +152,11 @@ def spec_variants(spec: Spec) -> dict[str, Spec]:
 
 def read_source(spec: Spec, *, vintage: str = config.DEFAULT_VINTAGE) -> pd.DataFrame:
     """The spec's data file as read: CSV, parquet, or the vintage's estimation panel (``panel = true``)."""
-    if spec.data.get("panel"):
+    if spec.data.get("panel") == "skills":  # the cross-country skill panel (replication/skill_selection.py)
+        from replication.skill_selection import estimation_panel_path
+
+        source = estimation_panel_path()
+    elif spec.data.get("panel"):
         source = config.interim_dir() / vintage / "panel.parquet"
     else:
         source = Path(spec.data["path"])

@@ -95,7 +95,14 @@ def test_unknown_dataset_lists_known_ones(project):
 
 def test_manifest_entries_are_complete():
     datasets = manifest.load_manifest()
-    assert set(datasets) == {"wiod2013", "wiod_sea_2013_mat", "euklems_2008_2009_bel", "wiod2016_niot", "validation"}
+    assert set(datasets) == {
+        "wiod2013",
+        "wiod_sea_2013_mat",
+        "euklems_2008_2009_bel",
+        "euklems_2008_2009_countries",
+        "wiod2016_niot",
+        "validation",
+    }
     assert len(datasets["wiod2013"].files) == 17
     for dataset in datasets.values():
         assert dataset.citation and dataset.licence and dataset.publisher

@@ -278,6 +278,11 @@ def build_document(vintage: str, country: str) -> Document:
             "no ICT data."
         )
 
+    from replication.report import skills
+
+    if vintage == config.DEFAULT_VINTAGE and country == config.DEFAULT_COUNTRY and skills.available():
+        skills.add_section(doc)
+
     doc.heading(2, "6. Decomposition of the fall in the low-skilled share")
     decomposition = pd.read_csv(results_dir / "decomposition.csv")
     published = pd.read_csv(config.published_dir() / "decomposition.csv").set_index("group")["percent"]
@@ -363,8 +368,8 @@ def _coverage(vintage: str) -> pd.DataFrame:
         rows.append(
             {
                 "vintage": name,
-                "io_use source": data["io_use"]["source"],
-                "io_use rows": data["io_use"]["rows"],
+                "io_use source": data["io_use"]["source"] if "io_use" in data else "none (accounts only)",
+                "io_use rows": data["io_use"]["rows"] if "io_use" in data else 0,
                 "accounts source": data["accounts"]["source"],
                 "accounts rows": data["accounts"]["rows"],
                 "offshoring years": years,

@@ -63,7 +63,7 @@ class Sheet:
 
     codes: np.ndarray
     years: np.ndarray
-    values: np.ndarray
+    cells: np.ndarray
 
 
 def _read_sheets(path: Path, *, keep: set[str] | None = None) -> dict[str, Sheet]:
@@ -95,7 +95,7 @@ def _read_sheets(path: Path, *, keep: set[str] | None = None) -> dict[str, Sheet
         sheets[name] = Sheet(
             codes=np.array([_code(c) for c in cells[:, at]], dtype=object),
             years=np.array([int(header[i][1:]) for i in columns]),
-            values=values.reshape(len(body), len(columns)),
+            cells=values.reshape(len(body), len(columns)),
         )
     return sheets
 
@@ -106,7 +106,7 @@ def _long(sheet: Sheet, variable: str) -> pd.DataFrame:
         {
             "industry": np.repeat(sheet.codes, len(sheet.years)),
             "year": np.tile(sheet.years, len(sheet.codes)),
-            "value": sheet.values.ravel(),
+            "value": sheet.cells.ravel(),
             "variable": variable,
         }
     )

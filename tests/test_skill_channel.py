@@ -1,0 +1,169 @@
+"""The skill channel: EU KLEMS reader across countries, the country rule, analysis arithmetic."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from replication.errors import DataError
+from replication.skill_analysis import between_within, weighted_change
+from replication.skill_selection import net_change_sd, select_countries, skill_blocks
+from replication.sources import euklems2009
+from replication.vintages import load_classification
+
+TWO = load_classification("wiod2013")
+
+
+# ---------------------------------------------------------------- reader (synthetic files in the EU KLEMS layout)
+def _labour_book(path, *, lab_ages=("29", "49", "50PLUS"), ls=60.0):
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    book.active.title = "Notes"
+    shares = {"HS": 10.0, "MS": 100.0 - 10.0 - ls, "LS": ls}
+    for measure, ages in (("H", ("29", "49", "50PLUS")), ("LAB", lab_ages)):
+        for skill, share in shares.items():
+            for age in ages:
+                for sex in ("M", "F"):
+                    sheet = book.create_sheet(f"{measure}_{skill}_{age}_{sex}")
+                    sheet.append(["desc", "code", "_1995", "_1996"])
+                    cell = share / (2 * len(ages))
+                    sheet.append(["food", "15t16", cell, cell])
+                    sheet.append(["total", "TOT", cell, cell])
+    book.save(path)
+    return path
+
+
+def test_reader_names_countries_from_file_prefixes(tmp_path):
+    files = [
+        _labour_book(tmp_path / "ger_labour_input_08I.xlsx", ls=40.0),
+        _labour_book(tmp_path / "svn_labour_input_08I.xlsx", lab_ages=("ALL",), ls=30.0),  # 6 LAB sheets
+        _labour_book(tmp_path / "usa-sic_labour_input_08I.xlsx"),  # a duplicate: skipped by the config table
+    ]
+    frame = euklems2009.read_accounts(files, TWO)
+    value = frame.set_index(["country", "year", "industry", "variable"])["value"]
+    assert set(frame["country"]) == {"DEU", "SVN"}
+    assert value[("DEU", 1995, "15t16", "H_LS")] == pytest.approx(0.40)
+    assert value[("SVN", 1996, "15t16", "LABLS")] == pytest.approx(0.30)  # summed over 2 sex sheets
+    shares = frame[frame["variable"].isin(["H_HS", "H_MS", "H_LS"])].groupby(["country", "year"])["value"].sum()
+    np.testing.assert_allclose(shares, 1.0)
+    assert "TOT" not in set(frame["industry"])
+
+
+def test_reader_refuses_an_unknown_country_prefix(tmp_path):
+    path = _labour_book(tmp_path / "xyz_labour_input_08I.xlsx")
+    with pytest.raises(DataError, match="xyz"):
+        euklems2009.read_accounts([path], TWO)
+
+
+def test_reader_refuses_an_incomplete_age_split(tmp_path):
+    path = _labour_book(tmp_path / "aut_labour_input_08I.xlsx", lab_ages=("29", "49"))
+    with pytest.raises(DataError, match="partition"):
+        euklems2009.read_accounts([path], TWO)
+
+
+def test_shares_that_do_not_add_up_are_dropped_and_counted(tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    path = _labour_book(tmp_path / "dnk_labour_input_08I.xlsx")
+    book = openpyxl.load_workbook(path)
+    book["H_LS_29_M"]["C2"] = 50.0  # 1995 hours shares now sum to 140%
+    book.save(path)
+    shares, dropped = euklems2009.skill_shares(path)
+    assert dropped == 1
+    cell = shares[(shares["year"] == 1995) & (shares["industry"] == "15t16") & shares["variable"].str.startswith("H_")]
+    assert cell["value"].isna().all()
+
+
+@pytest.mark.realdata
+def test_real_files_shares_sum_to_one_and_belgium_equals_its_own_read(mirror):
+    folder, bel = mirror / "euklems_2008_2009_countries", mirror / "euklems_2008_2009_bel"
+    files = sorted(folder.glob("*.xls")) + sorted(bel.glob("*.xls"))
+    frame = euklems2009.read_accounts(files, TWO)
+    assert len(set(frame["country"])) == 19  # the SIC copy of the US file is not read twice
+    wide = frame[frame["variable"].isin(["H_HS", "H_MS", "H_LS"])].pivot_table(
+        index=["country", "industry", "year"], columns="variable", values="value"
+    )
+    np.testing.assert_allclose(wide.dropna().sum(axis=1), 1.0, atol=1e-3)
+    alone = euklems2009.read_accounts(sorted(bel.glob("*.xls")), TWO)
+    keys = ["country", "year", "industry", "variable"]
+    pooled = frame[frame["country"] == "BEL"].sort_values(keys).reset_index(drop=True)
+    pd.testing.assert_frame_equal(pooled, alone.sort_values(keys).reset_index(drop=True))
+    value = pooled.set_index(["year", "industry", "variable"])["value"]
+    assert value[(1995, "15t16", "H_LS")] == pytest.approx(0.547, abs=5e-4)  # SOURCE.md
+
+
+# ---------------------------------------------------------------- the country rule on a constructed case
+def _constructed_panel() -> pd.DataFrame:
+    rng = np.random.default_rng(7)
+    rows = []
+    industries = [f"i{j}" for j in range(8)]
+    for country in ("AAA", "BBB", "CCC"):
+        for j, industry in enumerate(industries):
+            for year in range(1995, 2006):
+                if country == "AAA":  # varies by industry and year: identifies
+                    share = 0.5 - 0.01 * (year - 1995) + 0.02 * j + rng.normal(0, 0.01)
+                elif country == "BBB":  # level differences and a common trend only: nothing left
+                    share = 0.5 - 0.01 * (year - 1995) + 0.02 * j
+                else:  # two blocks of copied series
+                    share = 0.4 + 0.05 * (j % 2) + rng.normal(0, 0.01) * 0 + 0.003 * (year - 1995) * (j % 2)
+                rows.append(
+                    {
+                        "country": country,
+                        "industry": industry,
+                        "year": year,
+                        "sector": "manufacturing",
+                        "sh_ls": share,
+                        "ict": 0.05,
+                        "in_euklems": True,
+                        "x": 1.0,
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+def test_country_rule_on_a_constructed_case():
+    cfg = {
+        "sector": "manufacturing",
+        "variable": "sh_ls",
+        "first": 1995,
+        "last": 2005,
+        "min_sd_net_change": 0.003,
+        "min_distinct_series": 6,
+        "required": ["x"],
+        "decimals": 5,
+    }
+    table, panel = select_countries(_constructed_panel(), cfg)
+    table = table.set_index("country")
+    assert table.loc["AAA", "selected"] and not table.loc["BBB", "selected"] and not table.loc["CCC", "selected"]
+    assert table.loc["BBB", "sd_net_change"] == pytest.approx(0.0, abs=1e-12)
+    assert "sd of net changes" in table.loc["BBB", "reason"]
+    assert table.loc["CCC", "distinct_series"] == 2 and "block-copied" in table.loc["CCC", "reason"]
+    assert panel.loc[panel["country"] == "CCC", "skill_block"].nunique() == 2  # the clusters are the blocks
+    assert panel.loc[panel["country"] == "AAA", "skill_block"].nunique() == 8
+
+
+def test_net_change_sd_removes_common_changes():
+    frame = _constructed_panel()
+    assert net_change_sd(frame[frame["country"] == "BBB"], "sh_ls") == pytest.approx(0.0, abs=1e-12)
+    blocks = skill_blocks(frame[frame["country"] == "CCC"], "sh_ls", decimals=5)
+    assert blocks.nunique() == 2
+
+
+# ---------------------------------------------------------------- decomposition arithmetic (hand-made case)
+def test_between_within_split_and_weighted_change():
+    part = pd.DataFrame(
+        {
+            "industry": ["a", "b", "a", "b"],
+            "year": [1995, 1995, 2005, 2005],
+            "share": [0.6, 0.2, 0.4, 0.2],
+            "hours": [50.0, 50.0, 25.0, 75.0],
+            "x": [0.1, 0.3, 0.2, 0.3],
+        }
+    )
+    split = between_within(part, "share", "hours", 1995, 2005)
+    # aggregate 0.4 -> 0.25: within = mean weights (0.375, 0.625) x changes (-0.2, 0) = -0.075
+    assert split["observed"] == pytest.approx(-0.15)
+    assert split["within"] == pytest.approx(-0.075)
+    assert split["between"] == pytest.approx(-0.075)
+    assert split["between"] + split["within"] == pytest.approx(split["observed"])
+    assert weighted_change(part, "x", "hours", 1995, 2005) == pytest.approx(0.375 * 0.1)
