@@ -39,6 +39,25 @@ def _run_make(cwd: Path, env: dict[str, str]) -> tuple[float, str]:
     return elapsed, done.stdout
 
 
+SKILL_STAGES = {  # the skill channel's stages, each timed alone after the cold build (inputs already built)
+    "skill_tidy": ["tidy", "--vintage", "euklems_countries"],
+    "skill_panel": ["skill-panel"],
+    "skill_selection": ["skill-selection"],
+    "skill_estimates": ["skill-estimates"],
+    "skill_analysis": ["skill-analysis"],
+}
+
+
+def _time_stages(cwd: Path, env: dict[str, str]) -> dict[str, float]:
+    """Seconds of each skill-channel stage run on its own (one process each, imports included)."""
+    times = {}
+    for name, args in SKILL_STAGES.items():
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "replication", "--quiet", *args], cwd=cwd, env=env, check=True)
+        times[name] = round(time.perf_counter() - start, 2)
+    return times
+
+
 def main() -> int:
     mirror = os.environ.get("REPLICATION_MIRROR") or str(REPO.parent / "shared" / "data")
     env = {**os.environ, "REPLICATION_MIRROR": mirror, "REPLICATION_QUIET": "1"}
@@ -49,11 +68,13 @@ def main() -> int:
         cold, _ = _run_make(root, env)
         peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         warm, warm_out = _run_make(root, env)
+        stages = _time_stages(root, {**env, "REPLICATION_ROOT": str(root)})
     result = {
         "cold_seconds": round(cold, 2),
         "warm_seconds": round(warm, 3),
         "peak_memory_mb": round(peak_mb, 1),
         "warm_output": warm_out.strip(),
+        "skill_stage_seconds": stages,
         "targets": TARGETS,
         "machine": f"{platform.machine()}, {os.cpu_count()} cores",
         "python": platform.python_version(),
@@ -62,6 +83,8 @@ def main() -> int:
         status = "ok" if result[key] <= target else "OVER TARGET"
         print(f"{key:<16} {result[key]:>10}   target <= {target:<8} {status}")
     print(f"warm run said: {result['warm_output']}")
+    for name, seconds in stages.items():
+        print(f"{name:<16} {seconds:>10}   (seconds, stage alone)")
     out = REPO / "outputs" / "benchmarks" / "pipeline.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2) + "\n")

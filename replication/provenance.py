@@ -15,7 +15,13 @@ from replication import __version__, config
 from replication.fileio import sha256, write_text
 from replication.manifest import load_manifest
 
-PRODUCERS = [  # (path fragment, program, spec or config)
+PRODUCERS = [  # (path fragment, program, spec or config); the first fragment found in the path wins
+    ("tables/estimates/skill_shares_eu", "replication/report/regression_tables.py", "estimations/skills/{stem}.toml"),
+    ("tables/estimates/ict_skills_check", "replication/report/regression_tables.py", "estimations/skills/{stem}.toml"),
+    ("skills/estimates", "replication/models.py", "estimations/skills/{stem}.toml"),
+    ("skills/selection", "replication/skill_selection.py", "config/skill_panel.toml [selection]"),
+    ("skills/", "replication/skill_analysis.py", "config/skill_analysis.toml"),
+    ("data/skill_panel", "replication/skill_selection.py", "config/skill_panel.toml"),
     ("tables/offshoring_", "replication/report/offshoring_tables.py", "config/offshoring.toml"),
     ("tables/table1_", "replication/report/offshoring_tables.py", "config/offshoring.toml [table1]"),
     ("tables/origin_coverage_", "replication/report/offshoring_tables.py", "config/classifications/country_groups.csv"),

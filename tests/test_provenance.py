@@ -26,7 +26,7 @@ def test_manifest_lists_outputs_with_checksums_and_producers(project, monkeypatc
     assert manifest["files"]["tables/estimates/skill_shares_pooled.md"]["spec"] == (
         "estimations/belgium/skill_shares_pooled.toml"
     )
-    assert len(manifest["raw_inputs_sha256"]) == 22  # 17 WIOT + SEA + 2 EU KLEMS + NIOT + EmplUK
+    assert len(manifest["raw_inputs_sha256"]) == 58  # 17 WIOT + SEA + 2 + 36 EU KLEMS + NIOT + EmplUK
     path = write_manifest("wiod2013")
     assert json.loads(path.read_text()) == manifest
     assert path.read_bytes() == write_manifest("wiod2013").read_bytes()  # byte-stable
@@ -36,3 +36,14 @@ def test_producers():
     assert producer("claims.csv")[0] == "replication/claims.py"
     assert producer("report/index.html")[0] == "replication/report/document.py"
     assert producer("figures/imported_inputs_2005.png")[0] == "replication/report/figures.py"
+
+
+def test_skill_channel_producers():
+    assert producer("skills/estimates/skill_shares_eu.json") == (
+        "replication/models.py",
+        "estimations/skills/skill_shares_eu.toml",
+    )
+    assert producer("tables/estimates/ict_skills_check.md")[1] == "estimations/skills/ict_skills_check.toml"
+    assert producer("skills/selection.csv")[0] == "replication/skill_selection.py"
+    assert producer("skills/decomposition.csv")[0] == "replication/skill_analysis.py"
+    assert producer("data/skill_panel.csv")[0] == "replication/skill_selection.py"

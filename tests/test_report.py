@@ -101,7 +101,7 @@ def test_cli_writes_byte_identical_outputs_twice(use_real_project, capsys):
 def test_cli_errors_are_one_line_with_exit_code_2(project, capsys):
     assert main(["tidy", "--vintage", "nope"]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "unknown vintage 'nope'; available: ['national_sut_csv', 'wiod2013'" in err
+    assert err.count("\n") == 1 and "unknown vintage 'nope'; available: ['euklems_countries', 'national_sut_csv'" in err
     assert main(["tables", "--country", "BEL"]) == 2
     assert "offshoring.parquet: not built; run `make offshoring VINTAGE=wiod2013`" in capsys.readouterr().err
 

@@ -64,7 +64,7 @@ def bottom_line(tables: dict[str, pd.DataFrame]) -> list[str]:
 
     def term(frame: pd.DataFrame, name: str) -> str:
         row = frame.loc[name]
-        return f"{row['estimate']:.3f} (wild p {row['wild_p_value']:.3f}, 95% {_interval(row['wild_conf_low'], row['wild_conf_high'])})"
+        return f"{row['estimate']:.3f} (wild p {row['wild_p_value']:.3f}, 95% {_ci(row)})"
 
     paras = [
         f"**Sample.** {len(chosen)} of {len(selection)} EU KLEMS countries pass the stated rule on the variation "
@@ -90,7 +90,8 @@ def bottom_line(tables: dict[str, pd.DataFrame]) -> list[str]:
         f"{bel_test['statistic']:.1f}, {int(bel_test['df'])} df, p {bel_test['p_value']:.2g}): the pooled coefficients "
         "cannot stand in for Belgian ones, and Belgium's own data do not identify them.",
         "**ICT moderation.** The marginal effect of total offshoring is "
-        f"{moderation.iloc[0]['estimate']:.3f} at low ICT intensity and {moderation.iloc[1]['estimate']:.3f} at high ICT intensity; the difference is "
+        f"{moderation.iloc[0]['estimate']:.3f} at low ICT intensity and "
+        f"{moderation.iloc[1]['estimate']:.3f} at high ICT intensity; the difference is "
         f"{diff['estimate']:.4f}, 95% {_ci(diff, 4)}"
         + (": no moderation." if diff["wild_conf_low"] <= 0 <= diff["wild_conf_high"] else "."),
         f"**Decomposition (Belgium, {first['observed_change_pp'].iloc[0]:.1f} pp, "
