@@ -143,7 +143,6 @@ def test_clustered_restricted_sur_coefficients_match_independent_reference():
     assert result.diagnostics["clusters"] == 13  # 25 industries in pairs
 
 
-@pytest.mark.xfail(strict=True, reason="cluster-robust s.e. 0.2% below the statsmodels reference (SOURCE.md: open)")
 def test_clustered_restricted_sur_std_errors_match_independent_reference():
     reference = pd.read_csv(HERE.parent / "sur_clustered" / "reference.csv").set_index("term")
     result = _clustered_restricted()

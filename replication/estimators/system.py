@@ -16,7 +16,9 @@ Covariance: ``unadjusted`` :math:`(X'(\hat\Sigma^{-1}\otimes I)X)^{-1}` under th
 ``robust`` (heteroskedasticity-robust, linearmodels' system sandwich) or ``clustered``: with
 :math:`A = X'\Omega^{-1}X` and the cluster scores :math:`s_g = X_g'\Omega_g^{-1}\hat u_g` (all equations
 of the rows of cluster *g*), :math:`V = \frac{G}{G-1} A^{-1}(\sum_g s_g s_g')A^{-1}`, projected on the
-restrictions (linearmodels' ``ClusteredCovariance`` with ``group_debias``; validated against a
+restrictions (linearmodels' ``ClusteredCovariance`` with ``group_debias``, whose factor
+:math:`\frac{G}{G-1}\frac{N-1}{N}` (*N* rows of all equations stacked) is rescaled by :math:`N/(N-1)`;
+validated against a
 reparameterised statsmodels OLS on whitened data in ``tests/reference/sur_clustered``). ``absorb`` names columns of
 further fixed effects not nested in the entity (e.g. country-year): their dummies enter every
 equation (exact by Frisch-Waugh-Lovell) and are part of ``params`` under ``<column>=<level>``.
@@ -155,6 +157,10 @@ def estimate_sur(
         options.update(method="gls", iterate=method == "iterated", tol=tol, iter_limit=max_iter)
     fitted = model.fit(**options)
     n = int(fitted.nobs / len(equations))
+    cov = fitted.cov.astype(float)
+    if cov_type == "clustered":  # linearmodels' group_debias is G/(G-1) (N-1)/N, N the stacked rows: keep G/(G-1)
+        stacked = int(fitted.nobs)
+        cov = cov * stacked / (stacked - 1)
     diagnostics = {
         "n_equations": len(equations),
         "nobs_per_equation": n,
@@ -182,8 +188,8 @@ def estimate_sur(
     return Results(
         estimator="sur",
         params=fitted.params.astype(float),
-        std_errors=fitted.std_errors.astype(float),
-        cov=fitted.cov.astype(float),
+        std_errors=pd.Series(np.sqrt(np.diag(cov)), index=cov.index),
+        cov=cov,
         nobs=int(fitted.nobs),
         df_resid=int(fitted.nobs) - len(names) - absorbed * len(equations),
         cov_type=cov_type,
