@@ -120,7 +120,7 @@ $(SKILL_ANALYSIS): $(SKILL_ESTIMATES) $(SKILL_SELECTION) config/skill_analysis.t
 $(EST_DIR)/%.json: estimations/belgium/%.toml $(PANEL) $(ESTIMATORS)
 	$(REPLICATION) estimates --vintage $(VINTAGE) --country $(COUNTRY) $<
 
-$(RESULTS): $(ESTIMATES) $(PANEL) config/decomposition.toml config/claims.toml $(wildcard data/published/*.csv) \
+$(RESULTS): $(ESTIMATES) $(SKILLS) $(PANEL) config/decomposition.toml config/claims.toml $(wildcard data/published/*.csv) \
             replication/decomposition.py replication/claims.py replication/report/results.py
 	$(REPLICATION) results --vintage $(VINTAGE) --country $(COUNTRY)
 

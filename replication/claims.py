@@ -18,7 +18,7 @@ from replication.models import load_estimates, run_context
 from replication.offshoring import import_share_path, pooled_share
 from replication.vintages import load_country_groups
 
-VERDICTS = ("replicated", "not replicated", "inconclusive")
+VERDICTS = ("replicated", "not replicated", "inconclusive", "not testable")
 
 
 def claims_config() -> list[dict]:
@@ -141,6 +141,37 @@ def _data_measure(measure: str, *, vintage: str, country: str) -> list[float]:
     raise ConfigError(f"config/claims.toml: unknown measure {measure!r}")
 
 
+def _skill_channel(claim: dict, *, country: str) -> dict:
+    """A skill claim judged by the skill channel's analysis (``outputs/skills/verdicts.csv``, rules in
+    ``config/skill_analysis.toml [verdicts]``); Belgian claims only for the Belgian run."""
+    if country != config.DEFAULT_COUNTRY:
+        return {
+            "published": "",
+            "ours": "",
+            "interval": "",
+            "inference": "",
+            "references": "outputs/skills/verdicts.csv",
+            "verdict": "not testable",
+            "reason": f"the skill channel is analysed for {config.DEFAULT_COUNTRY} only",
+        }
+    path = config.outputs_dir() / "skills" / "verdicts.csv"
+    if not path.exists():
+        raise ConfigError(f"{path}: not built; run `make skills`")
+    table = pd.read_csv(path).set_index("id")
+    if claim["id"] not in table.index:
+        raise ConfigError(f"config/claims.toml: claim {claim['id']!r} has no row in {path}")
+    row = table.loc[claim["id"]]
+    return {
+        "published": row["published"],
+        "ours": row["ours"],
+        "interval": row["interval"],
+        "inference": "wild cluster bootstrap (Webb), cluster = skill block",
+        "references": "outputs/skills/verdicts.csv",
+        "verdict": row["verdict"],
+        "reason": row["reason"],
+    }
+
+
 def build_claims(vintage: str, country: str, decompositions: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for claim in claims_config():
@@ -171,6 +202,8 @@ def build_claims(vintage: str, country: str, decompositions: pd.DataFrame) -> pd
                 references=claim["estimate"],
                 verdict=value_verdict(claim["published"], estimate),
             )
+        elif claim["kind"] == "skill_channel":
+            row.update(_skill_channel(claim, country=country))
         elif claim["kind"] == "data":
             published = claim["published"] if isinstance(claim["published"], list) else [claim["published"]]
             ours = _data_measure(claim["measure"], vintage=vintage, country=country)

@@ -138,7 +138,8 @@ def _cmd_skill_selection(args: argparse.Namespace) -> None:
 
     table = build_selection()
     if not args.quiet:
-        print(f"skill selection: in {sorted(table.loc[table['selected'], 'country'])}")
+        for sector, part in table.groupby("sector", sort=False):
+            print(f"skill selection, {sector}: in {sorted(part.loc[part['selected'], 'country'])}")
 
 
 def _cmd_skill_estimates(args: argparse.Namespace) -> None:

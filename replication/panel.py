@@ -19,7 +19,8 @@ Constructed variables (all documented in ``docs/panel.md``); SEA names in capita
 - ``om_up``, ``os_up`` (``om_down``, ``os_down``): total om/os of the industry's domestic suppliers
   (customers), weighted by its domestic intermediate purchases from (sales to) them in that year;
 - logs ``ln_<x>``; ``ln_rw_ls = ln(w_ls / w_hs)``, ``ln_rw_ms = ln(w_ms / w_hs)`` (homogeneity);
-  ``ln_ky = ln(k_real / go_real)``; ``trend`` = year - first year.
+  ``ln_ky = ln(k_real / go_real)``; ``trend`` = year - first year;
+  ``period`` = the year as text (year effects absorbed in SUR systems).
 
 Rows keep missing values where a source lacks data; :func:`coverage` reports, for each sample, the
 rows a set of variables loses and why.
@@ -254,6 +255,7 @@ def construct(panel: pd.DataFrame) -> pd.DataFrame:
     out["trend"] = out["year"] - out["year"].min()
     out["entity"] = out["country"] + ":" + out["industry"]
     out["country_year"] = out["country"] + ":" + out["year"].astype(str)
+    out["period"] = out["year"].astype(str)  # year effects as an absorbed column (SUR systems)
     return out
 
 

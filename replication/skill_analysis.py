@@ -98,25 +98,17 @@ def falsification(results: dict[str, Results], *, alpha: float) -> list[dict]:
     """Placebo and lead specifications: joint Wald test, smallest wild bootstrap p-value, passed or not."""
     rows = []
     for name, result in results.items():
-        if not (name.startswith("placebo_") or name == "leads"):
+        sector = "market_services" if name.startswith("ms_") else "manufacturing"
+        short = name.removeprefix("ms_")
+        if not (short.startswith("placebo_") or short == "leads"):
             continue
         terms = list(result.bootstrap)
         stat, df, p = wald(result, [{t: 1.0} for t in terms])
         wild = min(result.bootstrap[t]["p_value"] for t in terms)
-        kind = (
-            "leads (pre-trend)" if name == "leads" else f"placebo: {name.removeprefix('placebo_').upper()} offshoring"
-        )
-        rows.append(
-            _test(
-                kind,
-                name,
-                stat,
-                df,
-                p,
-                min_wild_p=wild,
-                passed=bool(p >= alpha and wild >= alpha),
-            )
-        )
+        donor = short.removeprefix("placebo_").upper()
+        kind = "leads (pre-trend)" if short == "leads" else f"placebo: {donor} offshoring"
+        passed = bool(p >= alpha and wild >= alpha)
+        rows.append(_test(kind, name, stat, df, p, sector=sector, min_wild_p=wild, passed=passed))
     return rows
 
 
@@ -272,6 +264,18 @@ def decomposition(spec_path: Path, panel: pd.DataFrame, cfg: dict) -> tuple[pd.D
     return pd.DataFrame(rows), pd.DataFrame(splits)
 
 
+def explained_share(spec_path: Path, variant: str, panel: pd.DataFrame, term: str, estimate: float) -> float:
+    r"""Share of the mean long-difference rise of the dependent variable that ``term`` accounts for:
+    :math:`\hat\beta\,\overline{\Delta x} / \overline{\Delta y}` over the spec's entities (unweighted means)."""
+    spec = spec_variants(load_spec(spec_path))[variant]
+    frame, _ = prepare_data(spec, panel)
+    entity, time, dependent = spec.data["entity"], spec.data["time"], spec.model["dependent"]
+    ordered = frame.sort_values([entity, time])
+    first, last = ordered.groupby(entity).first(), ordered.groupby(entity).last()
+    rise = float((last[dependent] - first[dependent]).mean())
+    return float(estimate * (last[term] - first[term]).mean() / rise) if rise else math.nan
+
+
 def coefficient_table(results: dict[str, Results], variants: list[str], terms: list[str]) -> pd.DataFrame:
     """Key coefficients across specifications with cluster-robust and wild bootstrap inference."""
     rows = []
@@ -322,6 +326,13 @@ def write_skill_analysis() -> dict[str, pd.DataFrame]:
     contributions, splits = decomposition(spec_path, panel, cfg["decomposition"])
     check = load_variants(Path(cfg["sanity_check"]["spec"]).stem)
     sanity = coefficient_table(check, list(check), [cfg["sanity_check"]["term"]])
+    sanity["share_of_rise"] = [
+        explained_share(
+            config.project_root() / cfg["sanity_check"]["spec"], variant, panel, cfg["sanity_check"]["term"], estimate
+        )
+        for variant, estimate in zip(sanity["model"], sanity["estimate"], strict=True)
+    ]
+    selection = pd.read_csv(selection_path())
     tables = {
         "restriction_tests": pd.DataFrame(tests),
         "falsification": pd.DataFrame(checks),
@@ -330,8 +341,139 @@ def write_skill_analysis() -> dict[str, pd.DataFrame]:
         "decomposition": contributions,
         "between_within": splits,
         "ict_sanity_check": sanity,
-        "selection": pd.read_csv(selection_path()),  # last: the file Make checks
     }
+    tables["verdicts"] = verdicts(tables, selection, cfg["verdicts"])
+    period = cfg["verdicts"]["claims_period"]
+    by_group = {group: value for group, value in PUBLISHED_SHARES.values()}
+    contributions.insert(
+        contributions.columns.get_loc("percent"),
+        "published",
+        [
+            by_group.get(g, math.nan) if p == period else math.nan
+            for g, p in zip(contributions["group"], contributions["period"], strict=True)
+        ],
+    )
+    tables["selection"] = selection  # last: the file Make checks
     for name, frame in tables.items():
         write_csv(skills_dir() / f"{name}.csv", frame)
     return tables
+
+
+PUBLISHED_SHARES = {  # Hertveldt and Michel (2013) via the FPB article: percent of the fall, manufacturing 1995-2007
+    "decomposition_offshoring_35": ("offshoring (total)", 35.0),
+    "decomposition_ceec_21": ("materials, CEEC", 21.0),
+    "decomposition_oecd_0": ("materials, OECD", 0.0),
+    "decomposition_services_8": ("business services", 8.0),
+    "decomposition_technology_17": ("technology (ICT intensity)", 17.0),
+}
+
+
+def _ci(row: pd.Series, digits: int = 3) -> str:
+    return f"[{row['wild_conf_low']:.{digits}f}, {row['wild_conf_high']:.{digits}f}]"
+
+
+def verdicts(tables: dict[str, pd.DataFrame], selection: pd.DataFrame, rules: dict) -> pd.DataFrame:
+    """The skill claims judged by the rules of ``config/skill_analysis.toml [verdicts]`` (wild bootstrap)."""
+    alpha = float(rules["alpha"])
+    coef = tables["coefficients"].set_index(["model", "term"])
+    checks = tables["falsification"]
+    falsified = {s: not bool(part["passed"].all()) for s, part in checks.groupby("sector")}
+    rows = []
+
+    published_text = {
+        "skills_offshoring_manufacturing": "offshoring lowers the low-skilled share",
+        "skills_market_services_inconclusive": "no conclusive result",
+        "ict_moderates": "smaller effect at higher ICT intensity",
+        **{k: f"{v:g}%" for k, (_, v) in PUBLISHED_SHARES.items()},
+    }
+
+    def add(claim_id: str, ours: str, interval: str, verdict: str, reason: str) -> None:
+        rows.append(
+            {
+                "id": claim_id,
+                "published": published_text[claim_id],
+                "ours": ours,
+                "interval": interval,
+                "verdict": verdict,
+                "reason": reason,
+            }
+        )
+
+    effect = coef.loc[rules["effect_model"]].loc[list(rules["effect_terms"])]
+    ours = "; ".join(f"{t} {r['estimate']:.3f}" for t, r in effect.iterrows())
+    interval = "; ".join(_ci(r) for _, r in effect.iterrows())
+    if falsified.get("manufacturing", True):
+        add("skills_offshoring_manufacturing", ours, interval, "not testable", "a placebo or lead check fails")
+    elif (effect["wild_conf_high"] < 0).any():
+        add(
+            "skills_offshoring_manufacturing",
+            ours,
+            interval,
+            "replicated",
+            "an offshoring term's wild interval lies below 0 (year effects; placebo and leads pass)",
+        )
+    elif (effect["wild_conf_low"] > 0).any():
+        add("skills_offshoring_manufacturing", ours, interval, "not replicated", "an interval lies above 0")
+    else:
+        add("skills_offshoring_manufacturing", ours, interval, "inconclusive", "every interval contains 0")
+
+    null = coef.loc[rules["null_model"]].loc[list(rules["null_terms"])]
+    ours = "; ".join(f"{t} {r['estimate']:.3f} (wild p {r['wild_p_value']:.3f})" for t, r in null.iterrows())
+    interval = "; ".join(_ci(r) for _, r in null.iterrows())
+    if falsified.get("market_services", True):
+        add("skills_market_services_inconclusive", ours, interval, "not testable", "a placebo or lead check fails")
+    elif (null["wild_p_value"] >= float(rules["null_alpha"])).all():
+        add("skills_market_services_inconclusive", ours, interval, "replicated", "no offshoring term significant")
+    elif (null["wild_p_value"] < alpha).any():
+        add(
+            "skills_market_services_inconclusive",
+            ours,
+            interval,
+            "not replicated",
+            "an offshoring term is significant (year effects)",
+        )
+    else:
+        add("skills_market_services_inconclusive", ours, interval, "inconclusive", "a term has 0.05 <= wild p < 0.10")
+
+    moderation = tables["ict_moderation"]
+    low, diff = moderation.iloc[0], moderation.iloc[-1]
+    bound = float(rules["moderation_share"]) * abs(low["estimate"])
+    ours = f"difference of marginal effects {diff['estimate']:.4f} (bound {bound:.4f})"
+    if diff["wild_conf_low"] > 0:
+        verdict, reason = "replicated", "the effect is smaller (less negative) at high ICT"
+    elif diff["wild_conf_high"] < 0 or diff["wild_conf_high"] < bound:
+        verdict, reason = "not replicated", "the interval excludes a moderation of the stated size"
+    else:
+        verdict, reason = "inconclusive", "the interval contains 0 and the bound"
+    add("ict_moderates", ours, _ci(diff, 4), verdict, reason)
+
+    tests = tables["restriction_tests"]
+    bel_p = float(tests.loc[tests["test"].str.startswith("Belgium"), "p_value"].iloc[0])
+    bel_row = selection[(selection["sector"] == "manufacturing") & (selection["country"] == "BEL")]
+    bel_in = bool(bel_row["selected"].iloc[0]) if len(bel_row) else False
+    contributions = tables["decomposition"]
+    part = contributions[contributions["period"] == rules["claims_period"]].set_index("group")
+    for claim_id, (group, published) in PUBLISHED_SHARES.items():
+        row = part.loc[group]
+        ours = f"{row['percent']:.1f}% (pooled coefficients x Belgian changes, {rules['claims_period']})"
+        interval = _ci(row, 1)
+        if not bel_in and bel_p < alpha:
+            add(
+                claim_id,
+                ours,
+                interval,
+                "not testable",
+                f"Belgian skill data fail the rule and Belgium's slopes differ from the pool (Wald p {bel_p:.2g})",
+            )
+        elif math.isnan(row["percent"]):
+            add(claim_id, ours, interval, "not testable", "the component has no Belgian data in the end year")
+        elif published == 0:
+            inside = row["wild_conf_low"] <= 0 <= row["wild_conf_high"]
+            add(claim_id, ours, interval, "replicated" if inside else "not replicated", "interval and 0")
+        elif not row["wild_conf_low"] <= published <= row["wild_conf_high"]:
+            add(claim_id, ours, interval, "not replicated", "the published value is outside the interval")
+        elif row["wild_conf_low"] <= 0 <= row["wild_conf_high"]:
+            add(claim_id, ours, interval, "inconclusive", "the interval contains 0 and the published value")
+        else:
+            add(claim_id, ours, interval, "replicated", "the published value is inside an interval excluding 0")
+    return pd.DataFrame(rows)

@@ -61,31 +61,54 @@ def skill_blocks(part: pd.DataFrame, variable: str, *, decimals: int) -> pd.Seri
 
 
 def select_countries(panel: pd.DataFrame, cfg: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(selection table, panel with ``skill_block`` and ``selected``) by the rule of the module notes."""
+    """(selection table, panel with ``skill_block`` and ``selected_<sector>``) by the rule of the module notes,
+    applied to each sector of ``cfg["sectors"]`` separately; ``selected`` is the first sector's flag."""
+    tables, blocks = [], []
+    for sector in cfg["sectors"]:
+        table, block = _select_sector(panel, cfg, sector)
+        tables.append(table)
+        blocks.append(block)
+    table = pd.concat(tables, ignore_index=True)
+    if not table.loc[table["sector"] == cfg["sectors"][0], "selected"].any():
+        raise ReplicationError("no country passes the skill-data rule of config/skill_panel.toml [selection]")
+    out = panel.merge(pd.concat(blocks, ignore_index=True), on=["country", "industry"], how="left")
+    out["skill_block"] = np.where(
+        out["block"].notna(), out["country"] + ":" + out["block"].fillna(""), out["country"] + ":" + out["industry"]
+    )
+    out = out.drop(columns="block")
+    out["skill_block_id"] = pd.factorize(out["skill_block"], sort=True)[0]  # numeric cluster codes
+    for sector in cfg["sectors"]:
+        chosen = set(table.loc[(table["sector"] == sector) & table["selected"], "country"])
+        out[f"selected_{sector}"] = out["country"].isin(chosen)
+    out["selected"] = out[f"selected_{cfg['sectors'][0]}"]
+    return table, out
+
+
+def _select_sector(panel: pd.DataFrame, cfg: dict, sector: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     variable = cfg["variable"]
     window = panel["year"].between(int(cfg["first"]), int(cfg["last"]))
-    sector = panel["sector"] == cfg["sector"]
     rows, blocks = [], []
-    for country, part in panel[panel["in_euklems"] & sector & window].groupby("country", sort=True):
+    for country, part in panel[panel["in_euklems"] & (panel["sector"] == sector) & window].groupby("country"):
         part = part[part[variable].notna()]
         if part.empty:
-            rows.append({"country": country, "selected": False, "reason": f"no {variable} data"})
+            rows.append({"sector": sector, "country": country, "selected": False, "reason": f"no {variable} data"})
             continue
         block = skill_blocks(part, variable, decimals=int(cfg["decimals"]))
         blocks.append(pd.DataFrame({"country": country, "industry": block.index, "block": block.to_numpy()}))
         missing = [v for v in cfg["required"] if part[v].isna().all()]
         sd = net_change_sd(part, variable)
         distinct = int(block.nunique())
+        minimum = int(cfg["min_distinct_series"][sector])
         reasons = []
         if missing:
             reasons.append(f"no data for {', '.join(missing)}")
         if not sd >= float(cfg["min_sd_net_change"]):
             reasons.append(f"sd of net changes {sd:.4f} < {float(cfg['min_sd_net_change']):.4f}")
-        if distinct < int(cfg["min_distinct_series"]):
-            reasons.append(f"{distinct} distinct series < {int(cfg['min_distinct_series'])} (block-copied shares)")
-        largest = int(block.value_counts().max())
+        if distinct < minimum:
+            reasons.append(f"{distinct} distinct series < {minimum} (block-copied shares)")
         rows.append(
             {
+                "sector": sector,
                 "country": country,
                 "industries": int(part["industry"].nunique()),
                 "years": f"{int(part['year'].min())}-{int(part['year'].max())}",
@@ -93,24 +116,13 @@ def select_countries(panel: pd.DataFrame, cfg: dict) -> tuple[pd.DataFrame, pd.D
                 "sd_levels": float(part.groupby("year")[variable].std().mean()),
                 "sd_net_change": sd,
                 "distinct_series": distinct,
-                "largest_block": largest,
+                "largest_block": int(block.value_counts().max()),
                 "has_ict": bool(part["ict"].notna().any()),
                 "selected": not reasons,
                 "reason": "; ".join(reasons) if reasons else "passes every criterion",
             }
         )
-    table = pd.DataFrame(rows)
-    if not table["selected"].any():
-        raise ReplicationError("no country passes the skill-data rule of config/skill_panel.toml [selection]")
-    block_table = pd.concat(blocks, ignore_index=True)
-    out = panel.merge(block_table, on=["country", "industry"], how="left")
-    out["skill_block"] = np.where(
-        out["block"].notna(), out["country"] + ":" + out["block"].fillna(""), out["country"] + ":" + out["industry"]
-    )
-    out = out.drop(columns="block")
-    out["skill_block_id"] = pd.factorize(out["skill_block"], sort=True)[0]  # numeric cluster codes
-    out["selected"] = out["country"].isin(set(table.loc[table["selected"], "country"]))
-    return table, out
+    return pd.DataFrame(rows), pd.concat(blocks, ignore_index=True)
 
 
 CODEBOOK = {
@@ -148,7 +160,8 @@ CODEBOOK = {
     "lab": "labour compensation, millions of national currency (LAB)",
     "sh_ls_sea": "WIOD SEA low-skilled hours share of the industry (hours-weighted over its WIOD industries), fraction",
     "skill_block": "country:industry naming the block of industries whose skill shares are one copied series",
-    "selected": "true when the country passes the skill-data rule (config/skill_panel.toml [selection])",
+    "selected": "true when the country passes the skill-data rule for manufacturing (config/skill_panel.toml)",
+    "selected_market_services": "true when the country passes the rule for market services",
 }
 
 

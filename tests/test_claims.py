@@ -47,7 +47,7 @@ def test_every_published_bullet_has_a_claim():
     claims = claims_config()
     ids = [c["id"] for c in claims]
     assert len(ids) == len(set(ids)) == 17
-    assert {c["kind"] for c in claims} <= {"effect", "value", "data"}
-    assert set(VERDICTS) == {"replicated", "not replicated", "inconclusive"}
+    assert {c["kind"] for c in claims} <= {"effect", "value", "data", "skill_channel"}
+    assert set(VERDICTS) == {"replicated", "not replicated", "inconclusive", "not testable"}
     for claim in claims:
         assert claim["text"] and claim["source"]

@@ -123,17 +123,18 @@ def _constructed_panel() -> pd.DataFrame:
 
 def test_country_rule_on_a_constructed_case():
     cfg = {
-        "sector": "manufacturing",
+        "sectors": ["manufacturing"],
         "variable": "sh_ls",
         "first": 1995,
         "last": 2005,
         "min_sd_net_change": 0.003,
-        "min_distinct_series": 6,
+        "min_distinct_series": {"manufacturing": 6},
         "required": ["x"],
         "decimals": 5,
     }
     table, panel = select_countries(_constructed_panel(), cfg)
     table = table.set_index("country")
+    assert panel.loc[panel["country"] == "AAA", "selected_manufacturing"].all()
     assert table.loc["AAA", "selected"] and not table.loc["BBB", "selected"] and not table.loc["CCC", "selected"]
     assert table.loc["BBB", "sd_net_change"] == pytest.approx(0.0, abs=1e-12)
     assert "sd of net changes" in table.loc["BBB", "reason"]
@@ -167,3 +168,113 @@ def test_between_within_split_and_weighted_change():
     assert split["between"] == pytest.approx(-0.075)
     assert split["between"] + split["within"] == pytest.approx(split["observed"])
     assert weighted_change(part, "x", "hours", 1995, 2005) == pytest.approx(0.375 * 0.1)
+
+
+# ---------------------------------------------------------------- verdict rules on constructed tables
+RULES = {
+    "alpha": 0.05,
+    "effect_terms": ["om_oecd", "om_ceec", "os_total"],
+    "effect_model": "low",
+    "null_model": "ms_low",
+    "null_terms": ["om_oecd", "os_total"],
+    "null_alpha": 0.10,
+    "moderation_share": 0.25,
+    "claims_period": "1995-2007",
+}
+
+
+def _tables(*, effect_high=-0.1, null_p=0.5, placebo_ok=True, diff=(-0.01, 0.01), bel_p=0.5, bel_in=False):
+    coef = []
+    for model, terms in (("low", RULES["effect_terms"]), ("ms_low", RULES["null_terms"])):
+        for term in terms:
+            coef.append(
+                {
+                    "model": model,
+                    "term": term,
+                    "estimate": -0.5,
+                    "wild_p_value": null_p,
+                    "wild_conf_low": -1.0,
+                    "wild_conf_high": effect_high,
+                }
+            )
+    groups = [
+        "offshoring (total)",
+        "materials, CEEC",
+        "materials, OECD",
+        "business services",
+        "technology (ICT intensity)",
+    ]
+    tables = {
+        "coefficients": pd.DataFrame(coef),
+        "falsification": pd.DataFrame(
+            [{"sector": s, "passed": placebo_ok} for s in ("manufacturing", "market_services")]
+        ),
+        "ict_moderation": pd.DataFrame(
+            [
+                {"estimate": -0.2, "wild_conf_low": -0.3, "wild_conf_high": -0.1},
+                {"estimate": -0.2, "wild_conf_low": -0.3, "wild_conf_high": -0.1},
+                {"estimate": sum(diff) / 2, "wild_conf_low": diff[0], "wild_conf_high": diff[1]},
+            ]
+        ),
+        "restriction_tests": pd.DataFrame(
+            [{"test": "Belgium's slopes equal the pooled ones (Wald)", "p_value": bel_p}]
+        ),
+        "decomposition": pd.DataFrame(
+            [
+                {"period": "1995-2007", "group": g, "percent": 20.0, "wild_conf_low": 5.0, "wild_conf_high": 40.0}
+                for g in groups
+            ]
+        ),
+    }
+    selection = pd.DataFrame([{"sector": "manufacturing", "country": "BEL", "selected": bel_in}])
+    return tables, selection
+
+
+def _verdict(frame: pd.DataFrame, claim: str) -> str:
+    return frame.set_index("id").loc[claim, "verdict"]
+
+
+def test_effect_rule_and_not_testable_when_a_placebo_fails():
+    from replication.skill_analysis import verdicts
+
+    tables, selection = _tables(effect_high=-0.1)
+    assert _verdict(verdicts(tables, selection, RULES), "skills_offshoring_manufacturing") == "replicated"
+    tables, selection = _tables(effect_high=0.2)
+    assert _verdict(verdicts(tables, selection, RULES), "skills_offshoring_manufacturing") == "inconclusive"
+    tables, selection = _tables(effect_high=-0.1, placebo_ok=False)
+    assert _verdict(verdicts(tables, selection, RULES), "skills_offshoring_manufacturing") == "not testable"
+
+
+def test_null_rule():
+    from replication.skill_analysis import verdicts
+
+    for p, expected in ((0.5, "replicated"), (0.07, "inconclusive"), (0.01, "not replicated")):
+        tables, selection = _tables(null_p=p)
+        assert _verdict(verdicts(tables, selection, RULES), "skills_market_services_inconclusive") == expected
+
+
+def test_moderation_rule_uses_the_stated_bound():
+    from replication.skill_analysis import verdicts
+
+    # bound = 0.25 x |ME at low ICT| = 0.05
+    for diff, expected in (
+        ((0.01, 0.03), "replicated"),
+        ((-0.01, 0.02), "not replicated"),
+        ((-0.01, 0.08), "inconclusive"),
+        ((-0.05, -0.01), "not replicated"),
+    ):
+        tables, selection = _tables(diff=diff)
+        assert _verdict(verdicts(tables, selection, RULES), "ict_moderates") == expected
+
+
+def test_decomposition_values_not_testable_when_belgium_differs_from_the_pool():
+    from replication.skill_analysis import verdicts
+
+    tables, selection = _tables(bel_p=0.001, bel_in=False)
+    frame = verdicts(tables, selection, RULES).set_index("id")
+    assert (frame.loc[frame.index.str.startswith("decomposition_"), "verdict"] == "not testable").all()
+    tables, selection = _tables(bel_p=0.5)  # the pool may stand in: the value rule applies
+    frame = verdicts(tables, selection, RULES).set_index("id")
+    assert frame.loc["decomposition_ceec_21", "verdict"] == "replicated"  # 21 in [5, 40], 0 excluded
+    assert frame.loc["decomposition_offshoring_35", "verdict"] == "replicated"
+    assert frame.loc["decomposition_oecd_0", "verdict"] == "not replicated"  # 0 outside [5, 40]

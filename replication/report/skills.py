@@ -1,25 +1,16 @@
 """Report section on the skill channel estimated on EU KLEMS countries (renders ``outputs/skills/*.csv`` only).
 
-Every number in the text is read from the analysis tables; the verdict words follow the rules stated in the
-text (falsification passed, wild bootstrap intervals, Belgium-against-pool test).
+Every number in the text is read from the analysis tables; the verdicts come from
+``outputs/skills/verdicts.csv`` (rules in ``config/skill_analysis.toml [verdicts]``).
 """
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import pandas as pd
 
 from replication import config
-
-PUBLISHED = {  # Hertveldt and Michel (2013) via the FPB article: shares of the fall, percent
-    "offshoring (total)": 35.0,
-    "materials, CEEC": 21.0,
-    "materials, OECD": 0.0,
-    "business services": 8.0,
-    "technology (ICT intensity)": 17.0,
-}
 
 
 def skills_dir() -> Path:
@@ -49,11 +40,26 @@ def bottom_line(tables: dict[str, pd.DataFrame]) -> list[str]:
     tests, checks = tables["restriction_tests"], tables["falsification"]
     moderation, contributions = tables["ict_moderation"], tables["decomposition"]
     sanity = tables["ict_sanity_check"]
-    chosen = selection.loc[selection["selected"], "country"].tolist()
-    bel = selection.set_index("country").loc["BEL"]
+    manufacturing = selection[selection["sector"] == "manufacturing"]
+    services = selection[selection["sector"] == "market_services"]
+    chosen = manufacturing.loc[manufacturing["selected"], "country"].tolist()
+    chosen_services = services.loc[services["selected"], "country"].tolist()
+    bel = manufacturing.set_index("country").loc["BEL"]
     coef = coefficients.set_index(["model", "term"])
     year, cy = coef.loc["low"], coef.loc["low_country_year"]
-    passed = bool(checks["passed"].all())
+
+    def falsification_text(sector: str) -> str:
+        part = checks[checks["sector"] == sector]
+        failed = part[~part["passed"]]
+        label = sector.replace("_", " ").capitalize()
+        if failed.empty:
+            return (
+                f"{label}: all {len(part)} pass (smallest joint p {part['p_value'].min():.3f}, "
+                f"smallest wild p {part['min_wild_p'].min():.3f})"
+            )
+        named = ", ".join(f"{r['test']} (wild p {r['min_wild_p']:.3f})" for _, r in failed.iterrows())
+        return f"{label}: {named} fail, so no verdict rests on that sector's estimates"
+
     bel_test = tests[tests["test"].str.startswith("Belgium")].iloc[0]
     sym = tests[(tests["test"].str.startswith("symmetry (LR")) & (tests["model"] == "year effects")].iloc[0]
     sym_cy = tests[(tests["test"].str.startswith("symmetry (LR")) & (tests["model"] == "country-year effects")].iloc[0]
@@ -67,8 +73,9 @@ def bottom_line(tables: dict[str, pd.DataFrame]) -> list[str]:
         return f"{row['estimate']:.3f} (wild p {row['wild_p_value']:.3f}, 95% {_ci(row)})"
 
     paras = [
-        f"**Sample.** {len(chosen)} of {len(selection)} EU KLEMS countries pass the stated rule on the variation "
-        f"that identifies the model ({', '.join(chosen)}). Belgium does not: {bel['reason']} (its industries' "
+        f"**Sample.** Manufacturing: {len(chosen)} of {len(manufacturing)} EU KLEMS countries pass the stated rule "
+        f"on the variation that identifies the model ({', '.join(chosen)}); market services: {len(chosen_services)} "
+        f"({', '.join(chosen_services)}). Belgian manufacturing does not: {bel['reason']} (its industries' "
         "low-skilled shares move almost in step). Most European labour input files copy one skill series to three "
         "manufacturing groups; those countries fail on distinct series. Clusters are skill blocks (copied series), "
         "not industries.",
@@ -78,10 +85,9 @@ def bottom_line(tables: dict[str, pd.DataFrame]) -> list[str]:
         f"OECD materials {term(year, 'om_oecd')}, services {term(year, 'os_total')}, ICT {term(year, 'ict')}. "
         f"With country-year effects (the relative effect between industries of one country and year) every "
         f"offshoring term is insignificant: CEEC {term(cy, 'om_ceec')}, services {term(cy, 'os_total')}.",
-        f"**Falsification.** {'All' if passed else 'Not all'} placebo (donor countries' offshoring of the same "
-        f"industry) and lead specifications pass (joint Wald and wild p >= 0.05): smallest p "
-        f"{checks['p_value'].min():.3f}, smallest wild p {checks['min_wild_p'].min():.3f}. "
-        + ("A verdict may rest on the year-effects estimates." if passed else "No verdict rests on them."),
+        "**Falsification** (placebo: donor countries' offshoring of the same industry and year; leads: offshoring "
+        "of t + 1; a check passes when its joint Wald p and every wild p are >= 0.05). "
+        f"{falsification_text('manufacturing')}; {falsification_text('market_services')}.",
         f"**Restrictions.** Symmetry is rejected with year effects (LR {sym['statistic']:.1f}, p {sym['p_value']:.2g}) "
         f"and not with country-year effects (LR {sym_cy['statistic']:.2f}, p {sym_cy['p_value']:.2f}); homogeneity "
         f"is rejected (Wald {hom['statistic']:.1f}, p {hom['p_value']:.2g}). Nothing is imposed in the estimates that "
@@ -103,63 +109,23 @@ def bottom_line(tables: dict[str, pd.DataFrame]) -> list[str]:
         f"{first.loc['technology (ICT intensity)', 'percent']:.2f}% (17); common year effects "
         f"{first.loc['common year effects', 'percent']:.1f}%.",
         f"**Sanity check (Michaels, Natraj and Van Reenen 2014).** ICT intensity raises the high-skilled wage-bill "
-        f"share in long differences 1980-2004: {mnv['estimate']:.3f} (wild p {mnv['wild_p_value']:.3f}), the sign "
-        "MNV report; the panel reproduces the known result where it has the long span, not within manufacturing or "
-        "1995-2005 alone (see the table).",
-        "**Bottom line.** The public data can say that, across countries with measured skill shares, industries "
-        "whose CEEC (and OECD) materials offshoring grew faster saw their low-skilled share fall faster relative to "
-        "the common year path, and that this survives placebo and pre-trend checks but not country-year effects. "
-        "They cannot test the Belgian 35/21/8/17 split: Belgium's skill data fail the identification rule and "
-        "Belgium's slopes differ from the pool, so these decomposition claims are not testable with public data; "
-        "the numbers above are what the pooled coefficients imply, not a replication. Neither the 17% for technology "
-        "nor the smaller effect in ICT-intensive industries is found.",
+        f"share in long differences 1980-2004: {mnv['estimate']:.3f} (wild p {mnv['wild_p_value']:.3f}, 95% "
+        f"{_ci(mnv)}), the sign MNV report, and it accounts for {100 * mnv['share_of_rise']:.0f}% of the mean rise "
+        "of that share (MNV: technology, ICT and R&D together, up to a quarter of the growth in demand for the "
+        "highly educated). The panel reproduces the known result where it has the long span; within "
+        "manufacturing alone or over 1995-2005 the estimate is imprecise (table below).",
     ]
+    verdict = tables["verdicts"].set_index("id")
+    words = {v: sorted(verdict.index[verdict["verdict"] == v]) for v in verdict["verdict"].unique()}
+    paras.append(
+        "**Bottom line.** "
+        + "; ".join(f"{v}: {', '.join(ids)}" for v, ids in sorted(words.items()))
+        + ". The public data test the direction of the offshoring effect across countries with measured skill "
+        "shares (year effects: the aggregate estimand; country-year effects: the relative one). Claims whose "
+        "verdict is 'not testable' cannot be judged with public data for the reason given in the table; the "
+        "numbers beside them are what the pooled coefficients imply, not a replication."
+    )
     return paras
-
-
-def verdicts(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """The skill claims with the verdict the rules give (stated in the report text)."""
-    coef = tables["coefficients"].set_index(["model", "term"])
-    checks_passed = bool(tables["falsification"]["passed"].all())
-    bel = tables["restriction_tests"]
-    bel_p = float(bel[bel["test"].str.startswith("Belgium")]["p_value"].iloc[0])
-    year = coef.loc["low"]
-    negative = year.loc[["om_ceec", "om_oecd", "os_total"]]
-    significant = bool((negative["wild_conf_high"] < 0).any())
-    moderation = tables["ict_moderation"].iloc[-1]
-    rows = [
-        {
-            "claim": "offshoring lowers the low-skilled share (manufacturing)",
-            "ours": "; ".join(
-                f"{t} {year.loc[t, 'estimate']:.3f} {_ci(year.loc[t])}" for t in ("om_oecd", "om_ceec", "os_total")
-            ),
-            "verdict": "replicated (year effects; not with country-year effects)"
-            if significant and checks_passed
-            else ("not testable (falsification failed)" if not checks_passed else "not replicated"),
-        },
-        {
-            "claim": "smaller effect in ICT-intensive industries",
-            "ours": f"difference {moderation['estimate']:.4f} {_ci(moderation, 4)}",
-            "verdict": "replicated"
-            if moderation["wild_conf_low"] > 0
-            else ("not replicated" if moderation["wild_conf_high"] >= 0 else "not replicated (opposite sign)"),
-        },
-    ]
-    first = tables["decomposition"]
-    first = first[first["period"] == first["period"].iloc[0]].set_index("group")
-    for group, published in PUBLISHED.items():
-        row = first.loc[group]
-        rows.append(
-            {
-                "claim": f"contribution to the fall, Belgium: {group} ~{published:.0f}%",
-                "ours": f"{row['percent']:.1f}% {_ci(row, 1)} (pooled coefficients)",
-                "verdict": "not testable (Belgium's slopes differ from the pool, p "
-                f"{bel_p:.2g}; Belgian skill data fail the rule)"
-                if bel_p < 0.05
-                else ("replicated" if row["wild_conf_low"] <= published <= row["wild_conf_high"] else "not replicated"),
-            }
-        )
-    return pd.DataFrame(rows)
 
 
 def load_tables() -> dict[str, pd.DataFrame]:
@@ -172,6 +138,7 @@ def load_tables() -> dict[str, pd.DataFrame]:
         "decomposition",
         "between_within",
         "ict_sanity_check",
+        "verdicts",
     )
     return {name: _read(name) for name in names}
 
@@ -182,7 +149,11 @@ def add_section(doc) -> None:
     doc.heading(3, "5b. The skill channel on measured skill data (EU KLEMS countries)")
     for text in bottom_line(tables):
         doc.para(text)
-    doc.table(verdicts(tables), "Skill claims and verdicts (rules in the text; outputs/skills/*.csv)")
+    doc.table(
+        tables["verdicts"],
+        "Skill claims and verdicts (rules: config/skill_analysis.toml [verdicts], docs/claims.md; "
+        "outputs/skills/verdicts.csv)",
+    )
     doc.table(tables["selection"], "Country rule: in or out, and why (outputs/skills/selection.csv)")
     doc.table(
         tables["coefficients"],
@@ -194,15 +165,7 @@ def add_section(doc) -> None:
         "Symmetry, homogeneity and Belgium-against-pool tests (outputs/skills/restriction_tests.csv)",
     )
     doc.table(tables["ict_moderation"], "ICT moderation (outputs/skills/ict_moderation.csv)")
-    shown = tables["decomposition"].copy()
-    shown.insert(
-        2,
-        "published",
-        [
-            PUBLISHED.get(g, math.nan) if p.startswith("1995-2007") else math.nan
-            for g, p in zip(shown["group"], shown["period"], strict=True)
-        ],
-    )
+    shown = tables["decomposition"]
     doc.table(
         shown,
         "Decomposition of the change in the Belgian low-skilled hours share, one model "
