@@ -187,12 +187,15 @@ def decompose(
     return frame
 
 
-def bootstrap_for(variant_spec, data: pd.DataFrame, draws: int = 9999, seed: int = 20131) -> tuple:
-    """The WCU engine of a within spec variant (same design as its estimate)."""
+def bootstrap_for(variant_spec, data: pd.DataFrame) -> tuple:
+    """The WCU engine of a within or pooled spec variant (same design as its estimate), with the draws, weights
+    and seed of the variant's ``[inference.bootstrap]`` (the :class:`BootstrapOptions` defaults where it names
+    none)."""
     model = variant_spec.model
     if model["estimator"] not in ("within", "pooled"):
         raise ConfigError(f"{variant_spec.path}: bootstrap_variant must be a within or pooled model")
-    options = BootstrapOptions(draws=draws, weights="webb", seed=seed)
+    boot = variant_spec.inference.get("bootstrap") or {}
+    options = BootstrapOptions(**{k: boot[k] for k in ("draws", "weights", "seed", "level") if k in boot})
     return static_bootstrap_engine(
         data,
         dependent=model["dependent"],
@@ -202,6 +205,6 @@ def bootstrap_for(variant_spec, data: pd.DataFrame, draws: int = 9999, seed: int
         options=options,
         estimator=model["estimator"],
         time_effects=bool(model.get("time_effects", False)),
-        absorb=model.get("absorb"),
+        absorb=model.get("absorb") or None,
         cluster=variant_spec.inference.get("cluster"),
     )

@@ -21,7 +21,7 @@ from replication.fileio import sha256, write_text
 from replication.panel import panel_path, pooled_countries
 from replication.progress import say
 from replication.provenance import git_commit, raw_inputs
-from replication.specs import load_spec, run_spec, spec_variants
+from replication.specs import load_spec, relative_to_root, run_spec, spec_variants
 
 SPEC_DIR = "estimations/belgium"
 
@@ -125,7 +125,7 @@ def write_skill_estimates(path: Path) -> Path:
             raise ReplicationError(f"{path} [{name}]: {exc}") from exc
     out = skill_estimates_dir() / f"{path.stem}.json"
     record = {
-        "spec": _relative_spec(path),
+        "spec": relative_to_root(path),
         "package_version": __version__,
         "git_commit": git_commit(),
         "raw_inputs_sha256": raw_inputs(),
@@ -137,10 +137,3 @@ def write_skill_estimates(path: Path) -> Path:
     write_text(out, json.dumps(record, indent=1, sort_keys=True, allow_nan=False) + "\n")
     write_regression_table(path, results, vintage=config.DEFAULT_VINTAGE, country=config.DEFAULT_COUNTRY)
     return out
-
-
-def _relative_spec(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(config.project_root()))
-    except ValueError:
-        return str(path)

@@ -34,9 +34,8 @@ import pandas as pd
 from scipy import stats
 
 from replication import config
+from replication.decomposition import bootstrap_for
 from replication.errors import ReplicationError
-from replication.estimators.inference import BootstrapOptions
-from replication.estimators.panel import static_bootstrap_engine
 from replication.estimators.results import Results
 from replication.fileio import read_toml, write_csv
 from replication.progress import say
@@ -116,22 +115,7 @@ def bootstrap_engine(spec_path: Path, variant: str, panel: pd.DataFrame):
     """The WCU engine of a within variant on its own estimation sample (draws and seed from the spec)."""
     spec = spec_variants(load_spec(spec_path))[variant]
     frame, _ = prepare_data(spec, panel)
-    model, boot = spec.model, spec.inference.get("bootstrap", {})
-    options = BootstrapOptions(
-        draws=int(boot.get("draws", 9999)), weights=boot.get("weights", "webb"), seed=int(boot.get("seed", 0))
-    )
-    engine, columns = static_bootstrap_engine(
-        frame,
-        dependent=model["dependent"],
-        regressors=list(model["regressors"]),
-        entity=spec.data["entity"],
-        time=spec.data["time"],
-        options=options,
-        estimator=model["estimator"],
-        time_effects=bool(model.get("time_effects", False)),
-        absorb=model.get("absorb") or None,
-        cluster=spec.inference.get("cluster"),
-    )
+    engine, columns = bootstrap_for(spec, frame)
     return engine, columns, frame
 
 

@@ -37,9 +37,10 @@ from replication import config
 from replication.errors import ReplicationError
 from replication.fileio import read_toml, write_parquet
 from replication.offshoring import common_codes, factor_codes, offshoring_path
+from replication.panel import carry_forward
 from replication.progress import say
 from replication.tidy import load_table
-from replication.vintages import load_classification, load_country_groups, load_offshoring_config, load_vintage
+from replication.vintages import load_classification, load_vintage
 
 SKILLS = ("ls", "ms", "hs")
 ACCOUNTS = {
@@ -238,21 +239,6 @@ def add_placebo_and_leads(panel: pd.DataFrame, *, donors: list[str], placebo_ter
     return out
 
 
-def carry_forward(panel: pd.DataFrame, column: str, *, years: int) -> pd.DataFrame:
-    """Fill at most ``years`` missing values after an entity's last observation of ``column`` (flagged)."""
-    out = panel.sort_values(["country", "industry", "year"]).copy()
-    flag = f"{column}_imputed"
-    out[flag] = False
-    if years <= 0:
-        return out
-    last = out["year"].where(out[column].notna()).groupby([out["country"], out["industry"]]).transform("max")
-    filled = out.groupby(["country", "industry"])[column].ffill(limit=years)
-    fill = out[column].isna() & filled.notna() & (out["year"] > last) & (out["year"] - last <= years)
-    out.loc[fill, column] = filled[fill]
-    out.loc[fill, flag] = True
-    return out
-
-
 def build_skill_panel() -> pd.DataFrame:
     """Stage: EU KLEMS accounts + WIOD offshoring -> ``data/interim/skills/panel.parquet``."""
     cfg = skill_panel_config()
@@ -301,10 +287,3 @@ def build_skill_panel() -> pd.DataFrame:
     frame = frame.reset_index(drop=True)
     write_parquet(skill_panel_path(), frame)
     return frame
-
-
-def origin_groups_relative(country: str) -> dict[str, tuple[str, ...]]:
-    """The fixed origin groups as seen from ``country``: its own code removed (documentation helper)."""
-    groups = load_country_groups()
-    origins = load_offshoring_config()["origins"]
-    return {label: tuple(c for c in groups[g] if c != country) for label, g in origins.items() if g != "foreign"}

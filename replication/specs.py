@@ -258,7 +258,7 @@ def run_spec(
         equations = {name: (eq["dependent"], list(eq["regressors"])) for name, eq in model.pop("equations").items()}
         result = estimate_sur(frame, equations=equations, **panel, **model, **inference)
     full_spec = {
-        "file": _relative(spec.path),
+        "file": relative_to_root(spec.path),
         "title": spec.title,
         **{k: v for k, v in spec.raw.items() if k != "variants"},
     }
@@ -291,7 +291,8 @@ def _no_bootstrap(bootstrap: BootstrapOptions | None, estimator: str, spec: Spec
         )
 
 
-def _relative(path: Path) -> str:
+def relative_to_root(path: Path) -> str:
+    """``path`` relative to the project root where it lies below it (outputs do not depend on the cwd)."""
     try:
         return str(path.resolve().relative_to(config.project_root()))
     except ValueError:
