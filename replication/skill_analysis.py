@@ -265,6 +265,7 @@ def coefficient_table(results: dict[str, Results], variants: list[str], terms: l
     rows = []
     for variant in variants:
         result = results[variant]
+        tidy = result.tidy().set_index("term")
         for term in terms:
             name = term if term in result.params.index else f"low_{term}"
             if name not in result.params.index:
@@ -276,7 +277,7 @@ def coefficient_table(results: dict[str, Results], variants: list[str], terms: l
                     "term": term,
                     "estimate": float(result.params[name]),
                     "cr_std_error": float(result.std_errors[name]),
-                    "cr_p_value": float(2 * stats.norm.sf(abs(result.params[name] / result.std_errors[name]))),
+                    "cr_p_value": float(tidy.loc[name, "p_value"]),  # the model's own reference distribution
                     "wild_p_value": boot.get("p_value", math.nan),
                     "wild_conf_low": boot.get("conf_low", math.nan),
                     "wild_conf_high": boot.get("conf_high", math.nan),

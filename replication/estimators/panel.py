@@ -139,7 +139,7 @@ def estimate_static(
     _check_rank(
         exog
         if estimator != "within"
-        else exog.groupby(level=0).transform(lambda c: c - c.mean()).drop(columns=["const"], errors="ignore")
+        else (exog - exog.groupby(level=0).transform("mean")).drop(columns=["const"], errors="ignore")
     )
     w = frame[weights] if weights else None
     cov = _cov_config(cov_type, cluster=frame[cluster] if cluster else None, bandwidth=bandwidth)
