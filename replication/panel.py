@@ -52,13 +52,10 @@ ACCOUNTS = {
     "LAB": "lab",
     "COMP": "comp",
     "K_GFCF": "k_real",
-    "H_LS": "sh_ls",
-    "H_MS": "sh_ms",
-    "H_HS": "sh_hs",
-    "LABLS": "sb_ls",
-    "LABMS": "sb_ms",
-    "LABHS": "sb_hs",
 }
+# skill shares of hours (sh_) and of the wage bill (sb_), WIOD SEA / EU KLEMS names -> panel names
+SKILL_ACCOUNTS = {f"H_{s.upper()}": f"sh_{s}" for s in SKILLS} | {f"LAB{s.upper()}": f"sb_{s}" for s in SKILLS}
+ACCOUNTS |= SKILL_ACCOUNTS
 
 
 def panel_config() -> dict:
@@ -73,15 +70,16 @@ def _log(values: pd.Series) -> pd.Series:
     return np.log(values.where(values > 0))
 
 
-def accounts_wide(accounts: pd.DataFrame) -> pd.DataFrame:
-    """Accounts as one column per panel variable, indexed by country, industry, year."""
-    part = accounts[accounts["variable"].isin(list(ACCOUNTS))].copy()
+def accounts_wide(accounts: pd.DataFrame, names: dict[str, str] = ACCOUNTS) -> pd.DataFrame:
+    """Accounts as one column per panel variable (``names``: accounts variable -> panel column), indexed by
+    country, industry, year."""
+    part = accounts[accounts["variable"].isin(list(names))].copy()
     for column in ("country", "industry", "variable"):
         part[column] = part[column].astype(str)
     wide = part.pivot_table(
         index=["country", "industry", "year"], columns="variable", values="value", aggfunc="first", observed=True
     )
-    return wide.rename(columns=ACCOUNTS).reindex(columns=list(ACCOUNTS.values()))
+    return wide.rename(columns=names).reindex(columns=list(names.values()))
 
 
 def offshoring_wide(intensities: pd.DataFrame, codes: list[str]) -> pd.DataFrame:

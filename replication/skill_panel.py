@@ -37,19 +37,13 @@ from replication import config
 from replication.errors import ReplicationError
 from replication.fileio import read_toml, write_parquet
 from replication.offshoring import common_codes, factor_codes, offshoring_path
-from replication.panel import carry_forward
+from replication.panel import SKILL_ACCOUNTS, SKILLS, accounts_wide, carry_forward
 from replication.progress import say
 from replication.tidy import load_table
 from replication.vintages import load_classification, load_vintage
 
-SKILLS = ("ls", "ms", "hs")
 ACCOUNTS = {
-    "H_LS": "sh_ls",
-    "H_MS": "sh_ms",
-    "H_HS": "sh_hs",
-    "LABLS": "sb_ls",
-    "LABMS": "sb_ms",
-    "LABHS": "sb_hs",
+    **SKILL_ACCOUNTS,
     "LAB": "lab",
     "H_EMP": "hours",
     "VA": "va",
@@ -80,22 +74,6 @@ def concordance(cfg: dict) -> tuple[pd.Series, dict[str, str]]:
     for code, sector in classification.sector_of().items():
         sectors.setdefault(table[code], sector)
     return table, sectors
-
-
-def accounts_wide(accounts: pd.DataFrame) -> pd.DataFrame:
-    """EU KLEMS accounts as one column per panel variable, indexed by country, industry, year."""
-    part = accounts[accounts["variable"].isin(list(ACCOUNTS))]
-    frame = pd.DataFrame(
-        {
-            "country": part["country"].astype(str).to_numpy(),
-            "industry": part["industry"].astype(str).to_numpy(),
-            "year": part["year"].astype(int).to_numpy(),
-            "variable": part["variable"].astype(str).to_numpy(),
-            "value": part["value"].to_numpy(),
-        }
-    )
-    wide = frame.pivot_table(index=["country", "industry", "year"], columns="variable", values="value", aggfunc="first")
-    return wide.rename(columns=ACCOUNTS).reindex(columns=list(ACCOUNTS.values()))
 
 
 def aggregate_offshoring(intensities: pd.DataFrame, mapping: pd.Series, origins: tuple[str, ...]) -> pd.DataFrame:
@@ -247,7 +225,7 @@ def build_skill_panel() -> pd.DataFrame:
     span = range(int(years["first"]), int(years["last"]) + 1)
     say("[skill panel] EU KLEMS accounts, WIOD offshoring by EU KLEMS industry, origins relative to the importer")
     accounts = load_table(sources["accounts_vintage"], "accounts")
-    panel = accounts_wide(accounts)
+    panel = accounts_wide(accounts, ACCOUNTS)
     panel = panel[panel.index.get_level_values("year").isin(list(range(int(years["accounts_first"]), span.stop)))]
     path = offshoring_path(sources["offshoring_vintage"])
     if not path.exists():
@@ -266,6 +244,7 @@ def build_skill_panel() -> pd.DataFrame:
     # rows: every country with offshoring (donors included) or EU KLEMS accounts x the EU KLEMS industries of
     # a sector; accounts reach back before the first offshoring year (for the long-run ICT check)
     frame = offshoring.join(panel, how="outer").reset_index()
+    frame["year"] = frame["year"].astype(int)
     frame = frame[frame["industry"].isin(list(sectors)) & (frame["year"] < span.stop)]
     frame["sector"] = frame["industry"].map(sectors)
     frame = frame.join(sea_low_share(wiod_accounts, mapping), on=["country", "industry", "year"])
