@@ -37,10 +37,13 @@ SKILL_SPECS := $(wildcard estimations/skills/*.toml)
 SKILL_ESTIMATES := $(patsubst estimations/skills/%.toml,outputs/skills/estimates/%.json,$(SKILL_SPECS))
 SKILL_ANALYSIS := outputs/skills/selection.csv
 SKILLS := $(if $(and $(filter wiod2013,$(VINTAGE)),$(filter BEL,$(COUNTRY))),$(SKILL_ANALYSIS))
+# productivity versus inclusion: history and scenarios (default vintage and country)
+TRADEOFF_OUT := outputs/tradeoff/frontier.png
+TRADEOFF := $(if $(SKILLS),$(TRADEOFF_OUT))
 RESULTS := $(OUT)/$(if $(filter BEL,$(COUNTRY)),claims.csv,claims_$(COUNTRY).csv)
 REPORT := $(OUT)/$(if $(filter BEL,$(COUNTRY)),report,report_$(COUNTRY))/index.html
 
-.PHONY: all install data tidy offshoring tables figures panel estimates results report skills verify test lint bench clean \
+.PHONY: all install data tidy offshoring tables figures panel estimates results report skills scenarios verify test lint bench clean \
         clean-all help
 
 # vintages whose accounts carry what the estimation panel needs (output, inputs, prices, hours, skills,
@@ -69,6 +72,7 @@ estimates: $(ESTIMATES)
 results: $(RESULTS)
 report: $(REPORT)
 skills: $(SKILL_ANALYSIS)
+scenarios: $(TRADEOFF_OUT)
 
 $(RAW_STAMP): data/manifest.toml replication/manifest.py $(CORE) | $(INSTALLED)
 	$(REPLICATION) data
@@ -116,6 +120,10 @@ outputs/skills/estimates/%.json: estimations/skills/%.toml $(SKILL_SELECTION) $(
 $(SKILL_ANALYSIS): $(SKILL_ESTIMATES) $(SKILL_SELECTION) config/skill_analysis.toml replication/skill_analysis.py
 	$(REPLICATION) skill-analysis
 
+$(TRADEOFF_OUT): $(ESTIMATES) $(SKILL_ANALYSIS) $(PANEL) config/tradeoff.toml $(wildcard scenarios/*.toml) \
+                 replication/tradeoff.py replication/report/tradeoff.py
+	$(REPLICATION) scenarios
+
 # one spec -> one estimates file: editing a spec re-estimates only that spec
 $(EST_DIR)/%.json: estimations/belgium/%.toml $(PANEL) $(ESTIMATORS)
 	$(REPLICATION) estimates --vintage $(VINTAGE) --country $(COUNTRY) $<
@@ -125,7 +133,8 @@ $(RESULTS): $(ESTIMATES) $(SKILLS) $(PANEL) config/decomposition.toml config/cla
 	$(REPLICATION) results --vintage $(VINTAGE) --country $(COUNTRY)
 
 # the report and outputs/MANIFEST.json (every output with its sha256 and provenance) come last
-$(REPORT): $(RESULTS) $(TABLES) $(FIGURES) $(SKILLS) replication/report/document.py replication/report/skills.py \
+$(REPORT): $(RESULTS) $(TABLES) $(FIGURES) $(SKILLS) $(TRADEOFF) replication/report/document.py replication/report/skills.py \
+           replication/report/tradeoff.py \
            replication/provenance.py
 	$(REPLICATION) report --vintage $(VINTAGE) --country $(COUNTRY)
 
@@ -146,6 +155,7 @@ bench: | $(INSTALLED)
 
 clean:
 	rm -rf data/interim outputs/tables outputs/figures outputs/estimates* outputs/claims*.csv outputs/report outputs/skills \
+	       outputs/tradeoff \
 	       outputs/data \
 	       outputs/MANIFEST.json \
 	       outputs/wiod2013_euklems outputs/wiod2016 outputs/national_sut_csv

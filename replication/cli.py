@@ -162,6 +162,23 @@ def _cmd_skill_analysis(args: argparse.Namespace) -> None:
         print(f"skill analysis: {len(tables)} tables -> outputs/skills/")
 
 
+def _cmd_scenarios(args: argparse.Namespace) -> None:
+    from pathlib import Path
+
+    from replication.report.tradeoff import frontier_figure, load
+    from replication.tradeoff import run_tradeoff, tradeoff_dir
+
+    out_dir = Path(args.out) if args.out else tradeoff_dir()
+    paths = [Path(p) for p in args.files] if args.files else None
+    run_tradeoff(paths, out_dir=out_dir)
+    written = frontier_figure(load(out_dir), out_dir / "frontier")
+    if not args.quiet:
+        print(
+            f"scenarios: history and {len(paths) if paths else 'the shipped'} scenario(s) -> {out_dir}/ "
+            f"(tables and {written[0].name})"
+        )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m replication",
@@ -218,6 +235,12 @@ def build_parser() -> argparse.ArgumentParser:
             _cmd_skill_analysis,
         ),
         (
+            "scenarios",
+            "productivity versus inclusion: the historical account and scenarios (docs/scenarios.md)",
+            [common],
+            _cmd_scenarios,
+        ),
+        (
             "estimates",
             "estimate Belgian specs (all of estimations/belgium by default) with tables",
             [common, vintage, country],
@@ -230,6 +253,9 @@ def build_parser() -> argparse.ArgumentParser:
             cmd.add_argument("datasets", nargs="*", help="datasets of data/manifest.toml (default: all)")
         if name == "estimates":
             cmd.add_argument("specs", nargs="*", help="spec files (default: estimations/belgium/*.toml)")
+        if name == "scenarios":
+            cmd.add_argument("files", nargs="*", help="scenario files (default: scenarios/*.toml)")
+            cmd.add_argument("--out", help="output folder (default: outputs/tradeoff)")
         if name == "skill-estimates":
             cmd.add_argument("specs", nargs="*", help="spec files (default: estimations/skills/*.toml)")
         if name == "estimate":

@@ -16,6 +16,8 @@ from replication.fileio import sha256, write_text
 from replication.manifest import load_manifest
 
 PRODUCERS = [  # (path fragment, program, spec or config); the first fragment found in the path wins
+    ("tradeoff/frontier", "replication/report/tradeoff.py", "config/tradeoff.toml, scenarios/*.toml"),
+    ("tradeoff/", "replication/tradeoff.py", "config/tradeoff.toml, scenarios/*.toml"),
     ("tables/estimates/skill_shares_eu", "replication/report/regression_tables.py", "estimations/skills/{stem}.toml"),
     ("tables/estimates/ict_skills_check", "replication/report/regression_tables.py", "estimations/skills/{stem}.toml"),
     ("skills/estimates", "replication/models.py", "estimations/skills/{stem}.toml"),

@@ -307,6 +307,11 @@ def build_document(vintage: str, country: str) -> Document:
             "industries (outputs/tables/results/decomposition.csv)",
         )
 
+    from replication.report import tradeoff
+
+    if vintage == config.DEFAULT_VINTAGE and country == config.DEFAULT_COUNTRY and tradeoff.available():
+        tradeoff.add_section(doc, tradeoff.tradeoff_dir() / "frontier.png")
+
     doc.heading(2, "7. All claims")
     doc.table(claims[["id", "source", "claim", "published", "ours", "interval", "verdict"]], "outputs/claims.csv")
 

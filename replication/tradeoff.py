@@ -1,0 +1,461 @@
+r"""Analysis stage: productivity versus inclusion, in output and jobs (history and scenarios).
+
+For industry *i* with base-year real gross output :math:`Y_i`, hours :math:`H_i`, low-skilled hours share
+:math:`s_i` and hours per person :math:`h_i = H_i / E_i`, a change :math:`\Delta x_{ik}` of driver *k*
+(offshoring by origin and type, ICT intensity) moves, through the estimated semi-elasticities
+:math:`\beta^Y_k, \beta^H_k, \beta^S_k` of ``config/tradeoff.toml``:
+
+.. math::
+
+    \Delta Y_i = Y_i\,(e^{\sum_k \beta^Y_k \Delta x_{ik}} - 1), \qquad
+    \Delta H_i = H_i\,(e^{\sum_k \beta^H_k \Delta x_{ik}} - 1), \qquad
+    \Delta s_i = \sum_k \beta^S_k \Delta x_{ik},
+
+    \Delta L_i = (s_i + \Delta s_i)(H_i + \Delta H_i) - s_i H_i \quad\text{(low-skilled hours)}, \qquad
+    \text{jobs} = \text{hours} / h_i .
+
+Sector totals sum the industries (weights: base-year hours, or a user's weights file, which replaces
+:math:`H_i` and rescales :math:`Y_i` and :math:`E_i` in proportion). The productivity gain of a sector is
+:math:`100\,\sum_i \Delta Y_i / \sum_i Y_i` (percent of gross output at given inputs: TFP) and in EUR
+millions at the base year's prices. The trade-off ratio is :math:`\sum \Delta Y / (-\sum \Delta L^{jobs})`,
+EUR of output gained per low-skilled job lost. A channel's contribution to an outcome it has no credible
+estimate for is *not identified* and left out of every total, never filled in.
+
+Uncertainty: parametric simulation, :math:`\beta^{(r)} \sim N(\hat\beta, \hat V)` for each estimate
+(its cluster-robust covariance; estimates of different models drawn independently), seeded; bands are
+quantiles of the simulated outcomes. With :math:`\hat V = 0` the bands collapse to the point path.
+Assumptions (printed with every table): partial equilibrium; industry output and structure held at the base
+year; no wage, price or reallocation response; hours per person equal across skills.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from replication import config
+from replication.errors import ConfigError, DataError, ReplicationError
+from replication.estimators.results import Results
+from replication.fileio import read_toml, write_csv
+from replication.progress import say
+
+OUTCOMES = ("productivity", "hours", "skill")
+ASSUMPTIONS = (
+    "partial equilibrium; industry output and structure held at the base year (or the weights file); "
+    "no wage, price or reallocation response; hours per person equal across skills; estimates of different "
+    "models drawn independently"
+)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """One semi-elasticity with its simulation draws, or the reason it is not used."""
+
+    value: float = math.nan
+    draws: np.ndarray | None = None
+    source: str = ""
+    reason: str = ""
+
+    @property
+    def identified(self) -> bool:
+        return self.draws is not None
+
+
+@dataclass(frozen=True)
+class Elasticities:
+    """The estimates of every channel x outcome of one sector."""
+
+    sector: str
+    table: dict[tuple[str, str], Estimate] = field(default_factory=dict)
+
+    def get(self, channel: str, outcome: str) -> Estimate:
+        return self.table.get((channel, outcome), Estimate(reason="not identified: no estimate of the package"))
+
+
+def tradeoff_config() -> dict:
+    return read_toml(config.config_dir() / "tradeoff.toml", what="trade-off configuration")
+
+
+def _estimates_file(spec: str) -> Path:
+    if (config.project_root() / "estimations" / "skills" / f"{spec}.toml").exists():
+        return config.outputs_dir() / "skills" / "estimates" / f"{spec}.json"
+    return config.outputs_dir() / "estimates" / f"{spec}.json"
+
+
+def _load(spec: str, cache: dict) -> dict[str, Results]:
+    if spec not in cache:
+        path = _estimates_file(spec)
+        if not path.exists():
+            raise ReplicationError(f"{path}: not built; run `make estimates` and `make skills`")
+        record = json.loads(path.read_text(encoding="utf-8"))
+        cache[spec] = {name: Results.from_dict(data) for name, data in record["variants"].items()}
+    return cache[spec]
+
+
+def falsified_sectors() -> set[str]:
+    """Sectors whose skill-channel placebo or lead checks fail (their skill estimates carry no number)."""
+    path = config.outputs_dir() / "skills" / "falsification.csv"
+    if not path.exists():
+        return set()
+    checks = pd.read_csv(path)
+    return set(checks.loc[~checks["passed"].astype(bool), "sector"])
+
+
+def draw_elasticities(
+    cfg: dict, sector: str, *, draws: int, rng: np.random.Generator, cache: dict | None = None
+) -> Elasticities:
+    """The estimates of ``config/tradeoff.toml [channels]`` for a sector, with parametric draws.
+
+    Draws of one model's coefficients are joint (multivariate normal with its covariance), so the
+    channels of one model keep their correlation.
+    """
+    cache = {} if cache is None else cache
+    failed = falsified_sectors()
+    table: dict[tuple[str, str], Estimate] = {}
+    by_model: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
+    for channel, entry in cfg["channels"].items():
+        for outcome in OUTCOMES:
+            if outcome not in entry:
+                continue
+            ref = entry[outcome]
+            variant = ref["variant"][sector] if isinstance(ref["variant"], dict) else ref["variant"]
+            spec = ref["spec"].format(sector=sector)
+            if outcome == "skill" and sector in failed:
+                table[(channel, outcome)] = Estimate(
+                    source=f"{spec}:{variant}", reason="not credible: the sector's placebo or lead check fails"
+                )
+                continue
+            by_model.setdefault((spec, variant), []).append((channel, outcome, ref["term"]))
+    for (spec, variant), members in sorted(by_model.items()):
+        results = _load(spec, cache).get(variant)
+        source = f"{spec}:{variant}"
+        if results is None:
+            for channel, outcome, _ in members:
+                table[(channel, outcome)] = Estimate(source=source, reason="not estimated")
+            continue
+        terms = [term for _, _, term in members]
+        missing = [t for t in terms if t not in results.params.index]
+        if missing:
+            raise ConfigError(f"config/tradeoff.toml: {missing} are not terms of {source}")
+        beta = results.params[terms].to_numpy()
+        cov = results.cov.loc[terms, terms].to_numpy()
+        se = np.sqrt(np.clip(np.diag(cov), 0, None))
+        if not np.all(np.isfinite(beta)) or not np.all(np.isfinite(se)):
+            for channel, outcome, _ in members:
+                table[(channel, outcome)] = Estimate(source=source, reason="not identified: non-finite estimate")
+            continue
+        simulated = rng.multivariate_normal(beta, cov, size=draws, method="eigh")
+        for j, (channel, outcome, _) in enumerate(members):
+            table[(channel, outcome)] = Estimate(value=float(beta[j]), draws=simulated[:, j], source=source)
+    return Elasticities(sector=sector, table=table)
+
+
+def project(base: pd.DataFrame, changes: pd.DataFrame, elasticities: Elasticities, channels: list[str]) -> pd.DataFrame:
+    """Outcomes by channel (and all channels together) for every draw, summed over the sector's industries.
+
+    ``base``: industry rows with ``go_real`` (EUR millions, base-year prices), ``hours`` (millions), ``emp``
+    (thousands), ``sh_ls``; ``changes``: the same industries with one column of :math:`\\Delta x` per channel.
+    Returns one row per (channel, draw) with output_gain_meur (EUR millions), output_gain_pct,
+    hours_change_mh (millions of hours), jobs_change_k (thousand persons), low_hours_change_mh and
+    low_jobs_change_k; draw = -1 holds the point values.
+    """
+    base = base.set_index("industry")
+    changes = changes.set_index("industry").reindex(base.index)
+    y, h, e, s = (base[c].to_numpy(dtype=float) for c in ("go_real", "hours", "emp", "sh_ls"))
+    per_person = h / e
+    rows = []
+    groups = {**{c: [c] for c in channels}, "all channels": channels}
+    for group, members in groups.items():
+        status = {o: [elasticities.get(c, o) for c in members] for o in OUTCOMES}
+        n_draws = max((len(est.draws) for ests in status.values() for est in ests if est.identified), default=0)
+        for draw in range(-1, n_draws):
+            exponent = {o: np.zeros_like(y) for o in OUTCOMES}
+            for outcome, estimates in status.items():
+                for channel, est in zip(members, estimates, strict=True):
+                    if est.identified:
+                        coefficient = est.value if draw < 0 else est.draws[draw]
+                        exponent[outcome] = exponent[outcome] + coefficient * changes[channel].to_numpy(dtype=float)
+            d_y = y * np.expm1(exponent["productivity"])
+            d_h = h * np.expm1(exponent["hours"])
+            d_low = (s + exponent["skill"]) * (h + d_h) - s * h
+            rows.append(
+                {
+                    "channel": group,
+                    "draw": draw,
+                    "output_gain_meur": float(d_y.sum()),
+                    "output_gain_pct": float(100 * d_y.sum() / y.sum()),
+                    "hours_change_mh": float(d_h.sum()),
+                    "jobs_change_k": float((d_h / per_person).sum()),
+                    "low_hours_change_mh": float(d_low.sum()),
+                    "low_jobs_change_k": float((d_low / per_person).sum()),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def summarise(simulated: pd.DataFrame, elasticities: Elasticities, *, level: float) -> pd.DataFrame:
+    """Point value and band of every outcome by channel, the trade-off ratio (EUR of output per low-skilled job
+    lost, base-year prices), and which estimate was used; the all-channels row lists the channel x outcome
+    pairs left out (not identified or not credible), whose contribution is missing from its totals."""
+    lo, hi = (1 - level) / 2, (1 + level) / 2
+    outcome_of = {
+        "output_gain_meur": "productivity",
+        "output_gain_pct": "productivity",
+        "hours_change_mh": "hours",
+        "jobs_change_k": "hours",
+        "low_hours_change_mh": "skill",
+        "low_jobs_change_k": "skill",
+    }
+    rows = []
+    channels = [c for c in dict.fromkeys(simulated["channel"]) if c != "all channels"]
+    for channel, part in simulated.groupby("channel", sort=False):
+        point = part[part["draw"] < 0].iloc[0]
+        sims = part[part["draw"] >= 0]
+        row: dict[str, object] = {"channel": channel}
+        for column, outcome in outcome_of.items():
+            members = [channel] if channel != "all channels" else None
+            used = (
+                [elasticities.get(channel, outcome)]
+                if members
+                else [est for (c, o), est in elasticities.table.items() if o == outcome]
+            )
+            identified = any(est.identified for est in used)
+            row[column] = float(point[column]) if identified else math.nan
+            row[f"{column}_low"] = float(sims[column].quantile(lo)) if identified and len(sims) else math.nan
+            row[f"{column}_high"] = float(sims[column].quantile(hi)) if identified and len(sims) else math.nan
+        ratio, low, high, note = trade_off_ratio(point, sims, lo=lo, hi=hi)
+        skill_ok = not math.isnan(row["low_jobs_change_k"])
+        productivity_ok = not math.isnan(row["output_gain_meur"])
+        if not (skill_ok and productivity_ok):
+            ratio, low, high, note = math.nan, math.nan, math.nan, "not identified: a channel lacks an estimate"
+        row.update(eur_per_low_job_lost=ratio, ratio_low=low, ratio_high=high, ratio_note=note)
+        if channel == "all channels":
+            row["left_out"] = "; ".join(
+                f"{c}:{o}" for c in channels for o in OUTCOMES if not elasticities.get(c, o).identified
+            )
+        else:
+            for outcome in OUTCOMES:
+                est = elasticities.get(channel, outcome)
+                row[f"{outcome}_estimate"] = est.source if est.identified else f"{est.reason} ({est.source})".strip()
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def trade_off_ratio(point: pd.Series, sims: pd.DataFrame, *, lo: float, hi: float) -> tuple[float, float, float, str]:
+    """EUR of output gained per low-skilled job lost, with its band where the job change's band excludes 0."""
+    # EUR millions per thousand jobs = EUR thousands per job; x 1000 -> EUR per job
+    lost = -point["low_jobs_change_k"]
+    value = float(1000 * point["output_gain_meur"] / lost) if lost != 0 else math.nan
+    if sims.empty:
+        return value, math.nan, math.nan, "point value only (no draws)"
+    jobs = -sims["low_jobs_change_k"]
+    if (jobs.quantile(lo) <= 0 <= jobs.quantile(hi)) or jobs.quantile(hi) < 0:
+        return value, math.nan, math.nan, "unbounded: the band of low-skilled jobs lost contains 0 or is negative"
+    ratios = 1000 * sims["output_gain_meur"] / jobs
+    return value, float(ratios.quantile(lo)), float(ratios.quantile(hi)), ""
+
+
+# ---------------------------------------------------------------------------------------------- inputs
+def base_panel(cfg: dict) -> pd.DataFrame:
+    """The country's industries with base levels and drivers, ICT intensity mapped from the skill panel."""
+    path = config.interim_dir() / cfg["panel_vintage"] / "panel.parquet"
+    if not path.exists():
+        raise ReplicationError(f"{path}: not built; run `make panel`")
+    panel = pd.read_parquet(path)
+    part = panel[(panel["country"] == cfg["country"]) & panel["sector"].isin(cfg["sectors"])].copy()
+    part = part.drop(columns=["ict"], errors="ignore")
+    from replication.skill_panel import skill_panel_path
+    from replication.vintages import load_classification, load_vintage
+
+    skills = pd.read_parquet(skill_panel_path(), columns=["country", "industry", "year", "ict_va"])
+    skills = skills[skills["country"] == cfg["country"]]
+    classification = load_classification(load_vintage(cfg["panel_vintage"]).classification)
+    mapping = classification.industries.set_index("code")[cfg["ict_concordance"]]
+    part["eu_industry"] = part["industry"].map(mapping)
+    part = part.merge(
+        skills.rename(columns={"industry": "eu_industry", "ict_va": "ict"}),
+        on=["country", "eu_industry", "year"],
+        how="left",
+    )
+    return part
+
+
+def historical_changes(part: pd.DataFrame, channels: list[str], *, start: int, end: int) -> pd.DataFrame:
+    """:math:`\\Delta x` of every channel by industry between two years (missing where a year lacks data)."""
+    a = part[part["year"] == start].set_index("industry")[channels]
+    b = part[part["year"] == end].set_index("industry")[channels]
+    return (b - a).reset_index()
+
+
+def read_weights(path: Path, industries: dict[str, str]) -> pd.DataFrame:
+    """A user's weights CSV (columns ``industry`` and ``hours`` or ``share``), validated.
+
+    ``industries`` maps the allowed industry codes to their sector. ``share`` values must add up to one within
+    each sector (tolerance 1e-3). Every error names the file, the 1-based line, the column and the value.
+    """
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise DataError(path, f"cannot be read as CSV ({type(exc).__name__}: {exc})") from exc
+    columns = set(frame.columns)
+    if "industry" not in columns or len(columns & {"hours", "share"}) != 1:
+        raise DataError(path, f"needs the columns industry and one of hours, share; found {sorted(columns)}")
+    if frame.empty:
+        raise DataError(path, "has a header but no rows")
+    value_column = "hours" if "hours" in columns else "share"
+    values = []
+    for i, (code, text) in enumerate(zip(frame["industry"], frame[value_column], strict=True)):
+        line = i + 2
+        if code not in industries:
+            raise DataError(
+                path, f"line {line}, column industry: unknown industry {code!r}; allowed {sorted(industries)}"
+            )
+        try:
+            value = float(text)
+        except ValueError:
+            raise DataError(path, f"line {line}, column {value_column}: {text!r} is not a number") from None
+        if not math.isfinite(value) or value < 0:
+            raise DataError(path, f"line {line}, column {value_column}: {text!r} must be finite and non-negative")
+        values.append(value)
+    frame[value_column] = values
+    duplicated = frame["industry"].duplicated()
+    if duplicated.any():
+        line = int(np.flatnonzero(duplicated)[0]) + 2
+        raise DataError(path, f"line {line}, column industry: {frame['industry'][duplicated].iloc[0]!r} appears twice")
+    frame["sector"] = frame["industry"].map(industries)
+    if value_column == "share":
+        totals = frame.groupby("sector")["share"].sum()
+        off = totals[(totals - 1).abs() > 1e-3]
+        if len(off):
+            raise DataError(path, f"column share: the shares of {off.index[0]} add up to {off.iloc[0]:.6g}, not 1")
+    return frame.rename(columns={value_column: "weight"})[["industry", "sector", "weight"]].assign(kind=value_column)
+
+
+def reweight(base: pd.DataFrame, weights: pd.DataFrame) -> pd.DataFrame:
+    """Base levels with the user's hours (or hours shares times the sector's hours): output and employment
+    scale with hours, so output per hour and hours per person stay the industry's."""
+    out = base.set_index("industry")
+    w = weights.set_index("industry")["weight"].reindex(out.index)
+    if (weights["kind"] == "share").any():
+        sector_hours = out.groupby("sector")["hours"].transform("sum")
+        target = w * sector_hours
+    else:
+        target = w
+    factor = (target / out["hours"]).fillna(0.0)
+    for column in ("go_real", "hours", "emp"):
+        out[column] = out[column] * factor
+    return out.reset_index()
+
+
+# ---------------------------------------------------------------------------------------------- scenarios
+def load_scenario(path: Path, channels: list[str]) -> dict:
+    """A scenario file (docs/scenarios.md): name, horizon, base_year, and per channel the annual change in
+    percentage points (``annual_change``), added to the historical trend when ``trend = true``."""
+    raw = read_toml(path, what="scenario")
+    allowed = {"name", "description", "base_year", "horizon", "trend", "annual_change", "weights"}
+    unknown = sorted(set(raw) - allowed)
+    if unknown:
+        raise ConfigError(f"{path}: unknown key(s) {unknown}; allowed: {sorted(allowed)}")
+    for key in ("name", "horizon", "base_year"):
+        if key not in raw:
+            raise ConfigError(f"{path}: missing `{key}`")
+    changes = raw.get("annual_change", {})
+    bad = sorted(set(changes) - set(channels))
+    if bad:
+        raise ConfigError(f"{path}: [annual_change] {bad} are not channels; channels: {channels}")
+    for name, value in changes.items():
+        if not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise ConfigError(f"{path}: [annual_change] {name} = {value!r} is not a finite number")
+    if not isinstance(raw["horizon"], int) or raw["horizon"] <= 0:
+        raise ConfigError(f"{path}: horizon = {raw['horizon']!r} must be a positive whole number of years")
+    return raw
+
+
+def scenario_changes(
+    base: pd.DataFrame, trend: pd.DataFrame, scenario: dict, channels: list[str], *, trend_years: int
+) -> pd.DataFrame:
+    """:math:`\\Delta x` over the horizon by industry: horizon x (trend per year if ``trend``, plus the
+    scenario's annual change in percentage points / 100)."""
+    out = pd.DataFrame({"industry": base["industry"].to_numpy()})
+    per_year = trend.set_index("industry").reindex(out["industry"]) / trend_years
+    for channel in channels:
+        annual = scenario.get("annual_change", {}).get(channel, 0.0) / 100.0
+        drift = per_year[channel].fillna(0.0).to_numpy() if scenario.get("trend", False) else 0.0
+        out[channel] = scenario["horizon"] * (drift + annual)
+    return out
+
+
+def tradeoff_dir() -> Path:
+    return config.outputs_dir() / "tradeoff"
+
+
+def run_tradeoff(scenario_paths: list[Path] | None = None, *, out_dir: Path | None = None) -> dict[str, pd.DataFrame]:
+    """Stage: the historical account and the scenarios (``scenarios/*.toml`` unless paths are given) ->
+    ``outputs/tradeoff/*.csv`` (or ``out_dir``); ``assumptions.csv`` is written last."""
+    cfg = tradeoff_config()
+    channels = list(cfg["channels"])
+    sim = cfg["simulation"]
+    rng = np.random.Generator(np.random.PCG64(int(sim["seed"])))
+    say("[trade-off] history and scenarios: productivity against low-skilled jobs")
+    panel = base_panel(cfg)
+    start, end = int(cfg["history"]["start"]), int(cfg["history"]["end"])
+    cache: dict = {}
+    history, scenarios, used = [], [], []
+    paths = (
+        scenario_paths if scenario_paths is not None else sorted((config.project_root() / "scenarios").glob("*.toml"))
+    )
+    loaded = [load_scenario(p, channels) for p in paths]
+    sector_of = dict(zip(panel["industry"], panel["sector"], strict=False))
+    weights = {}  # read and validated once per scenario that names a weights file
+    for scenario in loaded:
+        if scenario.get("weights"):
+            weights_path = Path(scenario["weights"])
+            if not weights_path.is_absolute():
+                weights_path = config.project_root() / weights_path
+            weights[scenario["name"]] = read_weights(weights_path, sector_of)
+    for sector in cfg["sectors"]:
+        elasticities = draw_elasticities(cfg, sector, draws=int(sim["draws"]), rng=rng, cache=cache)
+        part = panel[panel["sector"] == sector]
+        base = part[part["year"] == start][["industry", "sector", "go_real", "hours", "emp", "sh_ls"]]
+        changes = historical_changes(part, channels, start=start, end=end)
+        table = summarise(
+            project(base, changes.fillna(0.0), elasticities, channels), elasticities, level=float(sim["level"])
+        )
+        history.append(table.assign(sector=sector, period=f"{start}-{end}"))
+        for (channel, outcome), est in sorted(elasticities.table.items()):
+            used.append(
+                {
+                    "sector": sector,
+                    "channel": channel,
+                    "outcome": outcome,
+                    "estimate": est.value,
+                    "source": est.source,
+                    "status": "used" if est.identified else est.reason,
+                }
+            )
+        for scenario in loaded:
+            base_year = int(scenario["base_year"])
+            base_s = part[part["year"] == base_year][["industry", "sector", "go_real", "hours", "emp", "sh_ls"]]
+            if scenario["name"] in weights:
+                user = weights[scenario["name"]]
+                base_s = reweight(base_s, user[user["sector"] == sector])
+            delta = scenario_changes(base_s, changes, scenario, channels, trend_years=end - start)
+            summary = summarise(project(base_s, delta, elasticities, channels), elasticities, level=float(sim["level"]))
+            scenarios.append(summary.assign(sector=sector, scenario=scenario["name"], horizon=scenario["horizon"]))
+    out = {
+        "history": pd.concat(history, ignore_index=True),
+        "scenarios": pd.concat(scenarios, ignore_index=True) if scenarios else pd.DataFrame(),
+        "estimates_used": pd.DataFrame(used),
+        "assumptions": pd.DataFrame(
+            {"assumption": [ASSUMPTIONS], "level": [sim["level"]], "draws": [sim["draws"]], "seed": [sim["seed"]]}
+        ),
+    }
+    folder = out_dir or tradeoff_dir()
+    for name, frame in out.items():
+        write_csv(folder / f"{name}.csv", frame)
+    return out

@@ -1,0 +1,168 @@
+"""Productivity versus inclusion: projection arithmetic, bands, refusals and the user's weights file."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from replication.errors import ConfigError, DataError
+from replication.tradeoff import (
+    Elasticities,
+    Estimate,
+    load_scenario,
+    project,
+    read_weights,
+    reweight,
+    scenario_changes,
+    summarise,
+    trade_off_ratio,
+)
+
+BASE = pd.DataFrame(
+    {
+        "industry": ["a", "b"],
+        "sector": ["manufacturing", "manufacturing"],
+        "go_real": [1000.0, 3000.0],  # EUR millions
+        "hours": [10.0, 30.0],  # millions of hours
+        "emp": [5.0, 20.0],  # thousand persons -> 2 and 1.5 million hours per thousand persons
+        "sh_ls": [0.5, 0.2],
+    }
+)
+CHANGES = pd.DataFrame({"industry": ["a", "b"], "om_ceec": [0.01, 0.02], "ict": [0.0, 0.0]})
+
+
+def _fixed(value: float, draws: int = 50) -> Estimate:
+    return Estimate(value=value, draws=np.full(draws, value), source="test")
+
+
+def test_projection_on_a_hand_made_case():
+    elasticities = Elasticities(
+        "manufacturing",
+        {
+            ("om_ceec", "productivity"): _fixed(2.0),
+            ("om_ceec", "hours"): _fixed(-5.0),
+            ("om_ceec", "skill"): _fixed(-1.0),
+        },
+    )
+    out = project(BASE, CHANGES, elasticities, ["om_ceec", "ict"])
+    point = out[(out["channel"] == "om_ceec") & (out["draw"] == -1)].iloc[0]
+    d_y = 1000 * math.expm1(0.02) + 3000 * math.expm1(0.04)
+    d_h = np.array([10 * math.expm1(-0.05), 30 * math.expm1(-0.10)])
+    d_low = (np.array([0.5 - 0.01, 0.2 - 0.02])) * (np.array([10, 30]) + d_h) - np.array([5.0, 6.0])
+    assert point["output_gain_meur"] == pytest.approx(d_y)
+    assert point["output_gain_pct"] == pytest.approx(100 * d_y / 4000)
+    assert point["hours_change_mh"] == pytest.approx(d_h.sum())
+    assert point["jobs_change_k"] == pytest.approx(d_h[0] / 2 + d_h[1] / 1.5)
+    assert point["low_hours_change_mh"] == pytest.approx(d_low.sum())
+    assert point["low_jobs_change_k"] == pytest.approx(d_low[0] / 2 + d_low[1] / 1.5)
+    # the ICT channel has no estimate: it contributes nothing and is reported as not identified
+    ict = out[(out["channel"] == "ict") & (out["draw"] == -1)].iloc[0]
+    assert ict["output_gain_meur"] == 0 and ict["low_jobs_change_k"] == 0
+    table = summarise(out, elasticities, level=0.9).set_index("channel")
+    assert math.isnan(table.loc["ict", "output_gain_pct"])
+    assert table.loc["ict", "productivity_estimate"].startswith("not identified")
+    assert table.loc["all channels", "left_out"] == "ict:productivity; ict:hours; ict:skill"
+
+
+def test_bands_collapse_to_the_point_path_when_the_covariance_is_zero():
+    elasticities = Elasticities(
+        "manufacturing",
+        {
+            ("om_ceec", "productivity"): _fixed(2.0),
+            ("om_ceec", "hours"): _fixed(-5.0),
+            ("om_ceec", "skill"): _fixed(-1.0),
+        },
+    )
+    table = summarise(project(BASE, CHANGES, elasticities, ["om_ceec"]), elasticities, level=0.9)
+    for column in ("output_gain_pct", "low_jobs_change_k", "jobs_change_k"):
+        np.testing.assert_allclose(table[f"{column}_low"], table[column])
+        np.testing.assert_allclose(table[f"{column}_high"], table[column])
+    np.testing.assert_allclose(table["ratio_low"], table["eur_per_low_job_lost"])
+
+
+def test_a_not_credible_channel_is_refused_not_filled_in():
+    elasticities = Elasticities(
+        "market_services",
+        {
+            ("om_ceec", "productivity"): _fixed(2.0),
+            ("om_ceec", "skill"): Estimate(source="skill_shares_eu:ms_low_hours", reason="not credible: placebo fails"),
+        },
+    )
+    table = summarise(project(BASE, CHANGES, elasticities, ["om_ceec"]), elasticities, level=0.9).set_index("channel")
+    assert math.isnan(table.loc["om_ceec", "low_jobs_change_k"])
+    assert math.isnan(table.loc["om_ceec", "eur_per_low_job_lost"])
+    assert table.loc["om_ceec", "ratio_note"].startswith("not identified")
+    assert table.loc["om_ceec", "skill_estimate"].startswith("not credible")
+
+
+def test_trade_off_ratio_is_unbounded_when_the_job_band_contains_zero():
+    point = pd.Series({"output_gain_meur": 10.0, "low_jobs_change_k": -2.0})
+    assert trade_off_ratio(point, pd.DataFrame(), lo=0.05, hi=0.95)[0] == pytest.approx(5000.0)  # EUR per job
+    sims = pd.DataFrame({"output_gain_meur": [10.0, 10.0], "low_jobs_change_k": [-3.0, 1.0]})
+    value, low, high, note = trade_off_ratio(point, sims, lo=0.05, hi=0.95)
+    assert value == pytest.approx(5000.0)
+    assert math.isnan(low) and math.isnan(high) and note.startswith("unbounded")
+
+
+def test_scenario_changes_add_the_trend_and_the_annual_change(tmp_path):
+    path = tmp_path / "s.toml"
+    path.write_text('name = "x"\nbase_year = 2007\nhorizon = 10\ntrend = true\n[annual_change]\nom_ceec = 0.2\n')
+    scenario = load_scenario(path, ["om_ceec", "ict"])
+    trend = pd.DataFrame({"industry": ["a", "b"], "om_ceec": [0.012, 0.0], "ict": [0.0, 0.024]})
+    delta = scenario_changes(BASE, trend, scenario, ["om_ceec", "ict"], trend_years=12).set_index("industry")
+    assert delta.loc["a", "om_ceec"] == pytest.approx(10 * (0.001 + 0.002))
+    assert delta.loc["b", "ict"] == pytest.approx(10 * 0.002)
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ('name = "x"\nbase_year = 2007\nhorizon = 10\ncolour = 1\n', "unknown key"),
+        ('name = "x"\nbase_year = 2007\nhorizon = 0\n', "horizon"),
+        ('name = "x"\nbase_year = 2007\nhorizon = 5\n[annual_change]\nom_xyz = 1\n', "not channels"),
+        ("base_year = 2007\nhorizon = 5\n", "missing `name`"),
+    ],
+)
+def test_bad_scenarios_are_refused(tmp_path, text, message):
+    path = tmp_path / "s.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=message):
+        load_scenario(path, ["om_ceec", "ict"])
+
+
+SECTORS = {"a": "manufacturing", "b": "manufacturing", "c": "market_services"}
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("industry,hours\na,10\nzz,3\n", r"line 3, column industry: unknown industry 'zz'"),
+        ("industry,hours\na,10\nb,-1\n", r"line 3, column hours: '-1' must be finite and non-negative"),
+        ("industry,hours\na,ten\n", r"line 2, column hours: 'ten' is not a number"),
+        ("industry,hours\na,inf\n", r"line 2, column hours"),
+        ("industry,share\na,0.5\nb,0.4\nc,1\n", r"shares of manufacturing add up to 0.9"),
+        ("industry,hours\na,1\na,2\n", r"line 3, column industry: 'a' appears twice"),
+        ("industry,jobs\na,1\n", "needs the columns"),
+        ("industry,hours\n", "no rows"),
+        ("", "cannot be read"),
+    ],
+)
+def test_weights_file_validation(tmp_path, text, message):
+    path = tmp_path / "weights.csv"
+    path.write_text(text)
+    with pytest.raises(DataError, match=message) as info:
+        read_weights(path, SECTORS)
+    assert str(path) in str(info.value)
+
+
+def test_weights_reweight_the_industries(tmp_path):
+    path = tmp_path / "weights.csv"
+    path.write_text("industry,share\na,0.75\nb,0.25\nc,1\n")
+    weights = read_weights(path, SECTORS)
+    out = reweight(BASE, weights[weights["sector"] == "manufacturing"]).set_index("industry")
+    assert out.loc["a", "hours"] == pytest.approx(30.0) and out.loc["b", "hours"] == pytest.approx(10.0)
+    assert out.loc["a", "go_real"] / out.loc["a", "hours"] == pytest.approx(100.0)  # output per hour kept
+    assert out.loc["b", "emp"] == pytest.approx(10.0 / 1.5)  # hours per person kept
