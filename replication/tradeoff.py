@@ -167,7 +167,7 @@ def project(base: pd.DataFrame, changes: pd.DataFrame, elasticities: Elasticitie
     base = base.set_index("industry")
     changes = changes.set_index("industry").reindex(base.index)
     y, h, e, s = (base[c].to_numpy(dtype=float) for c in ("go_real", "hours", "emp", "sh_ls"))
-    per_person = h / e
+    persons_per_hour = np.divide(e, h, out=np.zeros_like(h), where=h > 0)  # an industry weighted to 0 adds 0
     rows = []
     groups = {**{c: [c] for c in channels}, "all channels": channels}
     for group, members in groups.items():
@@ -188,11 +188,11 @@ def project(base: pd.DataFrame, changes: pd.DataFrame, elasticities: Elasticitie
                     "channel": group,
                     "draw": draw,
                     "output_gain_meur": float(d_y.sum()),
-                    "output_gain_pct": float(100 * d_y.sum() / y.sum()),
+                    "output_gain_pct": float(100 * d_y.sum() / y.sum()) if y.sum() > 0 else math.nan,
                     "hours_change_mh": float(d_h.sum()),
-                    "jobs_change_k": float((d_h / per_person).sum()),
+                    "jobs_change_k": float((d_h * persons_per_hour).sum()),
                     "low_hours_change_mh": float(d_low.sum()),
-                    "low_jobs_change_k": float((d_low / per_person).sum()),
+                    "low_jobs_change_k": float((d_low * persons_per_hour).sum()),
                 }
             )
     return pd.DataFrame(rows)

@@ -166,3 +166,76 @@ def test_weights_reweight_the_industries(tmp_path):
     assert out.loc["a", "hours"] == pytest.approx(30.0) and out.loc["b", "hours"] == pytest.approx(10.0)
     assert out.loc["a", "go_real"] / out.loc["a", "hours"] == pytest.approx(100.0)  # output per hour kept
     assert out.loc["b", "emp"] == pytest.approx(10.0 / 1.5)  # hours per person kept
+
+
+def _results(beta: dict[str, float], cov: np.ndarray):
+    from replication.estimators.results import Results
+
+    index = list(beta)
+    return Results(
+        estimator="within",
+        params=pd.Series(beta),
+        std_errors=pd.Series(np.sqrt(np.diag(cov)), index=index),
+        cov=pd.DataFrame(cov, index=index, columns=index),
+        nobs=100,
+        df_resid=90,
+        cov_type="clustered",
+        diagnostics={},
+        spec={},
+        data_checksum="",
+    )
+
+
+CFG = {
+    "channels": {
+        "om_ceec": {
+            "productivity": {"spec": "production_{sector}", "variant": "by_origin", "term": "om_ceec"},
+            "skill": {"spec": "skill_shares_eu", "variant": {"manufacturing": "low_hours"}, "term": "om_ceec"},
+        },
+        "ict": {"skill": {"spec": "skill_shares_eu", "variant": {"manufacturing": "low_hours"}, "term": "ict"}},
+    }
+}
+
+
+def test_draws_follow_the_covariance_and_collapse_when_it_is_zero(tmp_path, monkeypatch):
+    from replication.tradeoff import draw_elasticities
+
+    monkeypatch.setenv("REPLICATION_ROOT", str(tmp_path))  # no falsification table: nothing is refused
+    cache = {
+        "production_manufacturing": {"by_origin": _results({"om_ceec": 1.5}, np.zeros((1, 1)))},
+        "skill_shares_eu": {
+            "low_hours": _results({"om_ceec": -0.9, "ict": 0.1}, np.array([[0.04, 0.01], [0.01, 0.09]]))
+        },
+    }
+    rng = np.random.Generator(np.random.PCG64(1))
+    drawn = draw_elasticities(CFG, "manufacturing", draws=20000, rng=rng, cache=cache)
+    np.testing.assert_array_equal(drawn.get("om_ceec", "productivity").draws, 1.5)  # zero covariance: the point
+    joint = np.column_stack([drawn.get("om_ceec", "skill").draws, drawn.get("ict", "skill").draws])
+    np.testing.assert_allclose(np.cov(joint.T), [[0.04, 0.01], [0.01, 0.09]], atol=3e-3)  # one model, joint draws
+    assert not drawn.get("ict", "productivity").identified  # no entry in the config: not identified
+
+
+def test_skill_estimates_of_a_falsified_sector_are_refused(tmp_path, monkeypatch):
+    from replication.tradeoff import draw_elasticities
+
+    monkeypatch.setenv("REPLICATION_ROOT", str(tmp_path))
+    (tmp_path / "outputs" / "skills").mkdir(parents=True)
+    pd.DataFrame({"sector": ["manufacturing"], "passed": [False]}).to_csv(
+        tmp_path / "outputs" / "skills" / "falsification.csv", index=False
+    )
+    cache = {"production_manufacturing": {"by_origin": _results({"om_ceec": 1.5}, np.eye(1))}}
+    drawn = draw_elasticities(CFG, "manufacturing", draws=10, rng=np.random.default_rng(0), cache=cache)
+    assert drawn.get("om_ceec", "productivity").identified
+    skill = drawn.get("om_ceec", "skill")
+    assert not skill.identified and skill.reason.startswith("not credible")
+
+
+def test_an_industry_weighted_to_zero_adds_nothing():
+    elasticities = Elasticities(
+        "manufacturing", {("om_ceec", "hours"): _fixed(-5.0), ("om_ceec", "skill"): _fixed(-1.0)}
+    )
+    base = BASE.assign(hours=[0.0, 30.0], emp=[0.0, 20.0], go_real=[0.0, 3000.0])
+    point = project(base, CHANGES, elasticities, ["om_ceec"]).query("channel == 'om_ceec' and draw == -1").iloc[0]
+    d_h = 30 * math.expm1(-0.10)
+    assert point["jobs_change_k"] == pytest.approx(d_h / 1.5)
+    assert point["low_jobs_change_k"] == pytest.approx(((0.2 - 0.02) * (30 + d_h) - 6.0) / 1.5)
