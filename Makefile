@@ -128,8 +128,8 @@ $(TRADEOFF_OUT): $(ESTIMATES) $(SKILL_ANALYSIS) $(PANEL) config/tradeoff.toml $(
 $(EST_DIR)/%.json: estimations/belgium/%.toml $(PANEL) $(ESTIMATORS)
 	$(REPLICATION) estimates --vintage $(VINTAGE) --country $(COUNTRY) $<
 
-$(RESULTS): $(ESTIMATES) $(SKILLS) $(PANEL) config/decomposition.toml config/claims.toml $(wildcard data/published/*.csv) \
-            replication/decomposition.py replication/claims.py replication/report/results.py
+$(RESULTS): $(ESTIMATES) $(SKILLS) $(TABLES) $(PANEL) config/decomposition.toml config/claims.toml $(wildcard data/published/*.csv) \
+            replication/decomposition.py replication/claims.py replication/identification.py replication/report/results.py
 	$(REPLICATION) results --vintage $(VINTAGE) --country $(COUNTRY)
 
 # the report and outputs/MANIFEST.json (every output with its sha256 and provenance) come last

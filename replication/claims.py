@@ -1,19 +1,30 @@
 """``outputs/claims.csv``: one row per published claim with our estimate, interval and verdict.
 
-Claims and the estimates testing them are in ``config/claims.toml``; the verdict rules are stated there
-and in ``docs/claims.md``. A reference ``spec:variant:term`` names a coefficient of the estimates JSON;
-``decomposition:<name>:<group>`` a row of the decomposition table.
+Claims and the estimates testing them are in ``config/claims.toml``; the verdict rules, stated there before
+looking at the numbers and explained in ``docs/claims.md``, are applied here. Verdicts: *replicated*, *not
+replicated*, *inconclusive*, *not testable*. A reference ``spec:variant:term`` names a coefficient of the
+estimates JSON; every interval and p-value is the wild cluster bootstrap where the spec computes it, else
+the model's cluster-robust one (an unadjusted covariance makes the claim not testable,
+:mod:`replication.identification`).
+
+Kinds: ``effect`` (a signed effect), ``null`` (no effect: an equivalence test on the effect of the observed
+change of the regressor, with a bound in % of the outcome), ``value`` (a published number inside our
+interval), ``data`` (descriptive numbers: level and, with ``tolerance_change``, change judged separately),
+``data_min`` (at least a threshold), ``table1`` (Table 1 levels and growth rates, and the article's
+statements about them), ``skill_channel`` (the skill channel's verdicts, ``outputs/skills/verdicts.csv``).
 """
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 
 from replication import config
 from replication.errors import ConfigError
 from replication.fileio import read_toml, write_csv
+from replication.identification import failures
 from replication.models import load_estimates, run_context
 from replication.offshoring import import_share_path, pooled_share
 from replication.vintages import load_country_groups
@@ -21,33 +32,23 @@ from replication.vintages import load_country_groups
 VERDICTS = ("replicated", "not replicated", "inconclusive", "not testable")
 
 
+def claims_file() -> dict:
+    return read_toml(config.config_dir() / "claims.toml", what="claims configuration")
+
+
 def claims_config() -> list[dict]:
-    return read_toml(config.config_dir() / "claims.toml", what="claims configuration")["claim"]
+    return claims_file()["claim"]
 
 
-def _coefficient(reference: str, *, vintage: str, country: str, decompositions: pd.DataFrame) -> dict:
-    """Estimate, interval and p-value (bootstrap where available) of a reference."""
+def rules_config() -> dict:
+    return claims_file()["rules"]
+
+
+# ---------------------------------------------------------------------------------------------- estimates
+def _coefficient(reference: str, *, vintage: str, country: str, rules: dict) -> dict:
+    """Estimate, interval and p-value (wild bootstrap where available) of ``spec:variant:term``, and the
+    reasons it cannot carry a verdict."""
     kind, name, term = reference.split(":", 2)
-    if kind == "decomposition":
-        row = decompositions[(decompositions["decomposition"] == name) & (decompositions["group"] == term)]
-        if row.empty:
-            if name in set(decompositions["decomposition"]) or name not in _configured_decompositions():
-                raise ConfigError(f"config/claims.toml: no decomposition row {name!r} / {term!r}")
-            return _not_estimable()
-        r = row.iloc[0]
-        low, high = r["delta_low"], r["delta_high"]
-        z = r["percent"] / r["se"] if r["se"] and not math.isnan(r["se"]) else math.nan
-        from scipy import stats
-
-        p = float(2 * stats.norm.sf(abs(z))) if not math.isnan(z) else math.nan
-        return {
-            "estimate": r["percent"],
-            "low": low,
-            "high": high,
-            "p_value": p,
-            "unit": "% of the change",
-            "interval": "delta method",
-        }
     estimates = load_estimates(kind, vintage=vintage, country=country)
     if name not in estimates:
         return _not_estimable()
@@ -62,8 +63,8 @@ def _coefficient(reference: str, *, vintage: str, country: str, decompositions: 
         "low": r["boot_conf_low"] if boot else r["conf_low"],
         "high": r["boot_conf_high"] if boot else r["conf_high"],
         "p_value": r["boot_p_value"] if boot else r["p_value"],
-        "unit": "coefficient",
         "interval": "wild bootstrap" if boot else results.cov_type,
+        "failures": failures(results, [term], rules=rules),
     }
 
 
@@ -73,50 +74,81 @@ def _not_estimable() -> dict:
         "low": math.nan,
         "high": math.nan,
         "p_value": math.nan,
-        "unit": "",
-        "interval": "not estimable for this country",
+        "interval": "",
+        "failures": ["not estimable for this country"],
     }
 
 
-def _configured_decompositions() -> set[str]:
-    from replication.decomposition import decomposition_config
-
-    return {d["name"] for d in decomposition_config()["decomposition"]}
-
-
-def effect_verdict(sign: str, estimates: list[dict]) -> str:
-    """Rule for effect claims (see config/claims.toml)."""
-    if sign == "none":
-        ps = [e["p_value"] for e in estimates]
-        if any(math.isnan(p) for p in ps):
-            return "inconclusive"
-        if all(p >= 0.10 for p in ps):
-            return "replicated"
-        return "not replicated" if any(p < 0.05 for p in ps) else "inconclusive"
+def effect_verdict(sign: str, estimates: list[dict], *, alpha: float) -> tuple[str, str]:
+    """A signed effect: the primary (first) estimate's p below ``alpha`` with the published sign."""
     primary = estimates[0]
-    if math.isnan(primary["p_value"]) or primary["p_value"] >= 0.05:
-        return "inconclusive"
+    if primary["failures"]:
+        return "not testable", "; ".join(primary["failures"])
+    if math.isnan(primary["p_value"]) or primary["p_value"] >= alpha:
+        return "inconclusive", f"p = {primary['p_value']:.3f} >= {alpha}"
     positive = primary["estimate"] > 0
-    return "replicated" if positive == (sign == "positive") else "not replicated"
+    if positive == (sign == "positive"):
+        return "replicated", f"p = {primary['p_value']:.3f}, published sign"
+    return "not replicated", f"p = {primary['p_value']:.3f}, opposite sign"
 
 
-def value_verdict(published: float, estimate: dict) -> str:
+def observed_change(term: str, *, sector: str, start: int, end: int, vintage: str, country: str) -> float:
+    """Hours-weighted mean change of ``term`` over the country's industries of ``sector`` between two years
+    (weights: the mean of the two years' hours shares)."""
+    panel, _ = run_context(vintage)
+    part = panel[(panel["country"] == country) & (panel["sector"] == sector)]
+    a = part[part["year"] == start].set_index("industry")[[term, "hours"]].dropna()
+    b = part[part["year"] == end].set_index("industry")[[term, "hours"]].dropna()
+    common = a.index.intersection(b.index)
+    if common.empty:
+        return math.nan
+    a, b = a.loc[common], b.loc[common]
+    w = (a["hours"] / a["hours"].sum() + b["hours"] / b["hours"].sum()) / 2
+    return float((w * (b[term] - a[term])).sum())
+
+
+def null_verdict(effects: list[dict], *, bound: float) -> tuple[str, str]:
+    """Equivalence: each estimate's effect of the observed change (% of the outcome) and its interval.
+
+    Not testable when an estimate fails its identification rules; not replicated when an interval excludes
+    0; replicated when every interval lies within ``[-bound, bound]``; otherwise inconclusive (uninformative).
+    """
+    failed = [f for e in effects for f in e["failures"]]
+    if failed:
+        return "not testable", "; ".join(failed)
+    if any(math.isnan(e["effect_low"]) for e in effects):
+        return "inconclusive", "an interval is missing"
+    significant = [e for e in effects if e["effect_low"] > 0 or e["effect_high"] < 0]
+    if significant:
+        return "not replicated", "an interval excludes 0: " + ", ".join(e["term"] for e in significant)
+    if all(-bound <= e["effect_low"] and e["effect_high"] <= bound for e in effects):
+        return "replicated", f"every interval within +-{bound:g}% (equivalence)"
+    return "inconclusive", f"uninformative: an interval admits effects beyond +-{bound:g}%"
+
+
+def value_verdict(published: float, estimate: dict) -> tuple[str, str]:
     low, high = estimate["low"], estimate["high"]
     if math.isnan(low) or math.isnan(high):
-        return "inconclusive"
+        return "inconclusive", "no interval"
     if not low <= published <= high:
-        return "not replicated"
-    return "inconclusive" if low <= 0 <= high else "replicated"
+        return "not replicated", "outside our interval"
+    if low <= 0 <= high:
+        return "inconclusive", "inside an interval that contains 0"
+    return "replicated", "inside our interval, which excludes 0"
 
 
+# ---------------------------------------------------------------------------------------------- data
 def _data_measure(measure: str, *, vintage: str, country: str) -> list[float]:
     kind, *parts = measure.split(":")
-    if kind == "imported_share":
+    if kind in ("imported_share", "imported_share_mean"):
         who, year = parts[0], int(parts[1])
         shares = pd.read_parquet(import_share_path(vintage))
         groups = load_country_groups()
-        if who in groups:
+        if who in groups and kind == "imported_share":
             return [pooled_share(shares, groups[who], year=year)]
+        if who in groups:  # unweighted mean of the members' shares
+            part = shares[shares["country"].isin(groups[who]) & (shares["year"] == year)]
+            return [float(part["share"].mean()) if len(part) else math.nan]
         row = shares[(shares["country"] == who) & (shares["year"] == year)]
         return [float(row["share"].iloc[0]) if len(row) else math.nan]
     if kind == "imported_share_rose":
@@ -138,7 +170,156 @@ def _data_measure(measure: str, *, vintage: str, country: str) -> list[float]:
             total = rows["hours"].sum()
             out.append(float(100 * (rows["sh_ls"] * rows["hours"]).sum() / total) if total > 0 else math.nan)
         return out
+    if kind == "import_origin_share":
+        return [
+            _import_origin_share(parts[0].split("+"), int(year), vintage=vintage, country=country) for year in parts[1:]
+        ]
     raise ConfigError(f"config/claims.toml: unknown measure {measure!r}")
+
+
+def _import_origin_share(groups: list[str], year: int, *, vintage: str, country: str) -> float:
+    """Percent of the country's imported intermediate inputs (all products) supplied by the groups' members."""
+    from replication.tidy import load_table
+
+    use = load_table(vintage, "io_use")
+    use = use[(use["country"].astype(str) == country) & (use["year"] == year)]
+    supplier = use["supplying_country"].astype(str)
+    imported = use[supplier != country]
+    members = {c for g in groups for c in load_country_groups()[g]} - {country}
+    total = imported["value"].sum()
+    part = imported.loc[imported["supplying_country"].astype(str).isin(members), "value"].sum()
+    return float(100 * part / total) if total > 0 else math.nan
+
+
+def data_rows(claim: dict, *, vintage: str, country: str) -> list[dict]:
+    """A data claim's row, or (with ``tolerance_change``) one row for the levels and one for the change."""
+    published = claim["published"] if isinstance(claim["published"], list) else [claim["published"]]
+    ours = _data_measure(claim["measure"], vintage=vintage, country=country)
+    measured = not any(math.isnan(o) for o in ours)
+    base = {"references": claim["measure"]}
+    level_ok = measured and all(abs(o - p) <= claim["tolerance"] for o, p in zip(ours, published, strict=True))
+    rows = [
+        {
+            **base,
+            "id": claim["id"] + ("_level" if "tolerance_change" in claim else ""),
+            "published": " -> ".join(f"{p:g}" for p in published),
+            "ours": " -> ".join(f"{o:.1f}" for o in ours),
+            "inference": f"level tolerance {claim['tolerance']}",
+            "verdict": "replicated" if level_ok else "not replicated" if measured else "inconclusive",
+            "reason": "every level within the tolerance" if level_ok else "a level outside the tolerance",
+        }
+    ]
+    if "tolerance_change" in claim:
+        change_pub, change_ours = published[-1] - published[0], ours[-1] - ours[0]
+        ok = measured and abs(change_ours - change_pub) <= claim["tolerance_change"]
+        rows.append(
+            {
+                **base,
+                "id": claim["id"] + "_change",
+                "published": f"{change_pub:+g}",
+                "ours": f"{change_ours:+.1f}",
+                "inference": f"change tolerance {claim['tolerance_change']}",
+                "verdict": "replicated" if ok else "not replicated" if measured else "inconclusive",
+                "reason": "change within the tolerance" if ok else "change outside the tolerance",
+            }
+        )
+    return rows
+
+
+def table1_rows(claim: dict, *, vintage: str, country: str) -> list[dict]:
+    """Table 1: levels (both years) and growth rates per sector x origin x measure, and the statements."""
+    path = config.vintage_outputs_dir(vintage) / "tables" / f"table1_offshoring_{country}.csv"
+    if not path.exists():
+        return [
+            {
+                "id": claim["id"],
+                "references": str(path),
+                "verdict": "not testable",
+                "reason": "the published Table 1 is about Belgium (or the vintage has no comparison)",
+            }
+        ]
+    table = pd.read_csv(path, dtype={"statistic": str})
+    rows = []
+    for (sector, origin, measure), part in table.groupby(["sector", "origin", "measure"], sort=False):
+        values = part.set_index("statistic")
+        levels = values.drop(index="g")
+        tolerance = np.maximum(claim["level_abs"], claim["level_rel"] * levels["published"].abs())
+        measured = levels["ours"].notna().all()
+        ok = measured and bool(((levels["ours"] - levels["published"]).abs() <= tolerance).all())
+        key = f"{claim['id']}_{sector}_{origin}_{measure}"
+        rows.append(
+            {
+                "id": f"{key}_level",
+                "claim": f"Table 1, {sector.replace('_', ' ')}, {origin}, {measure}: levels {', '.join(levels.index)}",
+                "published": " -> ".join(f"{v:g}" for v in levels["published"]),
+                "ours": " -> ".join(f"{v:.2f}" for v in levels["ours"]),
+                "inference": f"tolerance max({claim['level_abs']} pp, {claim['level_rel']:.0%})",
+                "references": str(path.relative_to(config.project_root())),
+                "verdict": "replicated" if ok else "not replicated" if measured else "not testable",
+                "reason": "" if measured else "the vintage lacks an origin or a year",
+            }
+        )
+        g_pub, g_ours = float(values.loc["g", "published"]), float(values.loc["g", "ours"])
+        if math.isnan(g_ours):
+            verdict, reason = "not testable", "the vintage lacks an origin or a year"
+        else:
+            same = np.sign(g_pub) == np.sign(g_ours)
+            close = abs(g_ours - g_pub) <= claim["growth_abs"]
+            verdict = "replicated" if same and close else "not replicated"
+            reason = (
+                ("same sign" if same else "opposite sign")
+                + (", within" if close else ", beyond")
+                + (f" {claim['growth_abs']} pp")
+            )
+        rows.append(
+            {
+                "id": f"{key}_growth",
+                "claim": f"Table 1, {sector.replace('_', ' ')}, {origin}, {measure}: average annual growth",
+                "published": f"{g_pub:g}",
+                "ours": f"{g_ours:.1f}",
+                "inference": f"same sign and within {claim['growth_abs']} pp",
+                "references": str(path.relative_to(config.project_root())),
+                "verdict": verdict,
+                "reason": reason,
+            }
+        )
+    rows += table1_statements(table, claim, path)
+    return rows
+
+
+def table1_statements(table: pd.DataFrame, claim: dict, path) -> list[dict]:
+    """The article's statements about Table 1, checked on our values."""
+    wide = table.pivot_table(index=["sector", "origin", "measure"], columns="statistic", values="ours")
+    g = wide["g"]
+    sectors = sorted(set(table["sector"]))
+    checks = {
+        "fastest growth from CEEC and ASIA (each above OECD, both measures, both sectors)": all(
+            g[(s, o, m)] > g[(s, "oecd", m)] for s in sectors for m in ("om", "os") for o in ("ceec", "asia")
+        ),
+        "services offshoring grows faster than materials offshoring (Total, both sectors)": all(
+            g[(s, "total", "os")] > g[(s, "total", "om")] for s in sectors
+        ),
+        f"materials far larger than services in manufacturing (om at least {claim['far_larger']}x os, Total, "
+        "both years)": all(
+            wide.loc[("manufacturing", "total", "om"), y]
+            >= claim["far_larger"] * wide.loc[("manufacturing", "total", "os"), y]
+            for y in wide.columns
+            if y != "g"
+        ),
+    }
+    return [
+        {
+            "id": f"{claim['id']}_statement_{i + 1}",
+            "claim": f"Table 1: {text}",
+            "published": "true",
+            "ours": str(bool(holds)).lower(),
+            "inference": "computed on our Table 1 values",
+            "references": str(path.relative_to(config.project_root())),
+            "verdict": "replicated" if holds else "not replicated",
+            "reason": "",
+        }
+        for i, (text, holds) in enumerate(checks.items())
+    ]
 
 
 def _skill_channel(claim: dict, *, country: str) -> dict:
@@ -146,10 +327,6 @@ def _skill_channel(claim: dict, *, country: str) -> dict:
     ``config/skill_analysis.toml [verdicts]``); Belgian claims only for the Belgian run."""
     if country != config.DEFAULT_COUNTRY:
         return {
-            "published": "",
-            "ours": "",
-            "interval": "",
-            "inference": "",
             "references": "outputs/skills/verdicts.csv",
             "verdict": "not testable",
             "reason": f"the skill channel is analysed for {config.DEFAULT_COUNTRY} only",
@@ -172,59 +349,115 @@ def _skill_channel(claim: dict, *, country: str) -> dict:
     }
 
 
-def build_claims(vintage: str, country: str, decompositions: pd.DataFrame) -> pd.DataFrame:
-    rows = []
-    for claim in claims_config():
-        row = {"id": claim["id"], "source": claim["source"], "claim": claim["text"], "kind": claim["kind"]}
-        if claim["kind"] == "effect":
-            estimates = [
-                _coefficient(ref, vintage=vintage, country=country, decompositions=decompositions)
-                for ref in claim["estimates"]
-            ]
-            row.update(
-                published="no significant effect" if claim["sign"] == "none" else f"{claim['sign']} effect",
-                ours="; ".join(
+# ---------------------------------------------------------------------------------------------- all claims
+def claim_rows(claim: dict, *, vintage: str, country: str, rules: dict) -> list[dict]:
+    """The row(s) of one claim of ``config/claims.toml``."""
+    head = {"id": claim["id"], "source": claim["source"], "claim": claim["text"], "kind": claim["kind"]}
+    kind = claim["kind"]
+    if kind == "effect":
+        estimates = [_coefficient(r, vintage=vintage, country=country, rules=rules) for r in claim["estimates"]]
+        verdict, reason = effect_verdict(claim["sign"], estimates, alpha=rules["alpha"])
+        return [
+            {
+                **head,
+                "published": f"{claim['sign']} effect",
+                "ours": "; ".join(
                     f"{ref.split(':', 2)[-1]} {e['estimate']:.3g} (p={e['p_value']:.3f})"
                     for ref, e in zip(claim["estimates"], estimates, strict=True)
                 ),
-                interval="; ".join(f"[{e['low']:.3g}, {e['high']:.3g}]" for e in estimates),
-                inference=estimates[0]["interval"],
-                references=" ".join(claim["estimates"]),
-                verdict=effect_verdict(claim["sign"], estimates),
+                "interval": "; ".join(f"[{e['low']:.3g}, {e['high']:.3g}]" for e in estimates),
+                "inference": estimates[0]["interval"],
+                "references": " ".join(claim["estimates"]),
+                "verdict": verdict,
+                "reason": reason,
+            }
+        ]
+    if kind == "null":
+        start, end = claim["period"]
+        effects = []
+        for ref in claim["estimates"]:
+            e = _coefficient(ref, vintage=vintage, country=country, rules=rules)
+            spec, _, term = ref.split(":", 2)
+            sector = next(s for s in ("manufacturing", "market_services") if spec.endswith(s))
+            dx = observed_change(term, sector=sector, start=start, end=end, vintage=vintage, country=country)
+            ends = sorted([100 * e["low"] * dx, 100 * e["high"] * dx])
+            effects.append(
+                {
+                    **e,
+                    "term": ref,
+                    "dx": dx,
+                    "effect": 100 * e["estimate"] * dx,
+                    "effect_low": ends[0],
+                    "effect_high": ends[1],
+                }
             )
-        elif claim["kind"] == "value":
-            estimate = _coefficient(claim["estimate"], vintage=vintage, country=country, decompositions=decompositions)
-            row.update(
-                published=str(claim["published"]),
-                ours=f"{estimate['estimate']:.1f}",
-                interval=f"[{estimate['low']:.1f}, {estimate['high']:.1f}]",
-                inference=estimate["interval"],
-                references=claim["estimate"],
-                verdict=value_verdict(claim["published"], estimate),
-            )
-        elif claim["kind"] == "skill_channel":
-            row.update(_skill_channel(claim, country=country))
-        elif claim["kind"] == "data":
-            published = claim["published"] if isinstance(claim["published"], list) else [claim["published"]]
-            ours = _data_measure(claim["measure"], vintage=vintage, country=country)
-            measured = not any(math.isnan(o) for o in ours)
-            ok = measured and all(abs(o - p) <= claim["tolerance"] for o, p in zip(ours, published, strict=True))
-            row.update(
-                published=" -> ".join(str(p) for p in published),
-                ours=" -> ".join(f"{o:.1f}" for o in ours),
-                interval="",
-                inference=f"tolerance {claim['tolerance']}",
-                references=claim["measure"],
-                verdict="replicated" if ok else "not replicated" if measured else "inconclusive",
-            )
-        else:
-            raise ConfigError(f"config/claims.toml: claim {claim['id']!r} has unknown kind {claim['kind']!r}")
-        rows.append(row)
-    return pd.DataFrame(rows)
+        verdict, reason = null_verdict(effects, bound=claim["bound"])
+        return [
+            {
+                **head,
+                "published": "no significant effect",
+                "ours": "; ".join(f"{e['term'].split(':', 2)[-1]} {e['effect']:+.2f}%" for e in effects),
+                "interval": "; ".join(f"[{e['effect_low']:+.2f}, {e['effect_high']:+.2f}]" for e in effects),
+                "inference": f"{effects[0]['interval']}; effect of the observed {start}-{end} change, % of the "
+                f"outcome; equivalence bound +-{claim['bound']:g}%",
+                "references": " ".join(claim["estimates"]),
+                "verdict": verdict,
+                "reason": reason,
+            }
+        ]
+    if kind == "value":
+        raise ConfigError(f"config/claims.toml: claim {claim['id']!r}: value claims on coefficients are not configured")
+    if kind == "data":
+        return [{**head, "interval": "", **row} for row in data_rows(claim, vintage=vintage, country=country)]
+    if kind == "data_min":
+        ours = _data_measure(claim["measure"], vintage=vintage, country=country)
+        ok = all(o >= claim["minimum"] for o in ours)
+        return [
+            {
+                **head,
+                "published": f">= {claim['minimum']:g}",
+                "ours": " and ".join(f"{o:.1f}" for o in ours),
+                "interval": "",
+                "inference": claim.get("note", ""),
+                "references": claim["measure"],
+                "verdict": "replicated" if ok else "not replicated",
+                "reason": "",
+            }
+        ]
+    if kind == "table1":
+        return [{**head, **row} for row in table1_rows(claim, vintage=vintage, country=country)]
+    if kind == "skill_channel":
+        return [{**head, **_skill_channel(claim, country=country)}]
+    raise ConfigError(f"config/claims.toml: claim {claim['id']!r} has unknown kind {kind!r}")
 
 
-def write_claims(vintage: str, country: str, decompositions: pd.DataFrame) -> pd.DataFrame:
-    table = build_claims(vintage, country, decompositions)
+def build_claims(vintage: str, country: str) -> pd.DataFrame:
+    rules = rules_config()
+    rows = [
+        row for claim in claims_config() for row in claim_rows(claim, vintage=vintage, country=country, rules=rules)
+    ]
+    columns = [
+        "id",
+        "source",
+        "claim",
+        "kind",
+        "published",
+        "ours",
+        "interval",
+        "inference",
+        "references",
+        "verdict",
+        "reason",
+    ]
+    table = pd.DataFrame(rows).reindex(columns=columns)
+    bad = set(table["verdict"]) - set(VERDICTS)
+    if bad:
+        raise ConfigError(f"verdicts outside {VERDICTS}: {sorted(bad)}")
+    return table
+
+
+def write_claims(vintage: str, country: str) -> pd.DataFrame:
+    table = build_claims(vintage, country)
     suffix = "" if country == config.DEFAULT_COUNTRY else f"_{country}"
     write_csv(config.vintage_outputs_dir(vintage) / f"claims{suffix}.csv", table)
     return table

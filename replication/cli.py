@@ -102,11 +102,11 @@ def _cmd_results(args: argparse.Namespace) -> None:
         write_identifying_variation,
     )
 
-    decompositions = write_decompositions(args.vintage, args.country)
+    write_decompositions(args.vintage, args.country)
     write_identifying_variation(args.vintage, args.country)
     write_coverage(args.vintage, args.country)
     coefficient_plot(args.vintage, args.country)
-    claims = write_claims(args.vintage, args.country, decompositions)
+    claims = write_claims(args.vintage, args.country)
     if not args.quiet:
         counts = claims["verdict"].value_counts().to_dict()
         print(

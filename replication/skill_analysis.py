@@ -349,6 +349,7 @@ PUBLISHED_SHARES = {  # Hertveldt and Michel (2013) via the FPB article: percent
     "decomposition_ceec_21": ("materials, CEEC", 21.0),
     "decomposition_oecd_0": ("materials, OECD", 0.0),
     "decomposition_services_8": ("business services", 8.0),
+    "decomposition_asia_6": ("materials, ASIA", 6.0),  # implied: 35 - 21 - 8 - 0
     "decomposition_technology_17": ("technology (ICT intensity)", 17.0),
 }
 

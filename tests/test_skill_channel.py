@@ -201,6 +201,7 @@ def _tables(*, effect_high=-0.1, null_p=0.5, placebo_ok=True, diff=(-0.01, 0.01)
         "offshoring (total)",
         "materials, CEEC",
         "materials, OECD",
+        "materials, ASIA",
         "business services",
         "technology (ICT intensity)",
     ]

@@ -21,6 +21,7 @@ import pandas as pd
 
 from replication import __version__, config
 from replication.fileio import write_text
+from replication.identification import failures
 from replication.provenance import git_commit
 from replication.report.results import tables_dir
 
@@ -118,7 +119,7 @@ def _claims(root: Path, country: str) -> pd.DataFrame:
 
 def _claim_rows(claims: pd.DataFrame, prefix: tuple[str, ...]) -> pd.DataFrame:
     part = claims[claims["id"].str.startswith(prefix)]
-    return part[["claim", "published", "ours", "interval", "inference", "verdict"]].rename(
+    return part[["claim", "published", "ours", "interval", "inference", "verdict", "reason"]].rename(
         columns={
             "claim": "Published claim",
             "published": "Published",
@@ -126,6 +127,7 @@ def _claim_rows(claims: pd.DataFrame, prefix: tuple[str, ...]) -> pd.DataFrame:
             "interval": "95% interval",
             "inference": "Inference",
             "verdict": "Verdict",
+            "reason": "Why (the rule that decided)",
         }
     )
 
@@ -142,9 +144,12 @@ def _coefficients(
             continue
         result = results[variant]
         tidy = result.tidy().set_index("term")
+        reasons = failures(result, inference=False)
         for term in terms:
             name = equation + term
-            if name in tidy.index:
+            if name in tidy.index and reasons:  # the word, never the number
+                rows.append({"variant": variant, "term": term, "estimate": "not identified: " + "; ".join(reasons)})
+            elif name in tidy.index:
                 r = tidy.loc[name]
                 boot = r.get("boot_p_value", math.nan)
                 rows.append(
@@ -198,6 +203,11 @@ def build_document(vintage: str, country: str) -> Document:
             "",
         )
         doc.para(note)
+        doc.table(
+            _claim_rows(claims, ("table1", "three_groups")),
+            "Table 1 claims: levels (within max(0.1 pp, 10%)), growth rates (same sign, within 3 pp), the article's "
+            "statements (outputs/claims.csv; rules in config/claims.toml)",
+        )
     else:
         doc.para("The published Table 1 is about Belgium; no comparison for this country.")
     doc.image(figures / f"offshoring_trends_{country}.png", "om and os by origin (published 1995/2007 as circles)")

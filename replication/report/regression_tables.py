@@ -16,6 +16,7 @@ import pandas as pd
 from replication import config
 from replication.estimators.results import Results
 from replication.fileio import write_csv, write_text
+from replication.identification import failures
 from replication.provenance import stamp
 from replication.report.render import latex_escape
 from replication.specs import load_spec
@@ -28,9 +29,12 @@ def _stars(p: float) -> str:
 
 
 def long_table(results: dict[str, Results], report: list[str]) -> pd.DataFrame:
-    """Tidy rows of every variant for the reported terms (SUR terms as ``<equation>: <term>``)."""
+    """Tidy rows of every variant for the reported terms (SUR terms as ``<equation>: <term>``); a variant that
+    fails the identification rules (:mod:`replication.identification`) keeps its rows without numbers and
+    says why in ``not_identified``."""
     rows = []
     for variant, result in results.items():
+        reasons = failures(result, inference=False)
         tidy = result.tidy()
         for _, row in tidy.iterrows():
             term = str(row["term"])
@@ -42,18 +46,17 @@ def long_table(results: dict[str, Results], report: list[str]) -> pd.DataFrame:
                 label = f"{equation}: {bare}"
             elif term not in report:
                 continue
-            rows.append(
-                {
-                    "variant": variant,
-                    "term": label,
-                    "estimate": row["estimate"],
-                    "std_error": row["std_error"],
-                    "p_value": row["p_value"],
-                    "boot_p_value": row.get("boot_p_value", math.nan),
-                    "boot_conf_low": row.get("boot_conf_low", math.nan),
-                    "boot_conf_high": row.get("boot_conf_high", math.nan),
-                }
-            )
+            numbers = {
+                "estimate": row["estimate"],
+                "std_error": row["std_error"],
+                "p_value": row["p_value"],
+                "boot_p_value": row.get("boot_p_value", math.nan),
+                "boot_conf_low": row.get("boot_conf_low", math.nan),
+                "boot_conf_high": row.get("boot_conf_high", math.nan),
+            }
+            if reasons:
+                numbers = dict.fromkeys(numbers, math.nan)
+            rows.append({"variant": variant, "term": label, **numbers, "not_identified": "; ".join(reasons)})
     return pd.DataFrame(rows)
 
 
@@ -73,10 +76,12 @@ def footer(result: Results) -> dict[str, str]:
     rows["R²"] = f"{r2:.3f}" if isinstance(r2, float) else ""
     if "n_instruments" in d and result.estimator.endswith("gmm") and "hansen_j" in d:
         rows["instruments"] = str(d["n_instruments"])
-        rows["Hansen p"] = f"{d['hansen_j']['pvalue']:.3f}"
-        rows["AR(2) p"] = f"{d['ar2']['pvalue']:.3f}" if not math.isnan(d["ar2"]["pvalue"]) else "–"
-        if d.get("generalised_inverse_used"):
-            rows["note"] = "singular weight matrix (g-inverse): not identified"
+        identified = not failures(result, inference=False)
+        rows["Hansen p"] = f"{d['hansen_j']['pvalue']:.3f}" if identified else "–"
+        rows["AR(2) p"] = f"{d['ar2']['pvalue']:.3f}" if identified and not math.isnan(d["ar2"]["pvalue"]) else "–"
+    reasons = failures(result, inference=False)
+    if reasons:
+        rows["note"] = "not identified: " + "; ".join(reasons)
     return rows
 
 
@@ -89,7 +94,9 @@ def wide_table(results: dict[str, Results], report: list[str]) -> pd.DataFrame:
         cells = {}
         part = long[long["variant"] == variant].set_index("term")
         for term in order:
-            if term in part.index:
+            if term in part.index and part.loc[term, "not_identified"]:
+                cells[term] = "not identified"
+            elif term in part.index:
                 r = part.loc[term]
                 p = r["boot_p_value"] if not math.isnan(r["boot_p_value"]) else r["p_value"]
                 text = f"{r['estimate']:.3f}{_stars(p)} ({r['std_error']:.3f})"
