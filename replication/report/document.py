@@ -167,6 +167,53 @@ def _coefficients(
     return pd.DataFrame(rows)
 
 
+def _bottom_line(claims: pd.DataFrame, prefix: tuple[str, ...]) -> str:
+    """A section's bottom line, computed from its rows of outputs/claims.csv."""
+    part = claims[claims["id"].str.startswith(prefix)]
+    if part.empty:
+        return "Bottom line: no claim of this section applies to this run."
+    parts = []
+    for verdict in ("replicated", "not replicated", "inconclusive", "not testable"):
+        rows = part[part["verdict"] == verdict]
+        if rows.empty:
+            continue
+        if verdict in ("not testable", "inconclusive"):
+            named = "; ".join(f"{r['id']} ({r['reason']})" for _, r in rows.iterrows())
+        else:
+            named = ", ".join(rows["id"])
+        parts.append(f"{len(rows)} {verdict}: {named}")
+    return "Bottom line (computed from outputs/claims.csv by the stated rules): " + "; ".join(parts) + "."
+
+
+def _beyond_the_study(vintage: str, country: str, rules: dict) -> str:
+    """Results the study did not report: significant terms (wild bootstrap p < alpha) of the full-period and
+    spillover variants that pass the identification rules."""
+    from replication.models import load_estimates
+
+    found = []
+    for stem in (
+        "production_manufacturing",
+        "production_market_services",
+        "labour_demand_manufacturing",
+        "labour_demand_market_services",
+    ):
+        estimates = load_estimates(stem, vintage=vintage, country=country)
+        for variant in ("full_period", "spillovers"):
+            if variant not in estimates:
+                continue
+            result = estimates[variant]
+            for term, boot in result.bootstrap.items():
+                p = boot.get("p_value", math.nan)
+                if p < rules["alpha"] and not failures(result, [term], rules=rules):
+                    found.append(f"{stem}:{variant}:{term} {float(result.params[term]):.3f} (wild p {p:.3f})")
+    if not found:
+        return "Beyond the study: no full-period or spillover term is significant by the wild bootstrap."
+    return (
+        "Beyond the study (not claims of the article; significant by the wild bootstrap, identification rules "
+        "passed): " + "; ".join(found) + ". The article reports no spillovers and covers shorter periods."
+    )
+
+
 def build_document(vintage: str, country: str) -> Document:
     root = config.vintage_outputs_dir(vintage)
     tables, figures = root / "tables", root / "figures"
@@ -203,6 +250,7 @@ def build_document(vintage: str, country: str) -> Document:
             "",
         )
         doc.para(note)
+        doc.para(_bottom_line(claims, ("table1", "three_groups")))
         doc.table(
             _claim_rows(claims, ("table1", "three_groups")),
             "Table 1 claims: levels (within max(0.1 pp, 10%)), growth rates (same sign, within 3 pp), the article's "
@@ -213,6 +261,7 @@ def build_document(vintage: str, country: str) -> Document:
     doc.image(figures / f"offshoring_trends_{country}.png", "om and os by origin (published 1995/2007 as circles)")
 
     doc.heading(2, "2. Imported intermediate inputs across countries (published Figure 2)")
+    doc.para(_bottom_line(claims, ("figure2",)))
     doc.table(_claim_rows(claims, ("figure2",)), "Claims from outputs/claims.csv")
     cross = sorted(figures.glob("imported_inputs_*.png"))
     if cross:
@@ -243,6 +292,7 @@ def build_document(vintage: str, country: str) -> Document:
     ]
     for title, prefix, stem, terms, why in sections:
         doc.heading(2, title)
+        doc.para(_bottom_line(claims, prefix))
         doc.table(_claim_rows(claims, prefix), "Claims from outputs/claims.csv")
         for sector in ("manufacturing", "market_services"):
             frame = _coefficients(
@@ -259,8 +309,12 @@ def build_document(vintage: str, country: str) -> Document:
                 f"outputs/tables/estimates/{stem}_{sector}.md)",
             )
         doc.para(why.format(samples=_sample_sizes(stem, vintage=vintage, country=country)))
+    from replication.claims import rules_config
+
+    doc.para(_beyond_the_study(vintage, country, rules_config()))
 
     doc.heading(2, "5. Skill structure (Hertveldt and Michel 2013)")
+    doc.para(_bottom_line(claims, ("low_skill", "skills", "ict", "decomposition")))
     doc.table(_claim_rows(claims, ("low_skill", "skills", "ict")), "Claims from outputs/claims.csv")
     results_dir = tables_dir(vintage, country)
     variation = pd.read_csv(results_dir / "identifying_variation.csv")

@@ -18,6 +18,7 @@ import pandas as pd
 from replication import config
 from replication.decomposition import bootstrap_for, decompose, decomposition_config
 from replication.fileio import write_csv, write_text
+from replication.identification import failures
 from replication.models import SPEC_DIR, load_estimates, run_context
 from replication.progress import say
 from replication.provenance import stamp
@@ -237,13 +238,14 @@ def coefficient_plot(vintage: str, country: str) -> list:
                 low, high = (
                     (row["boot_conf_low"], row["boot_conf_high"]) if boot else (row["conf_low"], row["conf_high"])
                 )
-                p = row["boot_p_value"] if boot else row["p_value"]
+                credible = not failures(result, [name])  # identified, with usable cluster-robust inference
                 ax.errorbar(
                     row["estimate"],
                     y,
                     xerr=[[row["estimate"] - low], [high - row["estimate"]]],
                     fmt="s" if boot else "o",
-                    color="#1f77b4" if p >= 0.05 else "#d62728",
+                    color="#1f77b4" if credible else "#9e9e9e",
+                    mfc="#1f77b4" if credible else "white",
                     ms=4,
                     capsize=2,
                 )
@@ -254,7 +256,7 @@ def coefficient_plot(vintage: str, country: str) -> list:
             ax.tick_params(axis="x", labelsize=7)
         fig.suptitle(
             f"Offshoring coefficients by origin, 95% intervals ({country}; squares: wild cluster bootstrap, "
-            "circles: the model's covariance; red: p < 0.05)",
+            "circles: the model's covariance; filled blue: passes the identification rules, hollow grey: does not)",
             fontsize=9,
         )
         fig.tight_layout()
