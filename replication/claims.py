@@ -170,6 +170,17 @@ def _data_measure(measure: str, *, vintage: str, country: str) -> list[float]:
             total = rows["hours"].sum()
             out.append(float(100 * (rows["sh_ls"] * rows["hours"]).sum() / total) if total > 0 else math.nan)
         return out
+    if kind == "price_basis_gap":  # constant- minus current-price intensity, pp, input-weighted, by sector
+        term, year = parts[0], int(parts[1])
+        panel, _ = run_context(vintage)
+        part = panel[(panel["country"] == country) & (panel["year"] == year)]
+        const = term.replace("_", "_const_", 1)
+        out = []
+        for sector in ("manufacturing", "market_services"):
+            rows = part[part["sector"] == sector].dropna(subset=[term, const, "ii"])
+            weight = rows["ii"] / rows["ii"].sum()
+            out.append(float(100 * (weight * (rows[const] - rows[term])).sum()) if len(rows) else math.nan)
+        return out
     if kind == "import_origin_share":
         return [
             _import_origin_share(parts[0].split("+"), int(year), vintage=vintage, country=country) for year in parts[1:]

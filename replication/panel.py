@@ -12,8 +12,9 @@ Constructed variables (all documented in ``docs/panel.md``); SEA names in capita
 - ``ict``: ICT capital compensation share (EU KLEMS CAPIT) where available, else missing; the last
   available year is carried forward ``carry_forward_years`` (config) and flagged in ``ict_imputed``;
 - ``om_<origin>``, ``os_<origin>``: offshoring intensities as fractions (0-1) of non-energy
-  intermediate inputs, origins total/oecd/ceec/asia/high_wage/low_wage; ``omo_<origin>``,
-  ``oso_<origin>``: the same over gross output,
+  intermediate inputs, origins total/oecd/ceec/asia/high_wage/low_wage; ``om_const_<origin>``,
+  ``os_const_<origin>`` the same with every flow at base-year prices (:func:`constant_price_offshoring`);
+  ``omo_<origin>``, ``oso_<origin>``: the same over gross output,
   :math:`om \cdot (\text{non-energy inputs}/\text{all inputs}) \cdot II/GO` (the IO table is in USD and
   the accounts in national currency, so the ratio II/GO of the accounts converts the base);
 - ``om_up``, ``os_up`` (``om_down``, ``os_down``): total om/os of the industry's domestic suppliers
@@ -93,6 +94,48 @@ def offshoring_wide(intensities: pd.DataFrame, codes: list[str]) -> pd.DataFrame
         / 100.0
     )
     wide.index = wide.index.set_names(["country", "industry", "year"])
+    return wide
+
+
+def constant_price_offshoring(io_use: pd.DataFrame, accounts: pd.DataFrame, classification) -> pd.DataFrame | None:
+    r"""om/os (fractions) with every flow at base-year prices: ``om_const_<origin>``, ``os_const_<origin>``.
+
+    .. math:: om^{g,const}_{cit} = \frac{\sum_{p \in \mathcal{M}} \sum_{s \in g} X_{spcit} / P_{cpt}}
+                                       {\sum_{p \notin \mathcal{E}} \sum_{s} X_{spcit} / P_{cpt}}
+
+    :math:`P_{cpt}` is the gross-output price index (GO_P, base year = 100) of the home country's industry
+    producing *p*: imported and domestic inputs of a product are deflated alike (no import price indices by
+    product and origin are public), so the measure moves away from the current-price one through the relative
+    prices of products. ``None`` when the accounts have no GO_P.
+    """
+    from replication.offshoring import industry_intensities
+    from replication.vintages import load_country_groups, load_offshoring_config
+
+    prices = accounts[accounts["variable"].astype(str) == "GO_P"]
+    if prices.empty:
+        return None
+    index = pd.Series(
+        prices["value"].to_numpy(),
+        index=pd.MultiIndex.from_arrays(
+            [prices["country"].astype(str), prices["year"].astype(int), prices["industry"].astype(str)]
+        ),
+    )
+    keys = pd.MultiIndex.from_arrays(
+        [_labels(io_use["country"]), io_use["year"].astype(int).to_numpy(), _labels(io_use["product"])]
+    )
+    price = index.reindex(keys).to_numpy() / 100.0
+    deflated = io_use.assign(value=io_use["value"].to_numpy() / np.where(price > 0, price, np.nan))
+    deflated = deflated[np.isfinite(deflated["value"].to_numpy())]
+    cfg = load_offshoring_config()
+    parts = industry_intensities(deflated, classification, origins=cfg["origins"], groups=load_country_groups())
+    with np.errstate(invalid="ignore", divide="ignore"):
+        parts["value"] = np.where(parts["denominator"] > 0, parts["numerator"] / parts["denominator"], np.nan)
+    parts["column"] = parts["measure"] + "_const_" + parts["origin"]
+    wide = parts.pivot_table(
+        index=["country", "using_industry", "year"], columns="column", values="value", aggfunc="first", dropna=False
+    )
+    wide.index = wide.index.set_names(["country", "industry", "year"])
+    wide.columns.name = None
     return wide
 
 
@@ -190,7 +233,8 @@ def build_panel(vintage_name: str) -> pd.DataFrame:
     classification = load_classification(vintage.classification)
     cfg = panel_config()
     say(f"[panel] {vintage_name}: accounts, offshoring and spillovers")
-    accounts = accounts_wide(load_table(vintage.name, "accounts"))
+    raw_accounts = load_table(vintage.name, "accounts")
+    accounts = accounts_wide(raw_accounts)
     path = offshoring_path(vintage.name)
     if not path.exists():
         raise ReplicationError(f"{path}: not built; run `make offshoring VINTAGE={vintage_name}`")
@@ -198,6 +242,9 @@ def build_panel(vintage_name: str) -> pd.DataFrame:
     io_use = load_table(vintage.name, "io_use")
     offshoring = offshoring_wide(intensities, classification.codes)
     panel = accounts.join(offshoring, how="left")
+    constant = constant_price_offshoring(io_use, raw_accounts, classification)
+    if constant is not None:
+        panel = panel.join(constant, how="left")
     totals = _input_totals(io_use, classification.products["energy"])
     panel = panel.join(totals, how="left")
     ict = load_ict(cfg, classification.industries)

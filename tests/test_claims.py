@@ -133,7 +133,7 @@ def test_identification_rules_trigger_not_testable():
 def test_every_published_bullet_has_a_claim():
     claims = claims_config()
     ids = [c["id"] for c in claims]
-    assert len(ids) == len(set(ids)) == 26
+    assert len(ids) == len(set(ids)) == 29
     assert {c["kind"] for c in claims} <= {"effect", "null", "data", "data_min", "table1", "skill_channel"}
     assert set(VERDICTS) == {"replicated", "not replicated", "inconclusive", "not testable"}
     assert rules_config()["alpha"] == 0.05

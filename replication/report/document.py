@@ -297,8 +297,17 @@ def build_document(vintage: str, country: str) -> Document:
         for sector in ("manufacturing", "market_services"):
             frame = _coefficients(
                 f"{stem}_{sector}",
-                ["main", "first_difference", "full_period", "hours", "over_output", "system_gmm", "dynamic_system_gmm"],
-                [*terms, "omo_total", "oso_total"],
+                [
+                    "main",
+                    "first_difference",
+                    "full_period",
+                    "hours",
+                    "over_output",
+                    "constant_prices",
+                    "system_gmm",
+                    "dynamic_system_gmm",
+                ],
+                [*terms, "omo_total", "oso_total", "om_const_total", "os_const_total"],
                 vintage=vintage,
                 country=country,
             )
