@@ -168,34 +168,69 @@ def project(base: pd.DataFrame, changes: pd.DataFrame, elasticities: Elasticitie
     changes = changes.set_index("industry").reindex(base.index)
     y, h, e, s = (base[c].to_numpy(dtype=float) for c in ("go_real", "hours", "emp", "sh_ls"))
     persons_per_hour = np.divide(e, h, out=np.zeros_like(h), where=h > 0)  # an industry weighted to 0 adds 0
-    rows = []
+    frames = []
     groups = {**{c: [c] for c in channels}, "all channels": channels}
     for group, members in groups.items():
-        status = {o: [elasticities.get(c, o) for c in members] for o in OUTCOMES}
-        n_draws = max((len(est.draws) for ests in status.values() for est in ests if est.identified), default=0)
-        for draw in range(-1, n_draws):
-            exponent = {o: np.zeros_like(y) for o in OUTCOMES}
-            for outcome, estimates in status.items():
-                for channel, est in zip(members, estimates, strict=True):
-                    if est.identified:
-                        coefficient = est.value if draw < 0 else est.draws[draw]
-                        exponent[outcome] = exponent[outcome] + coefficient * changes[channel].to_numpy(dtype=float)
-            d_y = y * np.expm1(exponent["productivity"])
-            d_h = h * np.expm1(exponent["hours"])
-            d_low = (s + exponent["skill"]) * (h + d_h) - s * h
-            rows.append(
+        exponent = _exponents(changes, elasticities, members)  # outcome -> (1 + draws, industries)
+        d_y = y * np.expm1(exponent["productivity"])
+        d_h = h * np.expm1(exponent["hours"])
+        d_low = (s + exponent["skill"]) * (h + d_h) - s * h
+        total_y = y.sum()
+        frames.append(
+            pd.DataFrame(
                 {
                     "channel": group,
-                    "draw": draw,
-                    "output_gain_meur": float(d_y.sum()),
-                    "output_gain_pct": float(100 * d_y.sum() / y.sum()) if y.sum() > 0 else math.nan,
-                    "hours_change_mh": float(d_h.sum()),
-                    "jobs_change_k": float((d_h * persons_per_hour).sum()),
-                    "low_hours_change_mh": float(d_low.sum()),
-                    "low_jobs_change_k": float((d_low * persons_per_hour).sum()),
+                    "draw": np.arange(-1, d_y.shape[0] - 1),
+                    "output_gain_meur": d_y.sum(axis=1),
+                    "output_gain_pct": 100 * d_y.sum(axis=1) / total_y if total_y > 0 else np.nan,
+                    "hours_change_mh": d_h.sum(axis=1),
+                    "jobs_change_k": (d_h * persons_per_hour).sum(axis=1),
+                    "low_hours_change_mh": d_low.sum(axis=1),
+                    "low_jobs_change_k": (d_low * persons_per_hour).sum(axis=1),
                 }
             )
-    return pd.DataFrame(rows)
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def _exponents(changes: pd.DataFrame, elasticities: Elasticities, members: list[str]) -> dict[str, np.ndarray]:
+    """:math:`\\sum_k \\beta_k \\Delta x_{ik}` per outcome as a (1 + draws, industries) array: row 0 the point
+    estimates, then one row per draw (the channels' draws are aligned: row r of every estimate is draw r)."""
+    estimates = {o: [elasticities.get(c, o) for c in members] for o in OUTCOMES}
+    n_draws = max((len(est.draws) for ests in estimates.values() for est in ests if est.identified), default=0)
+    n = len(changes)
+    out = {}
+    for outcome, ests in estimates.items():
+        total = np.zeros((1 + n_draws, n))
+        for channel, est in zip(members, ests, strict=True):
+            if est.identified:
+                coefficients = np.concatenate([[est.value], est.draws])[:, None]  # (1 + draws, 1)
+                total += coefficients * changes[channel].to_numpy(dtype=float)[None, :]
+        out[outcome] = total
+    return out
+
+
+def industry_outcomes(base: pd.DataFrame, changes: pd.DataFrame, elasticities: Elasticities, channels: list[str]):
+    """Point outcomes of all channels together by industry: productivity index (base = 100), hours, the
+    low-skilled share, low-skilled hours and jobs, each before and after."""
+    frame = base.set_index("industry")
+    exponent = _exponents(changes.set_index("industry").reindex(frame.index), elasticities, channels)
+    h, s = frame["hours"].to_numpy(dtype=float), frame["sh_ls"].to_numpy(dtype=float)
+    hours_after = h * np.exp(exponent["hours"][0])
+    share_after = s + exponent["skill"][0]
+    persons_per_hour = np.divide(frame["emp"].to_numpy(dtype=float), h, out=np.zeros_like(h), where=h > 0)
+    return pd.DataFrame(
+        {
+            "industry": frame.index,
+            "productivity_index": 100 * np.exp(exponent["productivity"][0]),
+            "hours_base_mh": h,
+            "hours_after_mh": hours_after,
+            "low_share_base": s,
+            "low_share_after": share_after,
+            "low_hours_after_mh": share_after * hours_after,
+            "low_jobs_change_k": (share_after * hours_after - s * h) * persons_per_hour,
+        }
+    )
 
 
 def summarise(simulated: pd.DataFrame, elasticities: Elasticities, *, level: float) -> pd.DataFrame:
@@ -395,17 +430,21 @@ def tradeoff_dir() -> Path:
 
 
 def run_tradeoff(scenario_paths: list[Path] | None = None, *, out_dir: Path | None = None) -> dict[str, pd.DataFrame]:
-    """Stage: the historical account and the scenarios (``scenarios/*.toml`` unless paths are given) ->
-    ``outputs/tradeoff/*.csv`` (or ``out_dir``); ``assumptions.csv`` is written last."""
+    """Stage: the historical account (each period of ``[history]``) and the scenarios (``scenarios/*.toml`` unless
+    paths are given) -> ``outputs/tradeoff/``: ``history.csv``, ``scenarios.csv`` (sector totals at the horizon
+    by channel), ``paths.csv`` (all channels, year by year, with bands), ``industries.csv`` (point outcomes by
+    industry at the horizon), ``estimates_used.csv`` and ``assumptions.csv`` (written last)."""
     cfg = tradeoff_config()
     channels = list(cfg["channels"])
     sim = cfg["simulation"]
     rng = np.random.Generator(np.random.PCG64(int(sim["seed"])))
     say("[trade-off] history and scenarios: productivity against low-skilled jobs")
     panel = base_panel(cfg)
-    start, end = int(cfg["history"]["start"]), int(cfg["history"]["end"])
+    periods = [(int(a), int(b)) for a, b in cfg["history"]["periods"]]
+    start, end = periods[0]  # the trend of the scenarios
+    level = float(sim["level"])
     cache: dict = {}
-    history, scenarios, used = [], [], []
+    history, scenarios, paths_out, industries, used = [], [], [], [], []
     paths = (
         scenario_paths if scenario_paths is not None else sorted((config.project_root() / "scenarios").glob("*.toml"))
     )
@@ -418,15 +457,16 @@ def run_tradeoff(scenario_paths: list[Path] | None = None, *, out_dir: Path | No
             if not weights_path.is_absolute():
                 weights_path = config.project_root() / weights_path
             weights[scenario["name"]] = read_weights(weights_path, sector_of)
+    columns = ["industry", "sector", "go_real", "hours", "emp", "sh_ls"]
     for sector in cfg["sectors"]:
         elasticities = draw_elasticities(cfg, sector, draws=int(sim["draws"]), rng=rng, cache=cache)
         part = panel[panel["sector"] == sector]
-        base = part[part["year"] == start][["industry", "sector", "go_real", "hours", "emp", "sh_ls"]]
-        changes = historical_changes(part, channels, start=start, end=end)
-        table = summarise(
-            project(base, changes.fillna(0.0), elasticities, channels), elasticities, level=float(sim["level"])
-        )
-        history.append(table.assign(sector=sector, period=f"{start}-{end}"))
+        for a, b in periods:
+            base = part[part["year"] == a][columns]
+            changes = historical_changes(part, channels, start=a, end=b).fillna(0.0)
+            table = summarise(project(base, changes, elasticities, channels), elasticities, level=level)
+            history.append(table.assign(sector=sector, period=f"{a}-{b}"))
+        trend = historical_changes(part, channels, start=start, end=end)
         for (channel, outcome), est in sorted(elasticities.table.items()):
             used.append(
                 {
@@ -439,20 +479,29 @@ def run_tradeoff(scenario_paths: list[Path] | None = None, *, out_dir: Path | No
                 }
             )
         for scenario in loaded:
-            base_year = int(scenario["base_year"])
-            base_s = part[part["year"] == base_year][["industry", "sector", "go_real", "hours", "emp", "sh_ls"]]
+            base_s = part[part["year"] == int(scenario["base_year"])][columns]
             if scenario["name"] in weights:
                 user = weights[scenario["name"]]
                 base_s = reweight(base_s, user[user["sector"] == sector])
-            delta = scenario_changes(base_s, changes, scenario, channels, trend_years=end - start)
-            summary = summarise(project(base_s, delta, elasticities, channels), elasticities, level=float(sim["level"]))
-            scenarios.append(summary.assign(sector=sector, scenario=scenario["name"], horizon=scenario["horizon"]))
+            tag = {"sector": sector, "scenario": scenario["name"]}
+            delta = scenario_changes(base_s, trend, scenario, channels, trend_years=end - start)
+            summary = summarise(project(base_s, delta, elasticities, channels), elasticities, level=level)
+            scenarios.append(summary.assign(**tag, horizon=scenario["horizon"]))
+            industries.append(industry_outcomes(base_s, delta, elasticities, channels).assign(**tag))
+            for year in range(1, int(scenario["horizon"]) + 1):  # the path, year by year (all channels)
+                step = scenario_changes(base_s, trend, {**scenario, "horizon": year}, channels, trend_years=end - start)
+                row = summarise(project(base_s, step, elasticities, channels), elasticities, level=level)
+                paths_out.append(
+                    row[row["channel"] == "all channels"].assign(**tag, year=int(scenario["base_year"]) + year)
+                )
     out = {
         "history": pd.concat(history, ignore_index=True),
         "scenarios": pd.concat(scenarios, ignore_index=True) if scenarios else pd.DataFrame(),
+        "paths": pd.concat(paths_out, ignore_index=True) if paths_out else pd.DataFrame(),
+        "industries": pd.concat(industries, ignore_index=True) if industries else pd.DataFrame(),
         "estimates_used": pd.DataFrame(used),
         "assumptions": pd.DataFrame(
-            {"assumption": [ASSUMPTIONS], "level": [sim["level"]], "draws": [sim["draws"]], "seed": [sim["seed"]]}
+            {"assumption": [ASSUMPTIONS], "level": [level], "draws": [sim["draws"]], "seed": [sim["seed"]]}
         ),
     }
     folder = out_dir or tradeoff_dir()

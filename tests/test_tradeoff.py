@@ -239,3 +239,21 @@ def test_an_industry_weighted_to_zero_adds_nothing():
     d_h = 30 * math.expm1(-0.10)
     assert point["jobs_change_k"] == pytest.approx(d_h / 1.5)
     assert point["low_jobs_change_k"] == pytest.approx(((0.2 - 0.02) * (30 + d_h) - 6.0) / 1.5)
+
+
+def test_industry_outcomes_match_the_projection():
+    from replication.tradeoff import industry_outcomes
+
+    elasticities = Elasticities(
+        "manufacturing",
+        {
+            ("om_ceec", "productivity"): _fixed(2.0),
+            ("om_ceec", "hours"): _fixed(-5.0),
+            ("om_ceec", "skill"): _fixed(-1.0),
+        },
+    )
+    by_industry = industry_outcomes(BASE, CHANGES, elasticities, ["om_ceec", "ict"]).set_index("industry")
+    assert by_industry.loc["a", "productivity_index"] == pytest.approx(100 * math.exp(0.02))
+    assert by_industry.loc["b", "low_share_after"] == pytest.approx(0.18)
+    total = project(BASE, CHANGES, elasticities, ["om_ceec", "ict"]).query("channel == 'all channels' and draw == -1")
+    assert by_industry["low_jobs_change_k"].sum() == pytest.approx(total["low_jobs_change_k"].iloc[0])
