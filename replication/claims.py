@@ -417,7 +417,24 @@ def claim_rows(claim: dict, *, vintage: str, country: str, rules: dict) -> list[
             }
         ]
     if kind == "value":
-        raise ConfigError(f"config/claims.toml: claim {claim['id']!r}: value claims on coefficients are not configured")
+        estimate = _coefficient(claim["estimate"], vintage=vintage, country=country, rules=rules)
+        verdict, reason = (
+            ("not testable", "; ".join(estimate["failures"]))
+            if estimate["failures"]
+            else value_verdict(claim["published"], estimate)
+        )
+        return [
+            {
+                **head,
+                "published": f"{claim['published']:g}",
+                "ours": f"{estimate['estimate']:.3g}",
+                "interval": f"[{estimate['low']:.3g}, {estimate['high']:.3g}]",
+                "inference": estimate["interval"],
+                "references": claim["estimate"],
+                "verdict": verdict,
+                "reason": reason,
+            }
+        ]
     if kind == "data":
         return [{**head, "interval": "", **row} for row in data_rows(claim, vintage=vintage, country=country)]
     if kind == "data_min":
