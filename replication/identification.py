@@ -30,13 +30,17 @@ def failures(
     """
     rules = {**DEFAULTS, **(rules or {})}
     reasons = []
-    names = terms or list(result.params.index)
-    for name in names:
-        if name not in result.params.index:
-            continue
-        estimate, se = float(result.params[name]), float(result.std_errors[name])
-        if not (math.isfinite(estimate) and math.isfinite(se)) or se <= 0:
-            reasons.append(f"{name}: non-finite or zero standard error")
+    names = [n for n in (terms or list(result.params.index)) if n in result.params.index]
+    bad = [
+        n
+        for n in names
+        if not (math.isfinite(float(result.params[n])) and math.isfinite(float(result.std_errors[n])))
+        or float(result.std_errors[n]) <= 0
+    ]
+    if len(bad) == 1:
+        reasons.append(f"{bad[0]}: non-finite or zero standard error")
+    elif bad:
+        reasons.append(f"{len(bad)} terms with non-finite or zero standard errors ({bad[0]}, ...)")
     d = result.diagnostics
     if result.estimator.endswith("gmm"):
         if d.get("n_instruments", 0) >= d.get("n_entities", math.inf):

@@ -214,7 +214,9 @@ def estimate_static(
         std_errors=pd.Series(np.sqrt(np.diag(cov_matrix)), index=fitted.params.index),
         cov=cov_matrix,
         nobs=int(fitted.nobs),
-        df_resid=int(fitted.df_resid),
+        # clustered: the t reference distribution has G - 1 degrees of freedom (the Stata convention for few
+        # clusters); otherwise the model's residual degrees of freedom
+        df_resid=pd.Series(groups).nunique() - 1 if cov_type == "clustered" else int(fitted.df_resid),
         cov_type=cov_type,
         diagnostics=diagnostics,
         spec=spec,

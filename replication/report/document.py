@@ -185,6 +185,26 @@ def _bottom_line(claims: pd.DataFrame, prefix: tuple[str, ...]) -> str:
     return "Bottom line (computed from outputs/claims.csv by the stated rules): " + "; ".join(parts) + "."
 
 
+def _diagnosed(stem: str, *, vintage: str, country: str) -> str:
+    """Computed reasons why estimates differ or are missing: the variants that fail the identification rules."""
+    from replication.models import load_estimates
+
+    failed = []
+    for sector in ("manufacturing", "market_services"):
+        for variant, result in load_estimates(f"{stem}_{sector}", vintage=vintage, country=country).items():
+            reasons = failures(result, inference=False)
+            if reasons:
+                failed.append(f"{sector.replace('_', ' ')} {variant} ({'; '.join(reasons)})")
+    if not failed:
+        return "Computed diagnostics: every variant passes the identification rules."
+    return (
+        "Computed diagnostics: not identified here, so shown as words: "
+        + "; ".join(failed)
+        + ". With year effects, dynamic GMM needs at least as many instruments as regressors plus year dummies, more "
+        "than the 11-14 industries of a Belgian sector: these estimates cannot be identified on this panel."
+    )
+
+
 def _beyond_the_study(vintage: str, country: str, rules: dict) -> str:
     """Results the study did not report: significant terms (wild bootstrap p < alpha) of the full-period and
     spillover variants that pass the identification rules."""
@@ -318,6 +338,7 @@ def build_document(vintage: str, country: str) -> Document:
                 f"outputs/tables/estimates/{stem}_{sector}.md)",
             )
         doc.para(why.format(samples=_sample_sizes(stem, vintage=vintage, country=country)))
+        doc.para(_diagnosed(stem, vintage=vintage, country=country))
     from replication.claims import rules_config
 
     doc.para(_beyond_the_study(vintage, country, rules_config()))
