@@ -497,16 +497,20 @@ def _imputations(vintage: str, country: str) -> pd.DataFrame:
                 "series": "ICT capital share (EU KLEMS CAPIT)",
                 "treatment": "last year (2006) carried forward one year",
                 "rows": int(bel["ict_imputed"].sum()),
+                "measured": "",
             },
             {
                 "series": "Skill shares of manufacturing industries (WIOD SEA)",
-                "treatment": "imputed by WIOD: largest cross-industry s.d. of the low-skilled hours share from 2002",
-                "rows": f"{spread:.6f}",
+                "treatment": "imputed by WIOD from 2002 (measured: the largest cross-industry s.d. of the "
+                "low-skilled hours share in those years)",
+                "rows": len(manufacturing),
+                "measured": f"s.d. {spread:.6f}",
             },
             {
-                "series": "Listed raw-data anomalies",
+                "series": "Listed raw-data anomalies (WIOD SEA, EU KLEMS)",
                 "treatment": "set to missing (config/anomalies/)",
                 "rows": sum(len(pd.read_csv(p)) for p in (config.config_dir() / "anomalies").glob("*.csv")),
+                "measured": "",
             },
         ]
     )
