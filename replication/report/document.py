@@ -297,19 +297,19 @@ def build_document(vintage: str, country: str) -> Document:
             ("productivity",),
             "production",
             ["om_total", "os_total"],
-            "Why they differ: the study used FPB industry accounts at constant prices and a finer industry split; "
-            "here WIOD SEA output and inputs deflated with SEA price indices, on {samples}, so the within estimates "
-            "rest on few clusters (hence the wild bootstrap p-values).",
+            "Why they differ (measured): the study's FPB accounts at constant prices are confidential; here WIOD SEA "
+            "on {samples}; {measures}.",
         ),
         (
             "4. Employment (Michel and Rycx 2012)",
             ("employment",),
             "labour_demand",
             ["om_total", "os_total"],
-            "Why they differ: the study measured offshoring over output and by high- and low-wage origins (see the "
-            "over_output and wage_groups variants); employment and wages come from WIOD SEA here, on {samples}.",
+            "Why they differ (measured): the study measured offshoring over output and by high- and low-wage "
+            "origins (the over_output and wage_groups variants); WIOD SEA here, on {samples}; {measures}.",
         ),
     ]
+    claims_year = {"production": 2004, "labour_demand": 2003}  # the last year of each study's sample
     for title, prefix, stem, terms, why in sections:
         doc.heading(2, title)
         doc.para(_bottom_line(claims, prefix))
@@ -337,7 +337,12 @@ def build_document(vintage: str, country: str) -> Document:
                 f"(outputs/estimates/{stem}_{sector}.json; all variants: "
                 f"outputs/tables/estimates/{stem}_{sector}.md)",
             )
-        doc.para(why.format(samples=_sample_sizes(stem, vintage=vintage, country=country)))
+        doc.para(
+            why.format(
+                samples=_sample_sizes(stem, vintage=vintage, country=country),
+                measures=_measure_gaps(vintage=vintage, country=country, year=int(claims_year[stem])),
+            )
+        )
         doc.para(_diagnosed(stem, vintage=vintage, country=country))
     from replication.claims import rules_config
 
@@ -425,6 +430,28 @@ def build_document(vintage: str, country: str) -> Document:
         "the package version and the git commit; data/manifest.toml lists the raw files with their sources."
     )
     return doc
+
+
+def _measure_gaps(*, vintage: str, country: str, year: int) -> str:
+    """The offshoring measures side by side in a year (input-weighted sector means, %): ours over non-energy
+    inputs at current prices, over gross output (the study's base), and at constant prices."""
+    panel = pd.read_parquet(
+        config.interim_dir() / vintage / "panel.parquet",
+        columns=["country", "sector", "year", "ii", "om_total", "omo_total", "om_const_total"],
+    )
+    part = panel[(panel["country"] == country) & (panel["year"] == year)]
+    texts = []
+    for sector in ("manufacturing", "market_services"):
+        rows = part[part["sector"] == sector].dropna()
+        if rows.empty:
+            continue
+        w = rows["ii"] / rows["ii"].sum()
+        values = {c: 100 * float((w * rows[c]).sum()) for c in ("om_total", "omo_total", "om_const_total")}
+        texts.append(
+            f"{sector.replace('_', ' ')} {year}: materials offshoring {values['om_total']:.1f}% of non-energy inputs, "
+            f"{values['omo_total']:.1f}% of output, {values['om_const_total']:.1f}% at 1995 prices"
+        )
+    return "; ".join(texts) or "no offshoring measures for this country"
 
 
 def _sample_sizes(stem: str, *, vintage: str, country: str) -> str:
