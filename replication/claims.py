@@ -113,7 +113,7 @@ def null_verdict(effects: list[dict], *, bound: float) -> tuple[str, str]:
     Not testable when an estimate fails its identification rules; not replicated when an interval excludes
     0; replicated when every interval lies within ``[-bound, bound]``; otherwise inconclusive (uninformative).
     """
-    failed = [f for e in effects for f in e["failures"]]
+    failed = list(dict.fromkeys(f for e in effects for f in e["failures"]))
     if failed:
         return "not testable", "; ".join(failed)
     if any(math.isnan(e["effect_low"]) for e in effects):
