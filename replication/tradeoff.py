@@ -42,6 +42,7 @@ from replication import config
 from replication.errors import ConfigError, DataError, ReplicationError
 from replication.estimators.results import Results
 from replication.fileio import read_toml, write_csv
+from replication.identification import failures
 from replication.progress import say
 
 OUTCOMES = ("productivity", "hours", "skill")
@@ -112,7 +113,9 @@ def draw_elasticities(
     """The estimates of ``config/tradeoff.toml [channels]`` for a sector, with parametric draws.
 
     Draws of one model's coefficients are joint (multivariate normal with its covariance), so the
-    channels of one model keep their correlation.
+    channels of one model keep their correlation. An estimate that fails the identification rules
+    (:mod:`replication.identification`) or, for the skill outcome, whose sector fails its placebo or lead checks
+    is not used.
     """
     cache = {} if cache is None else cache
     failed = falsified_sectors()
@@ -142,6 +145,11 @@ def draw_elasticities(
         missing = [t for t in terms if t not in results.params.index]
         if missing:
             raise ConfigError(f"config/tradeoff.toml: {missing} are not terms of {source}")
+        reasons = failures(results, terms)  # the package's identification rules (replication/identification.py)
+        if reasons:
+            for channel, outcome, _ in members:
+                table[(channel, outcome)] = Estimate(source=source, reason="not identified: " + "; ".join(reasons))
+            continue
         beta = results.params[terms].to_numpy()
         cov = results.cov.loc[terms, terms].to_numpy()
         se = np.sqrt(np.clip(np.diag(cov), 0, None))

@@ -197,19 +197,20 @@ CFG = {
 }
 
 
-def test_draws_follow_the_covariance_and_collapse_when_it_is_zero(tmp_path, monkeypatch):
+def test_draws_follow_the_covariance(tmp_path, monkeypatch):
     from replication.tradeoff import draw_elasticities
 
     monkeypatch.setenv("REPLICATION_ROOT", str(tmp_path))  # no falsification table: nothing is refused
     cache = {
-        "production_manufacturing": {"by_origin": _results({"om_ceec": 1.5}, np.zeros((1, 1)))},
+        "production_manufacturing": {"by_origin": _results({"om_ceec": 1.5}, np.full((1, 1), 1e-30))},
         "skill_shares_eu": {
             "low_hours": _results({"om_ceec": -0.9, "ict": 0.1}, np.array([[0.04, 0.01], [0.01, 0.09]]))
         },
     }
     rng = np.random.Generator(np.random.PCG64(1))
     drawn = draw_elasticities(CFG, "manufacturing", draws=20000, rng=rng, cache=cache)
-    np.testing.assert_array_equal(drawn.get("om_ceec", "productivity").draws, 1.5)  # zero covariance: the point
+    # a (numerically) zero variance: every draw is the point (the bands collapse, see the summarise test)
+    np.testing.assert_allclose(drawn.get("om_ceec", "productivity").draws, 1.5, atol=1e-12)
     joint = np.column_stack([drawn.get("om_ceec", "skill").draws, drawn.get("ict", "skill").draws])
     np.testing.assert_allclose(np.cov(joint.T), [[0.04, 0.01], [0.01, 0.09]], atol=3e-3)  # one model, joint draws
     assert not drawn.get("ict", "productivity").identified  # no entry in the config: not identified
@@ -257,3 +258,18 @@ def test_industry_outcomes_match_the_projection():
     assert by_industry.loc["b", "low_share_after"] == pytest.approx(0.18)
     total = project(BASE, CHANGES, elasticities, ["om_ceec", "ict"]).query("channel == 'all channels' and draw == -1")
     assert by_industry["low_jobs_change_k"].sum() == pytest.approx(total["low_jobs_change_k"].iloc[0])
+
+
+def test_an_estimate_that_fails_identification_is_not_used(tmp_path, monkeypatch):
+    from replication.tradeoff import draw_elasticities
+
+    monkeypatch.setenv("REPLICATION_ROOT", str(tmp_path))
+    few = _results({"om_ceec": 1.5}, np.eye(1))
+    few.diagnostics["n_entities"] = 4  # fewer clusters than the rules allow
+    skill = _results({"om_ceec": -0.9, "ict": 0.1}, np.eye(2) * 0.01)
+    skill.diagnostics["n_entities"] = 57
+    cache = {"production_manufacturing": {"by_origin": few}, "skill_shares_eu": {"low_hours": skill}}
+    drawn = draw_elasticities(CFG, "manufacturing", draws=10, rng=np.random.default_rng(0), cache=cache)
+    assert drawn.get("om_ceec", "skill").identified
+    estimate = drawn.get("om_ceec", "productivity")
+    assert not estimate.identified and "4 clusters < 6" in estimate.reason
