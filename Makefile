@@ -154,7 +154,7 @@ bench: | $(INSTALLED)
 	$(PYTHON) benchmarks/bench_estimators.py
 
 clean:
-	rm -rf data/interim outputs/tables outputs/figures outputs/estimates* outputs/claims*.csv outputs/report outputs/skills \
+	rm -rf data/interim outputs/tables outputs/figures outputs/estimates* outputs/claims*.csv outputs/report* outputs/skills \
 	       outputs/tradeoff \
 	       outputs/data \
 	       outputs/MANIFEST.json \

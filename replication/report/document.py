@@ -283,9 +283,11 @@ def build_document(vintage: str, country: str) -> Document:
     doc.heading(2, "2. Imported intermediate inputs across countries (published Figure 2)")
     doc.para(_bottom_line(claims, ("figure2",)))
     doc.table(_claim_rows(claims, ("figure2",)), "Claims from outputs/claims.csv")
-    cross = sorted(figures.glob("imported_inputs_*.png"))
-    if cross:
-        doc.image(cross[-1], f"Imported share of intermediate inputs, {cross[-1].stem.rsplit('_', 1)[-1]}")
+    from replication.report.figures import cross_country_figure
+
+    cross = cross_country_figure(figures, country)
+    if cross is not None:
+        doc.image(cross, f"Imported share of intermediate inputs, {cross.stem.split('_')[2]}")
     doc.para(
         "Why they differ: the published figure (OECD 2010) uses the OECD's input-output tables; ours uses the "
         "WIOD world tables (basic prices, no product taxes) and pools the OECD members present in WIOD."

@@ -9,6 +9,7 @@ members in the vintage as a line, the published values (OECD 2010) as dashed mar
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import matplotlib
@@ -29,6 +30,21 @@ from replication.vintages import country_names, load_country_groups, load_offsho
 COLOURS = {"total": "#1b1b1b", "oecd": "#1f77b4", "ceec": "#d62728", "asia": "#2ca02c"}
 MEASURE_LABELS = {"om": "Materials offshoring (om)", "os": "Business-services offshoring (os)"}
 STYLE = {"font.size": 9, "axes.spines.top": False, "axes.spines.right": False, "svg.hashsalt": "offshoring-be"}
+
+
+def cross_country_stem(year: int, country: str) -> str:
+    """File stem of the cross-country figure: ``imported_inputs_<year>`` for the default country,
+    ``imported_inputs_<year>_<COUNTRY>`` for another, so that a run for one country never rewrites another's."""
+    return f"imported_inputs_{year}" if country == config.DEFAULT_COUNTRY else f"imported_inputs_{year}_{country}"
+
+
+def cross_country_figure(folder: Path, country: str) -> Path | None:
+    """The cross-country figure of ``country`` in ``folder`` (the latest year when several), or ``None``."""
+    pattern = re.compile(
+        r"imported_inputs_(\d{4})" + ("" if country == config.DEFAULT_COUNTRY else f"_{country}") + r"\.png"
+    )
+    found = sorted(p for p in folder.glob("imported_inputs_*.png") if pattern.fullmatch(p.name))
+    return found[-1] if found else None
 
 
 def save_figure(fig: plt.Figure, stem: Path, *, provenance: str = "") -> list[Path]:
@@ -160,7 +176,7 @@ def write_figures(vintage: str, country: str) -> list[Path]:
     cross = pd.read_csv(config.published_dir() / "cross_country_2005.csv")
     written += save_figure(
         plot_cross_country(shares, country=country, year=year, pooled=pooled, benchmark="OECD", published=cross),
-        out / f"imported_inputs_{year}",
+        out / cross_country_stem(year, country),
         provenance=stamp(vintage, "config/offshoring.toml [figure_cross_country]"),
     )
     return written
