@@ -16,7 +16,9 @@ statements about them), ``skill_channel`` (the skill channel's verdicts, ``outpu
 
 from __future__ import annotations
 
+import functools
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -25,8 +27,9 @@ from replication import config
 from replication.errors import ConfigError
 from replication.fileio import read_toml, write_csv
 from replication.identification import failures
-from replication.models import load_estimates, run_context
+from replication.models import load_estimates
 from replication.offshoring import import_share_path, pooled_share
+from replication.panel import panel_path
 from replication.vintages import load_country_groups
 
 VERDICTS = ("replicated", "not replicated", "inconclusive", "not testable")
@@ -92,10 +95,24 @@ def effect_verdict(sign: str, estimates: list[dict], *, alpha: float) -> tuple[s
     return "not replicated", f"p = {primary['p_value']:.3f}, opposite sign"
 
 
+def _panel(vintage: str) -> pd.DataFrame:
+    """The vintage's estimation panel, read once per file version in a process (the claims read it for every
+    estimate of a null claim and every data measure); callers filter it, never modify it."""
+    path = Path(panel_path(vintage))
+    if not path.exists():
+        raise ConfigError(f"{path}: not built; run `make panel VINTAGE={vintage}`")
+    return _read_panel(str(path), path.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=2)
+def _read_panel(path: str, mtime_ns: int) -> pd.DataFrame:  # mtime_ns: the file version is part of the key
+    return pd.read_parquet(path)
+
+
 def observed_change(term: str, *, sector: str, start: int, end: int, vintage: str, country: str) -> float:
     """Hours-weighted mean change of ``term`` over the country's industries of ``sector`` between two years
     (weights: the mean of the two years' hours shares)."""
-    panel, _ = run_context(vintage)
+    panel = _panel(vintage)
     part = panel[(panel["country"] == country) & (panel["sector"] == sector)]
     a = part[part["year"] == start].set_index("industry")[[term, "hours"]].dropna()
     b = part[part["year"] == end].set_index("industry")[[term, "hours"]].dropna()
@@ -162,7 +179,7 @@ def _data_measure(measure: str, *, vintage: str, country: str) -> list[float]:
         return [float(rose.mean() > 0.5 and bool(rose.get("BEL", False)))]
     if kind == "low_skill_share":
         sector, start, end = parts[0], int(parts[1]), int(parts[2])
-        panel, _ = run_context(vintage)
+        panel = _panel(vintage)
         part = panel[(panel["country"] == country) & (panel["sector"] == sector)]
         out = []
         for year in (start, end):
@@ -172,7 +189,7 @@ def _data_measure(measure: str, *, vintage: str, country: str) -> list[float]:
         return out
     if kind == "price_basis_gap":  # constant- minus current-price intensity, pp, input-weighted, by sector
         term, year = parts[0], int(parts[1])
-        panel, _ = run_context(vintage)
+        panel = _panel(vintage)
         part = panel[(panel["country"] == country) & (panel["year"] == year)]
         const = term.replace("_", "_const_", 1)
         out = []
@@ -182,24 +199,28 @@ def _data_measure(measure: str, *, vintage: str, country: str) -> list[float]:
             out.append(float(100 * (weight * (rows[const] - rows[term])).sum()) if len(rows) else math.nan)
         return out
     if kind == "import_origin_share":
-        return [
-            _import_origin_share(parts[0].split("+"), int(year), vintage=vintage, country=country) for year in parts[1:]
-        ]
+        return _import_origin_shares(parts[0].split("+"), [int(y) for y in parts[1:]], vintage=vintage, country=country)
     raise ConfigError(f"config/claims.toml: unknown measure {measure!r}")
 
 
-def _import_origin_share(groups: list[str], year: int, *, vintage: str, country: str) -> float:
-    """Percent of the country's imported intermediate inputs (all products) supplied by the groups' members."""
+def _import_origin_shares(groups: list[str], years: list[int], *, vintage: str, country: str) -> list[float]:
+    """Percent of the country's imported intermediate inputs (all products) supplied by the groups' members,
+    for each year (the IO table read once)."""
     from replication.tidy import load_table
 
     use = load_table(vintage, "io_use")
-    use = use[(use["country"].astype(str) == country) & (use["year"] == year)]
+    use = use[use["country"].astype(str) == country]
     supplier = use["supplying_country"].astype(str)
     imported = use[supplier != country]
     members = {c for g in groups for c in load_country_groups()[g]} - {country}
-    total = imported["value"].sum()
-    part = imported.loc[imported["supplying_country"].astype(str).isin(members), "value"].sum()
-    return float(100 * part / total) if total > 0 else math.nan
+    from_groups = imported["supplying_country"].astype(str).isin(members)
+    out = []
+    for year in years:
+        in_year = imported["year"] == year
+        total = imported.loc[in_year, "value"].sum()
+        part = imported.loc[in_year & from_groups, "value"].sum()
+        out.append(float(100 * part / total) if total > 0 else math.nan)
+    return out
 
 
 def data_rows(claim: dict, *, vintage: str, country: str) -> list[dict]:
