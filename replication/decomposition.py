@@ -31,8 +31,8 @@ from scipy import stats
 from replication import config
 from replication.errors import ConfigError, ReplicationError
 from replication.estimators.inference import BootstrapOptions
-from replication.estimators.panel import static_bootstrap_engine
 from replication.estimators.results import Results
+from replication.estimators.static import static_bootstrap_engine
 from replication.fileio import read_toml
 
 

@@ -16,6 +16,7 @@ import pandas as pd
 
 from replication import __version__, config
 from replication.errors import ReplicationError
+from replication.estimators.data import NotIdentifiedError
 from replication.estimators.results import Results
 from replication.fileio import sha256, write_text
 from replication.panel import panel_path, pooled_countries
@@ -41,11 +42,15 @@ def run_context(vintage: str) -> tuple[pd.DataFrame, dict]:
     return panel, {"pooled_countries": pooled_countries(panel)}
 
 
-def estimate_spec_file(path: Path, *, vintage: str, country: str) -> tuple[dict[str, Results], dict[str, str]]:
-    """All variants of one spec, in file order, and the variants that could not be estimated with why.
+def estimate_spec_file(
+    path: Path, *, vintage: str, country: str, strict: bool = False
+) -> tuple[dict[str, Results], dict[str, str]]:
+    """All variants of one spec, in file order, and the variants the data cannot identify, with why.
 
-    For the default vintage and country every variant must succeed (a failure is an error); otherwise a
-    variant whose data lack a variable (e.g. no ICT data outside Belgium) is recorded as not estimable.
+    A variant the data cannot identify (:class:`~replication.estimators.data.NotIdentifiedError`: no data for a
+    variable in this country, a regressor without variation of its own, a singular two-step GMM weight
+    matrix, too few clusters) is recorded as not estimable with the reason, in every run; ``strict`` makes
+    it an error instead. Any other error (a bad spec, a missing file, bad data) always stops the run.
     """
     spec = load_spec(path)
     panel, context = run_context(vintage)
@@ -55,14 +60,16 @@ def estimate_spec_file(path: Path, *, vintage: str, country: str) -> tuple[dict[
     results, failed = {}, {}
     for name, variant in spec_variants(spec).items():
         say(f"[estimate] {path.stem}: {name}")
+        data = panel if variant.data.get("panel") else None
         try:
-            data = panel if variant.data.get("panel") else None
             results[name] = run_spec(variant, data=data, vintage=vintage, country=country, context=context)
-        except (ReplicationError, ValueError, np.linalg.LinAlgError) as exc:
-            if country == config.DEFAULT_COUNTRY and vintage == config.DEFAULT_VINTAGE:
-                raise ReplicationError(f"{path} [{name}]: {exc}") from exc
-            failed[name] = f"{type(exc).__name__}: {exc}"
-            say(f"[estimate] {path.stem}: {name} not estimable for {country}: {exc}")
+        except NotIdentifiedError as exc:
+            if strict:
+                raise ReplicationError(f"{relative_to_root(path)} [{name}]: {exc}") from exc
+            failed[name] = str(exc)
+            say(f"[estimate] {path.stem}: {name} not identified for {country}: {exc}")
+        except ReplicationError as exc:
+            raise ReplicationError(f"{relative_to_root(path)} [{name}]: {exc}") from exc
     return results, failed
 
 

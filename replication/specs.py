@@ -33,10 +33,12 @@ import pandas as pd
 
 from replication import config
 from replication.errors import ConfigError
+from replication.estimators.data import NotIdentifiedError
 from replication.estimators.gmm import DynamicPanelGMM, GMMStyle
 from replication.estimators.inference import BootstrapOptions
-from replication.estimators.panel import estimate_iv, estimate_static
+from replication.estimators.iv import estimate_iv
 from replication.estimators.results import Results
+from replication.estimators.static import estimate_static
 from replication.estimators.system import estimate_sur
 from replication.fileio import read_toml
 
@@ -198,16 +200,13 @@ def prepare_data(
                 f"{spec.path}: [data] sample {spec.data['sample']!r} cannot be evaluated ({exc})"
             ) from exc
     if frame.empty:
-        raise ConfigError(f"{spec.path}: the sample {spec.data.get('sample', '')!r} selects no row")
+        raise NotIdentifiedError(f"the sample {spec.data.get('sample', '')!r} selects no row")
     dropped = 0
     if spec.data.get("dropna"):
         columns = [c for c in used_columns(spec) if c in frame.columns]
         empty = [c for c in columns if frame[c].isna().all()]
         if empty:
-            with_data = sorted(c for c in frame.columns if frame[c].notna().any())
-            raise ConfigError(
-                f"{spec.path}: variable(s) {empty} have no data in the sample; variables with data: {with_data}"
-            )
+            raise NotIdentifiedError(f"no data in the sample for {', '.join(empty)}")
         complete = frame[columns].notna().all(axis=1)
         dropped = int((~complete).sum())
         frame = frame[complete]

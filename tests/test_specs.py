@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from replication.cli import main
+from replication.estimators.data import NotIdentifiedError
 from replication.errors import ConfigError
 from replication.estimators.results import Results
 from replication.specs import load_spec, run_spec
@@ -176,5 +177,5 @@ def test_dropna_counts_rows_and_names_variables_without_data(tmp_path):
     base = f"[data]\npath='{csv}'\nentity='id'\ntime='year'\ndropna=true\n[model]\nestimator='within'\ndependent='y'\n"
     result = run_spec(load_spec(_spec(tmp_path, base + "regressors=['x1','x2']\n")))
     assert result.diagnostics["rows_dropped_missing"] == 5 and result.nobs == len(data) - 5
-    with pytest.raises(ConfigError, match=r"variable\(s\) \['ict'\] have no data in the sample; variables with data"):
+    with pytest.raises(NotIdentifiedError, match="no data in the sample for ict"):
         run_spec(load_spec(_spec(tmp_path, base + "regressors=['x1','ict']\n")))

@@ -16,8 +16,9 @@ Every estimator is validated against an independent implementation or a publishe
 from replication.estimators.data import EstimationError
 from replication.estimators.gmm import DynamicPanelGMM, GMMStyle
 from replication.estimators.inference import BootstrapOptions, WildClusterBootstrap
-from replication.estimators.panel import estimate_iv, estimate_static
+from replication.estimators.iv import estimate_iv
 from replication.estimators.results import Results
+from replication.estimators.static import estimate_static
 from replication.estimators.system import estimate_sur
 
 __all__ = [

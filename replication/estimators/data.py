@@ -22,6 +22,12 @@ class EstimationError(ReplicationError):
     """A model that cannot be estimated as specified (singular design, too few periods, bad data)."""
 
 
+class NotIdentifiedError(EstimationError):
+    """The data cannot identify the model as specified: a regressor without variation of its own (collinear,
+    inside the absorbed effects, no data in the sample), a singular GMM weight matrix, too few clusters.
+    Reported as "not identified" with this message, never as a number."""
+
+
 def parse_term(term: str) -> tuple[str, int]:
     """``"L2.n"`` -> ``("n", 2)``; ``"w"`` -> ``("w", 0)``."""
     match = LAG.match(term)
@@ -53,6 +59,13 @@ def check_panel(data: pd.DataFrame, *, entity: str, time: str, columns: list[str
             )
         if not pd.api.types.is_numeric_dtype(data[column]):
             raise EstimationError(f"column {column!r} is not numeric (dtype {data[column].dtype})")
+        infinite = np.isinf(data[column].to_numpy(dtype=float))
+        if infinite.any():
+            row = data.loc[infinite, [entity, time]].iloc[0]
+            raise EstimationError(
+                f"column {column!r} has {int(infinite.sum())} infinite value(s), first at "
+                f"{entity}={_python(row[entity])!r}, {time}={_python(row[time])!r}"
+            )
 
 
 def _python(value: object) -> object:
@@ -140,3 +153,64 @@ def redundant_columns(matrix: pd.DataFrame, candidates: list[str], *, tol: float
     scale = np.linalg.norm(values, axis=0)
     dependent = diagonal <= tol * np.maximum(scale, 1.0)
     return [c for c, d in zip(matrix.columns, dependent, strict=True) if d and c in candidates]
+
+
+def unidentified_columns(
+    transformed: pd.DataFrame, reference: pd.DataFrame, columns: list[str], *, tol: float = 1e-7
+) -> list[str]:
+    r"""Columns of ``columns`` that the transformed design (demeaned, differenced, with effects before them)
+    leaves with almost no variation of their own.
+
+    With :math:`R` from the QR decomposition of the transformed matrix (no pivoting), :math:`|R_{jj}|` is the
+    norm of column *j* after projecting out the columns before it; the column is not identified when
+    :math:`|R_{jj}| \le tol \cdot \lVert x_j - \bar x_j \rVert` (its variation in ``reference``, the data
+    before the transformation). This catches a regressor that is constant within entities up to rounding,
+    whose coefficient would otherwise be a number of order :math:`10^8`.
+    """
+    values = transformed.to_numpy(dtype=float)
+    if values.size == 0:
+        return []
+    diagonal = np.abs(np.diag(np.linalg.qr(values, mode="r")))
+    out = []
+    for position, name in enumerate(transformed.columns):
+        if name not in columns:
+            continue
+        raw = reference[name].to_numpy(dtype=float)
+        spread = float(np.linalg.norm(raw - raw.mean()))
+        if spread == 0 or diagonal[position] <= tol * spread:
+            out.append(name)
+    return out
+
+
+def check_choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
+    """Raise :class:`EstimationError` unless ``value`` is one of ``allowed``."""
+    if value not in allowed:
+        raise EstimationError(f"{name} must be one of {list(allowed)}; got {value!r}")
+
+
+def prepare_frame(
+    data: pd.DataFrame,
+    *,
+    dependent: str,
+    terms: list[str],
+    entity: str,
+    time: str,
+    extra: list[str],
+) -> pd.DataFrame:
+    base = sorted({dependent, *(parse_term(t)[0] for t in terms), *extra})
+    check_panel(data, entity=entity, time=time, columns=base)
+    frame = with_terms(data, terms, entity=entity, time=time)
+    frame = frame.dropna(subset=[dependent, *terms]).set_index([entity, time]).sort_index()
+    if frame.empty:
+        raise EstimationError("no complete observation after taking lags")
+    return frame
+
+
+def check_rank(exog: pd.DataFrame) -> None:
+    values = exog.to_numpy(dtype=float)
+    rank = np.linalg.matrix_rank(values)
+    if rank < values.shape[1]:
+        dropped = [c for i, c in enumerate(exog.columns) if np.linalg.matrix_rank(np.delete(values, i, axis=1)) == rank]
+        raise NotIdentifiedError(
+            f"singular design: regressors {list(exog.columns)} are perfectly collinear (candidates to drop: {dropped})"
+        )

@@ -24,6 +24,7 @@ Draws use ``numpy.random.Generator(PCG64(seed))``: the same seed gives the same 
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -98,10 +99,14 @@ class WildClusterBootstrap:
         return (self.beta[j] - null) / self.se(j)
 
     def pvalue(self, j: int, null: float) -> float:
-        """Bootstrap p-value of H0: beta_j = null."""
+        """Bootstrap p-value of H0: beta_j = null. A draw whose statistic is undefined (0/0: the draw leaves
+        no variation in the cluster scores) counts as at least as extreme as the sample (conservative); ties
+        are counted as at least as extreme."""
         t = abs(self.tstat(j, null))
-        t_star = self._t_star(j, null)
-        return float(np.mean(np.abs(t_star) >= t - 1e-12 * max(1.0, t)))
+        t_star = np.abs(self._t_star(j, null))
+        # ties within a relative 1e-7: far from the estimate the t* of the draws that reproduce the sample
+        # (constant weights) differs from t by rounding only (relative error ~ eps |null - beta| / se)
+        return float(np.mean(~(t_star < t * (1 - 1e-7) - 1e-12)))
 
     def _t_star(self, j: int, null: float) -> np.ndarray:
         others = [c for c in range(self.k) if c != j]
@@ -123,21 +128,37 @@ class WildClusterBootstrap:
         with np.errstate(divide="ignore", invalid="ignore"):
             return diff / se_star
 
-    def confidence_interval(self, j: int, *, level: float | None = None, tol: float = 1e-6) -> tuple[float, float]:
-        """Bounds where the bootstrap p-value crosses 1 - level (test inversion by bisection)."""
+    def confidence_interval(
+        self, j: int, *, level: float | None = None, tol: float = 1e-6, max_steps: int = 200
+    ) -> tuple[float, float]:
+        """Bounds where the bootstrap p-value crosses 1 - level (test inversion by bisection).
+
+        A bound is infinite when the p-value does not fall below 1 - level within 2^20 standard errors: the
+        confidence set is unbounded on that side. This is always so when the enumerated Rademacher
+        distribution has too few sign patterns (the two constant patterns reproduce the sample statistic, so
+        p >= 2 / 2^G, e.g. 0.0625 with G = 5) and can happen with Webb weights and very few clusters. A
+        bound is NaN when the standard error of the fit is zero or not finite. The bisection stops at a
+        relative width ``tol`` or after ``max_steps`` halvings, so it ends for any data.
+        """
         alpha = 1 - (level if level is not None else self.options.level)
         centre, scale = float(self.beta[j]), self.se(j)
+        if not (math.isfinite(scale) and scale > 0 and math.isfinite(centre)):
+            return math.nan, math.nan
+        if self.enumerated and 2 / self.v.shape[1] > alpha:
+            return -math.inf, math.inf
         bounds = []
         for direction in (-1.0, 1.0):
             inner, outer = centre, centre + direction * 2 * scale
-            for _ in range(60):
+            for _ in range(20):  # up to 2^20 standard errors away: beyond, rounding decides, not the data
                 if self.pvalue(j, outer) < alpha:
                     break
                 inner, outer = outer, centre + 2 * (outer - centre)
             else:
-                bounds.append(float("nan"))
+                bounds.append(direction * math.inf)
                 continue
-            while abs(outer - inner) > tol * scale:
+            for _ in range(max_steps):
+                if abs(outer - inner) <= tol * max(scale, 1e-12 * abs(inner)):
+                    break
                 middle = (inner + outer) / 2
                 if self.pvalue(j, middle) >= alpha:
                     inner = middle

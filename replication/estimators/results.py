@@ -23,13 +23,16 @@ SCHEMA_VERSION = 1
 
 
 def _clean(value: Any) -> Any:
-    """JSON-safe copy: NaN/inf -> None, numpy scalars -> Python, tuples -> lists."""
+    """JSON-safe copy: NaN -> None, +-inf -> "inf"/"-inf" (an unbounded interval stays unbounded), numpy
+    scalars -> Python, tuples -> lists."""
     if isinstance(value, dict):
         return {str(k): _clean(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_clean(v) for v in value]
     if isinstance(value, np.generic):
         value = value.item()
+    if isinstance(value, float) and math.isinf(value):
+        return "inf" if value > 0 else "-inf"
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
@@ -40,6 +43,8 @@ def _restore(value: Any) -> Any:
         return {k: _restore(v) for k, v in value.items()}
     if isinstance(value, list):
         return [np.nan if v is None else _restore(v) for v in value]
+    if value in ("inf", "-inf"):
+        return float(value)
     return np.nan if value is None else value
 
 

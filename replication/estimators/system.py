@@ -34,11 +34,13 @@ import pandas as pd
 
 from replication.estimators.data import (
     EstimationError,
+    NotIdentifiedError,
     check_panel,
     effect_dummies,
     frame_checksum,
     parse_term,
     redundant_columns,
+    unidentified_columns,
     with_terms,
 )
 from replication.estimators.results import Results
@@ -125,13 +127,21 @@ def estimate_sur(
     if entity_effects:
         variables = variables - variables.groupby(level=0).transform("mean")
         absorbed = frame.index.get_level_values(0).nunique()
-    if dummies:
-        regressors_all = sorted({t for _, regs in equations.values() for t in regs})
-        check = variables[[*regressors_all, *dummies]]
+    if dummies:  # effect dummies made redundant by the other effects (not by the regressors: see below)
+        check = variables[dummies]
         if not entity_effects:
-            check = check.assign(const=1.0)[["const", *regressors_all, *dummies]]
+            check = check.assign(const=1.0)[["const", *dummies]]
         redundant = set(redundant_columns(check, dummies))
         dummies = [d for d in dummies if d not in redundant]
+    regressors_all = sorted({t for _, regs in equations.values() for t in regs})
+    check = variables[[*dummies, *regressors_all]]
+    if not entity_effects:
+        check = check.assign(__const=1.0)[["__const", *dummies, *regressors_all]]
+    weak = unidentified_columns(check, frame[regressors_all], regressors_all)
+    if weak:
+        raise NotIdentifiedError(
+            f"not identified: regressor(s) {weak} have (almost) no variation left after the entity and absorbed effects"
+        )
     system = {}
     for name, (dependent, regressors) in equations.items():
         exog = variables[[*regressors, *dummies]].copy()

@@ -39,6 +39,7 @@ from scipy import stats
 
 from replication.estimators.data import (
     EstimationError,
+    NotIdentifiedError,
     balanced_grid,
     check_panel,
     frame_checksum,
@@ -263,7 +264,7 @@ class DynamicPanelGMM:
         n_obs = int(s.diff_used.sum()) + (int(s.level_used.sum()) if s.level_used is not None else 0)
         xs = s.x.reshape(-1, s.x.shape[2])
         if np.linalg.matrix_rank(xs) < xs.shape[1]:
-            raise EstimationError(
+            raise NotIdentifiedError(
                 f"singular design: the regressors {s.names} are perfectly collinear in the estimation sample"
             )
         zx = np.einsum("nrl,nrk->lk", s.z, s.x)
@@ -274,6 +275,15 @@ class DynamicPanelGMM:
         u1 = s.y - np.einsum("nrk,k->nr", s.x, beta1)
         g1 = np.einsum("nrl,nr->nl", s.z, u1)
         big_s = g1.T @ g1
+        if steps == 2:
+            rank = int(np.linalg.matrix_rank(big_s))
+            if rank < big_s.shape[0]:
+                units = int((np.abs(g1).sum(axis=1) > 0).sum())
+                raise NotIdentifiedError(
+                    f"not identified: the two-step weight matrix has rank {rank} < {big_s.shape[0]} instruments "
+                    f"({units} units); its inverse, and so the two-step estimate, is not defined (R's pgmm refuses "
+                    "it as computationally singular): use steps = 1, collapse the instruments or restrict the lags"
+                )
         a2, pinv2 = _inverse(big_s)
         v1_robust = b1 @ zx.T @ a1 @ big_s @ a1 @ zx @ b1
         if steps == 1:

@@ -1,4 +1,4 @@
-r"""Static panel regressions and instrumental variables: thin layers over linearmodels.
+r"""Static panel regressions: thin layers over linearmodels (instrumental variables: :mod:`.iv`).
 
 Static (:func:`estimate_static`), for :math:`y_{it} = x_{it}'\beta + \alpha_i + \delta_t + u_{it}`:
 
@@ -6,14 +6,6 @@ Static (:func:`estimate_static`), for :math:`y_{it} = x_{it}'\beta + \alpha_i + 
 - ``within``: entity effects swept out by demeaning (``PanelOLS(entity_effects=True)``), optional time
   effects and entity-specific linear trends (entity dummies x time, as regressors);
 - ``first_difference``: OLS on :math:`\Delta y_{it} = \Delta x_{it}'\beta + \Delta u_{it}` (``FirstDifferenceOLS``).
-
-Instrumental variables (:func:`estimate_iv`): 2SLS or efficient two-step GMM (``IV2SLS``,
-``IVGMM``) after sweeping out entity effects by within-demeaning every variable (the degrees of
-freedom are reduced by the number of entities); time effects as dummies. First-stage diagnostics:
-partial R² and the partial F (Wald) statistic of the excluded instruments for each endogenous
-regressor computed with the model's covariance (with one endogenous regressor and a clustered or
-robust covariance this is the Kleibergen-Paap rk Wald F); over-identification: Sargan, or Hansen J
-for GMM.
 
 Covariances (``cov_type``): ``unadjusted`` (:math:`\hat\sigma^2 = SSR/(n - k - N_{absorbed})`);
 ``robust`` (White); ``clustered`` (by entity, or by the column ``cluster``); ``driscoll_kraay``
@@ -36,12 +28,13 @@ import pandas as pd
 
 from replication.estimators.data import (
     EstimationError,
-    check_panel,
+    NotIdentifiedError,
+    check_choice,
+    check_rank,
     effect_dummies,
     frame_checksum,
-    parse_term,
+    prepare_frame,
     redundant_columns,
-    with_terms,
 )
 from replication.estimators.inference import BootstrapOptions, WildClusterBootstrap
 from replication.estimators.results import Results
@@ -52,13 +45,8 @@ COV_TYPES = ("unadjusted", "robust", "clustered", "driscoll_kraay")
 STATIC_ESTIMATORS = ("pooled", "within", "first_difference")
 
 
-def _check_choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
-    if value not in allowed:
-        raise EstimationError(f"{name} must be one of {list(allowed)}; got {value!r}")
-
-
 def _cov_config(cov_type: str, *, cluster: pd.Series | None, bandwidth: float | None) -> dict:
-    _check_choice("cov_type", cov_type, COV_TYPES)
+    check_choice("cov_type", cov_type, COV_TYPES)
     if cov_type == "clustered":
         return (
             {"cov_type": "clustered", "clusters": cluster}
@@ -71,34 +59,6 @@ def _cov_config(cov_type: str, *, cluster: pd.Series | None, bandwidth: float | 
             config["bandwidth"] = bandwidth
         return config
     return {"cov_type": cov_type}
-
-
-def _prepare(
-    data: pd.DataFrame,
-    *,
-    dependent: str,
-    terms: list[str],
-    entity: str,
-    time: str,
-    extra: list[str],
-) -> pd.DataFrame:
-    base = sorted({dependent, *(parse_term(t)[0] for t in terms), *extra})
-    check_panel(data, entity=entity, time=time, columns=base)
-    frame = with_terms(data, terms, entity=entity, time=time)
-    frame = frame.dropna(subset=[dependent, *terms]).set_index([entity, time]).sort_index()
-    if frame.empty:
-        raise EstimationError("no complete observation after taking lags")
-    return frame
-
-
-def _check_rank(exog: pd.DataFrame) -> None:
-    values = exog.to_numpy(dtype=float)
-    rank = np.linalg.matrix_rank(values)
-    if rank < values.shape[1]:
-        dropped = [c for i, c in enumerate(exog.columns) if np.linalg.matrix_rank(np.delete(values, i, axis=1)) == rank]
-        raise EstimationError(
-            f"singular design: regressors {list(exog.columns)} are perfectly collinear (candidates to drop: {dropped})"
-        )
 
 
 def estimate_static(
@@ -130,17 +90,28 @@ def estimate_static(
     """
     from linearmodels.panel import FirstDifferenceOLS, PanelOLS, PooledOLS
 
-    _check_choice("estimator", estimator, STATIC_ESTIMATORS)
+    check_choice("estimator", estimator, STATIC_ESTIMATORS)
     extra = [c for c in (weights, cluster) if c]
-    frame = _prepare(data, dependent=dependent, terms=regressors, entity=entity, time=time, extra=extra)
+    frame = prepare_frame(data, dependent=dependent, terms=regressors, entity=entity, time=time, extra=extra)
     exog = _exog(
-        frame, regressors=regressors, estimator=estimator, absorb=absorb, entity_trends=entity_trends, constant=constant
+        frame,
+        regressors=regressors,
+        estimator=estimator,
+        absorb=absorb,
+        entity_trends=entity_trends,
+        constant=constant,
+        time_effects=time_effects,
     )
-    _check_rank(
+    check_rank(
         exog
         if estimator != "within"
         else (exog - exog.groupby(level=0).transform("mean")).drop(columns=["const"], errors="ignore")
     )
+    groups = frame[cluster] if cluster else pd.Series(frame.index.get_level_values(0), index=frame.index)
+    if cov_type == "clustered" and pd.Series(groups).nunique() < 2:
+        raise NotIdentifiedError(f"a clustered covariance needs at least 2 clusters; the sample has {groups.nunique()}")
+    if bootstrap is not None and estimator == "within" and cluster:
+        _check_nested(frame, cluster)
     w = frame[weights] if weights else None
     cov = _cov_config(cov_type, cluster=frame[cluster] if cluster else None, bandwidth=bandwidth)
     if estimator == "pooled":
@@ -150,17 +121,12 @@ def estimate_static(
             frame[dependent], exog, entity_effects=True, time_effects=time_effects, weights=w, drop_absorbed=False
         )
     else:
-        if time_effects:
-            periods = sorted(frame.index.get_level_values(1).unique())
-            for p in periods[2:]:
-                exog[f"{time}_{p}"] = (frame.index.get_level_values(1) == p).astype(float)
         model = FirstDifferenceOLS(frame[dependent], exog, weights=w)
     # HC0/CR0/Driscoll-Kraay without linearmodels' own effect-count rescaling (count_effects=False), so that
     # the one documented small-sample factor below applies; unadjusted counts the effects in its df
     options = {"auto_df": False, "count_effects": cov_type == "unadjusted"} if estimator == "within" else {}
     fitted = model.fit(debiased=debiased and cov_type == "unadjusted", **options, **cov)
     absorbed = frame.index.get_level_values(0).nunique() if estimator == "within" else 0
-    groups = frame[cluster] if cluster else frame.index.get_level_values(0)
     slopes = len(fitted.params) - int(estimator == "within" and "const" in fitted.params.index)
     factor = small_sample_factor(
         cov_type,
@@ -202,7 +168,7 @@ def estimate_static(
             exog=exog,
             estimator=estimator,
             weights=weights,
-            time_effects=time_effects,
+            time_effects=time_effects and estimator == "within",
             clusters=np.asarray(groups),
             options=bootstrap,
             terms=list(bootstrap.terms or regressors),
@@ -233,34 +199,83 @@ def _exog(
     absorb: list[str] | None,
     entity_trends: bool,
     constant: bool,
+    time_effects: bool = False,
 ) -> pd.DataFrame:
-    """Regressor matrix: the terms, absorbed-effect dummies (redundant ones dropped), trends, constant."""
+    """Regressor matrix: the terms, absorbed-effect dummies (redundant ones dropped), period dummies (pooled
+    and first-difference models; within models sweep them out), trends, constant.
+
+    A regressor that lies in the span of the absorbed effects (it varies only at their level) is not
+    identified: an error, never a coefficient. Period dummies in levels: all periods but the first with a
+    constant (pooled) or a drift (first differences: the differenced dummies and the drift are then a full
+    set of period effects of the differenced equation), every period without (pooled) or all but the first
+    without a drift (first differences: the T - 1 differenced dummies span the T - 1 differenced periods).
+    """
     exog = frame[regressors].astype(float)
+    index_time = frame.index.get_level_values(1)
+    periods = sorted(index_time.unique())
+    effects = pd.DataFrame(index=frame.index)
     for column in absorb or []:
         if estimator == "first_difference":
             raise EstimationError("absorb is available for pooled and within models")
         if column not in frame.columns:
             raise EstimationError(f"absorb column {column!r} is not in the data")
-        block = effect_dummies(frame[column], prefix=column)
-        exog = pd.concat([exog, block], axis=1)
-        check = exog - exog.groupby(level=0).transform("mean") if estimator == "within" else exog.assign(const=1.0)
-        exog = exog.drop(columns=redundant_columns(check, list(block.columns)))
+        effects = pd.concat([effects, effect_dummies(frame[column], prefix=column)], axis=1)
+    if time_effects and estimator != "within":
+        skip = 1 if (constant or estimator == "first_difference") else 0
+        skip += 1 if (constant and estimator == "first_difference") else 0
+        dummies = {f"{frame.index.names[1]}_{p}": (index_time == p).astype(float) for p in periods[skip:]}
+        effects = pd.concat([effects, pd.DataFrame(dummies, index=frame.index)], axis=1)
+    if not effects.empty:
+        base = _transformed(effects, estimator, constant=constant)
+        effects = effects.drop(columns=redundant_columns(base, list(effects.columns)))
+        check = _transformed(pd.concat([effects, exog], axis=1), estimator, constant=constant)
+        inside = redundant_columns(check, regressors, tol=1e-8)
+        if inside:
+            raise NotIdentifiedError(
+                f"not identified: regressor(s) {inside} vary only at the level of the absorbed or period effects "
+                f"({', '.join([*(absorb or []), *(['period'] if time_effects else [])])})"
+            )
+        exog = pd.concat([exog, effects], axis=1)
     if entity_trends:
         if estimator != "within":
             raise EstimationError("entity_trends needs estimator = 'within'")
-        periods = pd.Index(sorted(frame.index.get_level_values(1).unique()))
-        trend = periods.get_indexer(frame.index.get_level_values(1)).astype(float)
+        position = pd.Index(periods)
+        trend = position.get_indexer(index_time).astype(float)
         ids = frame.index.get_level_values(0)
         for e in sorted(ids.unique())[1:]:
             exog[f"trend_{e}"] = np.where(ids == e, trend, 0.0)
         exog["trend"] = trend
     if constant and estimator == "first_difference":
         # a drift: the period position differences to 1 (FirstDifferenceOLS rejects a constant column)
-        positions = pd.Index(sorted(frame.index.get_level_values(1).unique()))
-        exog.insert(0, "const", positions.get_indexer(frame.index.get_level_values(1)).astype(float))
+        positions = pd.Index(periods)
+        exog.insert(0, "const", positions.get_indexer(index_time).astype(float))
     elif constant:
         exog = pd.concat([pd.Series(1.0, index=exog.index, name="const"), exog], axis=1)
     return exog
+
+
+def _transformed(matrix: pd.DataFrame, estimator: str, *, constant: bool) -> pd.DataFrame:
+    """Columns as the estimator sees them, for rank checks: within-demeaned, first-differenced (plus a
+    column of ones for the drift), or in levels with the constant first."""
+    if estimator == "within":
+        return matrix - matrix.groupby(level=0).transform("mean")
+    if estimator == "first_difference":
+        diffed = matrix.groupby(level=0).diff().dropna()
+        return diffed.assign(__drift=1.0)[["__drift", *matrix.columns]] if constant else diffed
+    return matrix.assign(__const=1.0)[["__const", *matrix.columns]] if constant else matrix
+
+
+def _check_nested(frame: pd.DataFrame, cluster: str) -> None:
+    """The wild cluster bootstrap of a within model works on entity-demeaned data; it is the standard WCR
+    only when every entity lies in one cluster (entity effects nested in the clusters)."""
+    spread = frame[cluster].groupby(level=0).nunique()
+    if (spread > 1).any():
+        entity = spread[spread > 1].index[0]
+        raise EstimationError(
+            f"the wild cluster bootstrap of a within model needs clusters that nest the entities; entity "
+            f"{entity!r} lies in {int(spread.max())} clusters of {cluster!r} (cluster on a coarser column or drop "
+            "the bootstrap)"
+        )
 
 
 def static_bootstrap_engine(
@@ -278,10 +293,20 @@ def static_bootstrap_engine(
 ) -> tuple[WildClusterBootstrap, list[str]]:
     """The wild cluster bootstrap of a pooled or within model (as :func:`estimate_static` sets it up) and the
     names of its columns, for tests on linear combinations of the coefficients."""
-    frame = _prepare(
+    frame = prepare_frame(
         data, dependent=dependent, terms=regressors, entity=entity, time=time, extra=[cluster] if cluster else []
     )
-    exog = _exog(frame, regressors=regressors, estimator=estimator, absorb=absorb, entity_trends=False, constant=True)
+    exog = _exog(
+        frame,
+        regressors=regressors,
+        estimator=estimator,
+        absorb=absorb,
+        entity_trends=False,
+        constant=True,
+        time_effects=time_effects,
+    )
+    if estimator == "within" and cluster:
+        _check_nested(frame, cluster)
     groups = frame[cluster] if cluster else frame.index.get_level_values(0)
     y, x = _effect_free(frame, dependent=dependent, exog=exog, estimator=estimator, time_effects=time_effects)
     return WildClusterBootstrap(y.to_numpy(), x.to_numpy(), np.asarray(groups), options=options), list(x.columns)
@@ -340,123 +365,3 @@ def small_sample_factor(
     if cov_type == "driscoll_kraay":
         return (nobs - 1) / (nobs - k) * periods / (periods - 1)
     return 1.0
-
-
-def estimate_iv(
-    data: pd.DataFrame,
-    *,
-    dependent: str,
-    exog: list[str],
-    endog: list[str],
-    instruments: list[str],
-    entity: str,
-    time: str,
-    entity_effects: bool = True,
-    time_effects: bool = False,
-    method: Literal["2sls", "gmm"] = "2sls",
-    cov_type: CovType = "clustered",
-    cluster: str | None = None,
-    debiased: bool = True,
-) -> Results:
-    """2SLS or two-step efficient GMM with entity effects swept out (see module notes)."""
-    from linearmodels.iv import IV2SLS, IVGMM
-
-    _check_choice("method", method, ("2sls", "gmm"))
-    _check_choice("cov_type", cov_type, ("unadjusted", "robust", "clustered"))
-    if len(instruments) < len(endog):
-        raise EstimationError(
-            f"under-identified: {len(instruments)} instrument(s) for {len(endog)} endogenous regressor(s)"
-        )
-    terms = [*exog, *endog, *instruments]
-    frame = _prepare(
-        data, dependent=dependent, terms=terms, entity=entity, time=time, extra=[cluster] if cluster else []
-    )
-    variables = frame[[dependent, *terms]].astype(float)
-    absorbed = 0
-    if time_effects:
-        periods = sorted(frame.index.get_level_values(1).unique())
-        for p in periods[1:]:
-            variables[f"{time}_{p}"] = (frame.index.get_level_values(1) == p).astype(float)
-    dummies = [c for c in variables.columns if c.startswith(f"{time}_")]
-    if entity_effects:
-        variables = variables - variables.groupby(level=0).transform("mean")
-        absorbed = frame.index.get_level_values(0).nunique()
-    else:
-        variables.insert(0, "const", 1.0)
-    exog_cols = (["const"] if not entity_effects else []) + exog + dummies
-    _check_rank(variables[[*exog_cols, *endog]])
-    groups = frame[cluster] if cluster else pd.Series(frame.index.get_level_values(0), index=frame.index)
-    cov = {"clusters": pd.Series(pd.factorize(groups)[0], index=frame.index)} if cov_type == "clustered" else {}
-    model = IV2SLS(
-        variables[dependent], variables[exog_cols] if exog_cols else None, variables[endog], variables[instruments]
-    )
-    if method == "gmm":
-        weight_type = {"clustered": "clustered", "robust": "robust", "unadjusted": "unadjusted"}[cov_type]
-        model = IVGMM(
-            variables[dependent],
-            variables[exog_cols] if exog_cols else None,
-            variables[endog],
-            variables[instruments],
-            weight_type=weight_type,
-            **cov,
-        )
-        fitted = model.fit(cov_type=cov_type, debiased=cov_type == "unadjusted", iter_limit=2, **cov)
-    else:
-        fitted = model.fit(cov_type=cov_type, debiased=cov_type == "unadjusted", **cov)
-    n, k = int(fitted.nobs), len(fitted.params)
-    if cov_type == "unadjusted":  # linearmodels divides by n - k; the entity means used N more
-        factor = (n - k) / (n - k - absorbed)
-    else:
-        factor = small_sample_factor(
-            cov_type, debiased=debiased, nobs=n, k=k, absorbed=absorbed, groups=int(groups.nunique())
-        )
-    cov_matrix = fitted.cov.astype(float) * factor
-    first = fitted.first_stage.diagnostics
-    diagnostics: dict = {
-        "first_stage": {
-            e: {
-                "partial_r2": float(first.loc[e, "partial.rsquared"]),
-                "partial_f": float(first.loc[e, "f.stat"]),
-                "partial_f_pvalue": float(first.loc[e, "f.pval"]),
-                "distribution": str(first.loc[e, "f.dist"]),
-            }
-            for e in endog
-        },
-        "n_instruments": len(instruments),
-        "absorbed_entity_effects": absorbed,
-    }
-    if len(instruments) > len(endog):
-        test = fitted.j_stat if method == "gmm" else fitted.sargan
-        diagnostics["overid"] = {
-            "name": "hansen_j" if method == "gmm" else "sargan",
-            "stat": float(test.stat),
-            "pvalue": float(test.pval),
-            "df": int(test.df),
-        }
-    spec = {
-        "dependent": dependent,
-        "exog": exog,
-        "endog": endog,
-        "instruments": instruments,
-        "method": method,
-        "entity_effects": entity_effects,
-        "time_effects": time_effects,
-        "cov_type": cov_type,
-        "cluster": cluster,
-        "entity": entity,
-        "time": time,
-    }
-    std = pd.Series(np.sqrt(np.diag(cov_matrix)), index=fitted.params.index)
-    return Results(
-        estimator="iv2sls" if method == "2sls" else "ivgmm",
-        params=fitted.params.astype(float),
-        std_errors=std,
-        cov=cov_matrix,
-        nobs=n,
-        df_resid=n - k - absorbed,
-        cov_type=cov_type,
-        diagnostics=diagnostics,
-        spec=spec,
-        data_checksum=frame_checksum(frame[[dependent, *terms]].reset_index()),
-        dist="t" if debiased else "normal",
-    )

@@ -10,7 +10,8 @@ import pytest
 import statsmodels.formula.api as smf
 
 from replication.estimators.data import EstimationError
-from replication.estimators.panel import estimate_iv, estimate_static
+from replication.estimators.iv import estimate_iv
+from replication.estimators.static import estimate_static
 
 HERE = Path(__file__).parent / "reference" / "panel"
 DATA = pd.read_csv(HERE / "panel.csv")
