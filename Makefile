@@ -2,7 +2,7 @@
 #   make all                  create .venv (locked versions) on first use and build every output
 #   make test                 run the test suite (realdata tests read the mirror, ../shared/data by default)
 #   make all VINTAGE=wiod2016 COUNTRY=BEL   another vintage / country (outputs/<vintage>/ for non-default vintages)
-# Raw files come from $REPLICATION_MIRROR when set (CI: ../shared/data), otherwise from the manifest URLs.
+# Raw files come from $REPLICATION_MIRROR (default: ../shared/data when present), otherwise from the manifest URLs.
 
 VINTAGE ?= wiod2013
 COUNTRY ?= BEL
@@ -10,46 +10,45 @@ VENV ?= .venv
 # The project's own virtual environment (created on first use); PYTHON=python3 uses another one.
 PYTHON ?= $(VENV)/bin/python
 INSTALLED := $(if $(filter $(VENV)/bin/python,$(PYTHON)),$(VENV)/.installed)
+# raw files: the verified copies in ../shared/data when present (as `make test` and `make verify` use), else downloads
+REPLICATION_MIRROR ?= $(if $(wildcard ../shared/data),$(abspath ../shared/data))
+export REPLICATION_MIRROR
 REPLICATION := $(PYTHON) -m replication $(if $(QUIET),--quiet)
+RUN := --vintage $(VINTAGE) --country $(COUNTRY)
 
-INTERIM := data/interim/$(VINTAGE)
-OUT := $(if $(filter wiod2013,$(VINTAGE)),outputs,outputs/$(VINTAGE))
+# Every path of the run comes from replication/layout.py (one rule for Python, Make and the manifest):
+# INTERIM OUT TIDY OFFSHORING PANEL TABLES FIGURES EST_DIR REGTAB_DIR RESULTS REPORT SKILLS_ON SKILL_* TRADEOFF_OUT
+LAYOUT_MK := .build/layout-$(VINTAGE)-$(COUNTRY).mk
+include $(LAYOUT_MK)
+$(LAYOUT_MK): replication/layout.py replication/config.py
+	@mkdir -p $(@D)
+	@PYTHONPATH=. python3 -m replication.layout $(RUN) > $@.tmp && mv $@.tmp $@
 
 CORE := replication/__init__.py replication/config.py replication/errors.py replication/fileio.py \
-        replication/progress.py replication/vintages.py
+        replication/progress.py replication/vintages.py replication/layout.py
 CONFIG := config/vintages.toml $(wildcard config/classifications/*.csv) $(wildcard config/anomalies/*.csv)
 RAW_STAMP := data/raw/.verified
-TIDY := $(INTERIM)/tidy.json
-OFFSHORING := $(INTERIM)/offshoring.parquet
-TABLES := $(OUT)/tables/offshoring_$(COUNTRY).csv
-FIGURES := $(OUT)/figures/offshoring_trends_$(COUNTRY).png
-PANEL := $(INTERIM)/panel.parquet
-EST_DIR := $(OUT)/$(if $(filter BEL,$(COUNTRY)),estimates,estimates_$(COUNTRY))
 SPECS := $(wildcard estimations/belgium/*.toml)
 ESTIMATES := $(patsubst estimations/belgium/%.toml,$(EST_DIR)/%.json,$(SPECS))
+REGTABS := $(patsubst estimations/belgium/%.toml,$(REGTAB_DIR)/%.md,$(SPECS))
 ESTIMATORS := $(wildcard replication/estimators/*.py replication/estimators/gmm/*.py) replication/specs.py \
-              replication/models.py replication/report/regression_tables.py
-# the skill channel on EU KLEMS countries (default vintage and country only): panel -> selection -> estimates -> analysis
+              replication/estimation.py
+TABLE_CODE := replication/report/regression_tables.py replication/identification.py replication/report/render.py
+# the skill channel on EU KLEMS countries and the trade-off: default vintage and country only (SKILLS_ON)
 SKILL_TIDY := data/interim/euklems_countries/tidy.json
-SKILL_PANEL := data/interim/skills/panel.parquet
-SKILL_SELECTION := data/interim/skills/estimation_panel.parquet
 SKILL_SPECS := $(wildcard estimations/skills/*.toml)
-SKILL_ESTIMATES := $(patsubst estimations/skills/%.toml,outputs/skills/estimates/%.json,$(SKILL_SPECS))
-SKILL_ANALYSIS := outputs/skills/selection.csv
-SKILLS := $(if $(and $(filter wiod2013,$(VINTAGE)),$(filter BEL,$(COUNTRY))),$(SKILL_ANALYSIS))
-# productivity versus inclusion: history and scenarios (default vintage and country)
-TRADEOFF_OUT := outputs/tradeoff/frontier.png
-TRADEOFF := $(if $(SKILLS),$(TRADEOFF_OUT))
-RESULTS := $(OUT)/$(if $(filter BEL,$(COUNTRY)),claims.csv,claims_$(COUNTRY).csv)
-REPORT := $(OUT)/$(if $(filter BEL,$(COUNTRY)),report,report_$(COUNTRY))/index.html
+SKILL_ESTIMATES := $(patsubst estimations/skills/%.toml,$(SKILL_EST_DIR)/%.json,$(SKILL_SPECS))
+SKILL_REGTABS := $(patsubst estimations/skills/%.toml,$(SKILL_REGTAB_DIR)/%.md,$(SKILL_SPECS))
+SKILLS := $(if $(SKILLS_ON),$(SKILL_ANALYSIS) $(SKILL_REGTABS))
+TRADEOFF := $(if $(SKILLS_ON),$(TRADEOFF_OUT))
 
-.PHONY: all install data tidy offshoring tables figures panel estimates results report skills scenarios verify test lint bench clean \
-        clean-all help
+.PHONY: all install data tidy offshoring tables figures panel estimates regression-tables analysis results report \
+        skills scenarios verify test test-fast lint bench clean clean-all help
 
 # vintages whose accounts carry what the estimation panel needs (output, inputs, prices, hours, skills,
 # capital in the IO classification); the others stop after the offshoring tables and figures
 PANEL_VINTAGES ?= wiod2013 national_sut_csv
-all: $(TABLES) $(FIGURES) $(if $(filter $(VINTAGE),$(PANEL_VINTAGES)),$(ESTIMATES) $(RESULTS) $(REPORT))
+all: $(TABLES) $(FIGURES) $(if $(filter $(VINTAGE),$(PANEL_VINTAGES)),$(ESTIMATES) $(REGTABS) $(RESULTS) $(REPORT))
 
 help:
 	@sed -n '1,6p' Makefile
@@ -69,9 +68,10 @@ tables: $(TABLES)
 figures: $(FIGURES)
 panel: $(PANEL)
 estimates: $(ESTIMATES)
-results: $(RESULTS)
+regression-tables: $(REGTABS)
+analysis results: $(RESULTS)
 report: $(REPORT)
-skills: $(SKILL_ANALYSIS)
+skills: $(SKILL_ANALYSIS) $(SKILL_REGTABS)
 scenarios: $(TRADEOFF_OUT)
 
 $(RAW_STAMP): data/manifest.toml replication/manifest.py $(CORE) | $(INSTALLED)
@@ -87,11 +87,11 @@ $(OFFSHORING): $(TIDY) config/offshoring.toml replication/offshoring.py
 
 $(TABLES): $(OFFSHORING) config/vintages.toml $(wildcard data/published/*.csv) replication/report/offshoring_tables.py \
            replication/report/render.py
-	$(REPLICATION) tables --vintage $(VINTAGE) --country $(COUNTRY)
+	$(REPLICATION) tables $(RUN)
 
 $(FIGURES): $(OFFSHORING) $(wildcard data/published/*.csv) replication/report/figures.py \
             replication/report/offshoring_tables.py
-	$(REPLICATION) figures --vintage $(VINTAGE) --country $(COUNTRY)
+	$(REPLICATION) figures $(RUN)
 
 # the estimation panel also reads the EU KLEMS accounts (ICT capital) of the wiod2013_euklems vintage
 $(PANEL): $(OFFSHORING) $(TIDY) config/panel.toml replication/panel.py data/interim/wiod2013_euklems/tidy.json
@@ -114,29 +114,37 @@ $(SKILL_PANEL): $(SKILL_TIDY) data/interim/wiod2013/offshoring.parquet data/inte
 $(SKILL_SELECTION): $(SKILL_PANEL) config/skill_panel.toml replication/skill_selection.py
 	$(REPLICATION) skill-selection
 
-outputs/skills/estimates/%.json: estimations/skills/%.toml $(SKILL_SELECTION) $(ESTIMATORS)
-	$(REPLICATION) skill-estimates $<
+# one spec -> one estimates file -> one regression table: editing a spec re-estimates only that spec, and
+# editing the table code re-renders the tables without re-estimating anything
+$(SKILL_EST_DIR)/%.json: estimations/skills/%.toml $(SKILL_SELECTION) $(ESTIMATORS)
+	$(REPLICATION) estimate $<
+
+$(SKILL_REGTAB_DIR)/%.md: $(SKILL_EST_DIR)/%.json estimations/skills/%.toml $(TABLE_CODE)
+	$(REPLICATION) regression-tables estimations/skills/$*.toml
 
 $(SKILL_ANALYSIS): $(SKILL_ESTIMATES) $(SKILL_SELECTION) config/skill_analysis.toml replication/skill_analysis.py
 	$(REPLICATION) skill-analysis
 
 $(TRADEOFF_OUT): $(ESTIMATES) $(SKILL_ANALYSIS) $(PANEL) config/tradeoff.toml $(wildcard scenarios/*.toml) \
-                 replication/tradeoff.py replication/report/tradeoff.py
+                 replication/tradeoff.py replication/report/frontier.py
 	$(REPLICATION) scenarios
 
-# one spec -> one estimates file: editing a spec re-estimates only that spec
 $(EST_DIR)/%.json: estimations/belgium/%.toml $(PANEL) $(ESTIMATORS)
-	$(REPLICATION) estimates --vintage $(VINTAGE) --country $(COUNTRY) $<
+	$(REPLICATION) estimate $(RUN) $<
 
-$(RESULTS): $(ESTIMATES) $(SKILLS) $(TABLES) $(PANEL) config/decomposition.toml config/claims.toml $(wildcard data/published/*.csv) \
-            replication/decomposition.py replication/claims.py replication/identification.py replication/report/results.py
-	$(REPLICATION) results --vintage $(VINTAGE) --country $(COUNTRY)
+$(REGTAB_DIR)/%.md: $(EST_DIR)/%.json estimations/belgium/%.toml $(TABLE_CODE)
+	$(REPLICATION) regression-tables $(RUN) estimations/belgium/$*.toml
 
-# the report and outputs/MANIFEST.json (every output with its sha256 and provenance) come last
-$(REPORT): $(RESULTS) $(TABLES) $(FIGURES) $(SKILLS) $(TRADEOFF) replication/report/document.py replication/report/skills.py \
-           replication/report/tradeoff.py \
+# analysis: decompositions, identifying variation, coverage, measured data notes, then claims.csv (checked)
+$(RESULTS): $(ESTIMATES) $(if $(SKILLS_ON),$(SKILL_ANALYSIS)) $(TABLES) $(PANEL) config/decomposition.toml \
+            config/claims.toml $(wildcard data/published/*.csv) replication/analysis.py replication/decomposition.py \
+            replication/claims.py replication/identification.py
+	$(REPLICATION) analysis $(RUN)
+
+# the report and the run's MANIFEST (every output with its sha256 and provenance) come last
+$(REPORT): $(RESULTS) $(REGTABS) $(TABLES) $(FIGURES) $(SKILLS) $(TRADEOFF) $(wildcard replication/report/*.py) \
            replication/provenance.py
-	$(REPLICATION) report --vintage $(VINTAGE) --country $(COUNTRY)
+	$(REPLICATION) report $(RUN)
 
 # two `make all` runs from scratch must give byte-identical outputs
 verify: | $(INSTALLED)
@@ -144,6 +152,10 @@ verify: | $(INSTALLED)
 
 test: | $(INSTALLED)
 	$(PYTHON) -m pytest -q
+
+# the fast tier: no raw data, no Monte Carlo (pytest -m "not slow and not realdata")
+test-fast: | $(INSTALLED)
+	$(PYTHON) -m pytest -q -m "not slow and not realdata"
 
 lint: | $(INSTALLED)
 	$(PYTHON) -m ruff check replication tests benchmarks tools
@@ -153,12 +165,10 @@ bench: | $(INSTALLED)
 	$(PYTHON) benchmarks/bench_pipeline.py
 	$(PYTHON) benchmarks/bench_estimators.py
 
+# every generated path: the interim data, the layout cache, and everything in outputs/ but its committed README.md
 clean:
-	rm -rf data/interim outputs/tables outputs/figures outputs/estimates* outputs/claims*.csv outputs/report* outputs/skills \
-	       outputs/tradeoff \
-	       outputs/data \
-	       outputs/MANIFEST.json \
-	       outputs/wiod2013_euklems outputs/wiod2016 outputs/national_sut_csv
+	rm -rf .build data/interim
+	find outputs -mindepth 1 -maxdepth 1 ! -name README.md -exec rm -rf {} +
 
 clean-all: clean
 	rm -rf data/raw

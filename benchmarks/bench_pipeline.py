@@ -43,7 +43,11 @@ SKILL_STAGES = {  # the skill channel's stages, each timed alone after the cold 
     "skill_tidy": ["tidy", "--vintage", "euklems_countries"],
     "skill_panel": ["skill-panel"],
     "skill_selection": ["skill-selection"],
-    "skill_estimates": ["skill-estimates"],
+    "skill_estimates": [
+        "estimate",
+        "estimations/skills/skill_shares_eu.toml",
+        "estimations/skills/ict_skills_check.toml",
+    ],
     "skill_analysis": ["skill-analysis"],
 }
 

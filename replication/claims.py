@@ -18,18 +18,17 @@ from __future__ import annotations
 
 import functools
 import math
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from replication import config
 from replication.errors import ConfigError
+from replication.estimation import load_estimates, not_estimable
 from replication.fileio import read_toml, write_csv
 from replication.identification import failures
-from replication.models import load_estimates
-from replication.offshoring import import_share_path, pooled_share
-from replication.panel import panel_path
+from replication.layout import Layout
+from replication.offshoring import pooled_share
 from replication.vintages import load_country_groups
 
 VERDICTS = ("replicated", "not replicated", "inconclusive", "not testable")
@@ -47,38 +46,42 @@ def rules_config() -> dict:
     return claims_file()["rules"]
 
 
+def studies_config() -> dict:
+    """``[studies]``: the country the published studies are about and the last year of each study's sample."""
+    return claims_file()["studies"]
+
+
 # ---------------------------------------------------------------------------------------------- estimates
-def _coefficient(reference: str, *, vintage: str, country: str, rules: dict) -> dict:
+def _coefficient(reference: str, layout: Layout, *, rules: dict) -> dict:
     """Estimate, interval and p-value (wild bootstrap where available) of ``spec:variant:term``, and the
     reasons it cannot carry a verdict."""
     kind, name, term = reference.split(":", 2)
-    estimates = load_estimates(kind, vintage=vintage, country=country)
+    estimates = load_estimates(kind, layout)
     if name not in estimates:
-        return _not_estimable()
+        return _not_estimable(not_estimable(kind, layout).get(name, "not estimated"))
     results = estimates[name]
     tidy = results.tidy().set_index("term")
     if term not in tidy.index:
         raise ConfigError(f"config/claims.toml: term {term!r} is not in {kind}:{name}")
-    r = tidy.loc[term]
-    boot = "boot_p_value" in tidy.columns and not math.isnan(r.get("boot_p_value", math.nan))
+    preferred = results.preferred(term)
     return {
-        "estimate": r["estimate"],
-        "low": r["boot_conf_low"] if boot else r["conf_low"],
-        "high": r["boot_conf_high"] if boot else r["conf_high"],
-        "p_value": r["boot_p_value"] if boot else r["p_value"],
-        "interval": "wild bootstrap" if boot else results.cov_type,
+        "estimate": preferred["estimate"],
+        "low": preferred["conf_low"],
+        "high": preferred["conf_high"],
+        "p_value": preferred["p_value"],
+        "interval": preferred["source"],
         "failures": failures(results, [term], rules=rules),
     }
 
 
-def _not_estimable() -> dict:
+def _not_estimable(reason: str) -> dict:
     return {
         "estimate": math.nan,
         "low": math.nan,
         "high": math.nan,
         "p_value": math.nan,
         "interval": "",
-        "failures": ["not estimable for this country"],
+        "failures": [f"not identified: {' '.join(reason.split())[:160]}"],
     }
 
 
@@ -98,7 +101,7 @@ def effect_verdict(sign: str, estimates: list[dict], *, alpha: float) -> tuple[s
 def _panel(vintage: str) -> pd.DataFrame:
     """The vintage's estimation panel, read once per file version in a process (the claims read it for every
     estimate of a null claim and every data measure); callers filter it, never modify it."""
-    path = Path(panel_path(vintage))
+    path = Layout(vintage).panel
     if not path.exists():
         raise ConfigError(f"{path}: not built; run `make panel VINTAGE={vintage}`")
     return _read_panel(str(path), path.stat().st_mtime_ns)
@@ -109,10 +112,10 @@ def _read_panel(path: str, mtime_ns: int) -> pd.DataFrame:  # mtime_ns: the file
     return pd.read_parquet(path)
 
 
-def observed_change(term: str, *, sector: str, start: int, end: int, vintage: str, country: str) -> float:
+def observed_change(term: str, layout: Layout, *, sector: str, start: int, end: int) -> float:
     """Hours-weighted mean change of ``term`` over the country's industries of ``sector`` between two years
     (weights: the mean of the two years' hours shares)."""
-    panel = _panel(vintage)
+    panel, country = _panel(layout.vintage), layout.country
     part = panel[(panel["country"] == country) & (panel["sector"] == sector)]
     a = part[part["year"] == start].set_index("industry")[[term, "hours"]].dropna()
     b = part[part["year"] == end].set_index("industry")[[term, "hours"]].dropna()
@@ -155,11 +158,11 @@ def value_verdict(published: float, estimate: dict) -> tuple[str, str]:
 
 
 # ---------------------------------------------------------------------------------------------- data
-def _data_measure(measure: str, *, vintage: str, country: str) -> list[float]:
+def _data_measure(measure: str, layout: Layout) -> list[float]:
     kind, *parts = measure.split(":")
     if kind in ("imported_share", "imported_share_mean"):
         who, year = parts[0], int(parts[1])
-        shares = pd.read_parquet(import_share_path(vintage))
+        shares = pd.read_parquet(Layout(layout.vintage).import_share)
         groups = load_country_groups()
         if who in groups and kind == "imported_share":
             return [pooled_share(shares, groups[who], year=year)]
@@ -170,16 +173,16 @@ def _data_measure(measure: str, *, vintage: str, country: str) -> list[float]:
         return [float(row["share"].iloc[0]) if len(row) else math.nan]
     if kind == "imported_share_rose":
         start, end = int(parts[0]), int(parts[1])
-        shares = pd.read_parquet(import_share_path(vintage)).pivot_table(
+        shares = pd.read_parquet(Layout(layout.vintage).import_share).pivot_table(
             index="country", columns="year", values="share"
         )
         if start not in shares.columns or end not in shares.columns:
             return [math.nan]
         rose = shares[end] > shares[start]
-        return [float(rose.mean() > 0.5 and bool(rose.get("BEL", False)))]
+        return [float(rose.mean() > 0.5 and bool(rose.get(studies_config()["country"], False)))]
     if kind == "low_skill_share":
         sector, start, end = parts[0], int(parts[1]), int(parts[2])
-        panel = _panel(vintage)
+        panel, country = _panel(layout.vintage), layout.country
         part = panel[(panel["country"] == country) & (panel["sector"] == sector)]
         out = []
         for year in (start, end):
@@ -189,7 +192,7 @@ def _data_measure(measure: str, *, vintage: str, country: str) -> list[float]:
         return out
     if kind == "price_basis_gap":  # constant- minus current-price intensity, pp, input-weighted, by sector
         term, year = parts[0], int(parts[1])
-        panel = _panel(vintage)
+        panel, country = _panel(layout.vintage), layout.country
         part = panel[(panel["country"] == country) & (panel["year"] == year)]
         const = term.replace("_", "_const_", 1)
         out = []
@@ -199,16 +202,17 @@ def _data_measure(measure: str, *, vintage: str, country: str) -> list[float]:
             out.append(float(100 * (weight * (rows[const] - rows[term])).sum()) if len(rows) else math.nan)
         return out
     if kind == "import_origin_share":
-        return _import_origin_shares(parts[0].split("+"), [int(y) for y in parts[1:]], vintage=vintage, country=country)
+        return _import_origin_shares(parts[0].split("+"), [int(y) for y in parts[1:]], layout)
     raise ConfigError(f"config/claims.toml: unknown measure {measure!r}")
 
 
-def _import_origin_shares(groups: list[str], years: list[int], *, vintage: str, country: str) -> list[float]:
+def _import_origin_shares(groups: list[str], years: list[int], layout: Layout) -> list[float]:
     """Percent of the country's imported intermediate inputs (all products) supplied by the groups' members,
     for each year (the IO table read once)."""
     from replication.tidy import load_table
 
-    use = load_table(vintage, "io_use")
+    country = layout.country
+    use = load_table(layout.vintage, "io_use")
     use = use[use["country"].astype(str) == country]
     supplier = use["supplying_country"].astype(str)
     imported = use[supplier != country]
@@ -223,10 +227,10 @@ def _import_origin_shares(groups: list[str], years: list[int], *, vintage: str, 
     return out
 
 
-def data_rows(claim: dict, *, vintage: str, country: str) -> list[dict]:
+def data_rows(claim: dict, layout: Layout) -> list[dict]:
     """A data claim's row, or (with ``tolerance_change``) one row for the levels and one for the change."""
     published = claim["published"] if isinstance(claim["published"], list) else [claim["published"]]
-    ours = _data_measure(claim["measure"], vintage=vintage, country=country)
+    ours = _data_measure(claim["measure"], layout)
     measured = not any(math.isnan(o) for o in ours)
     base = {"references": claim["measure"]}
     level_ok = measured and all(abs(o - p) <= claim["tolerance"] for o, p in zip(ours, published, strict=True))
@@ -258,16 +262,17 @@ def data_rows(claim: dict, *, vintage: str, country: str) -> list[dict]:
     return rows
 
 
-def table1_rows(claim: dict, *, vintage: str, country: str) -> list[dict]:
+def table1_rows(claim: dict, layout: Layout) -> list[dict]:
     """Table 1: levels (both years) and growth rates per sector x origin x measure, and the statements."""
-    path = config.vintage_outputs_dir(vintage) / "tables" / f"table1_offshoring_{country}.csv"
+    path = layout.table1()
     if not path.exists():
         return [
             {
                 "id": claim["id"],
-                "references": str(path),
+                "references": layout.relative(path),
                 "verdict": "not testable",
-                "reason": "the published Table 1 is about Belgium (or the vintage has no comparison)",
+                "reason": f"no Table 1 comparison for {layout.country} in {layout.vintage} (the published table is "
+                f"{studies_config()['country']}'s)",
             }
         ]
     table = pd.read_csv(path, dtype={"statistic": str})
@@ -354,21 +359,21 @@ def table1_statements(table: pd.DataFrame, claim: dict, path) -> list[dict]:
     ]
 
 
-def _skill_channel(claim: dict, *, country: str) -> dict:
+def _skill_channel(claim: dict, layout: Layout) -> dict:
     """A skill claim judged by the skill channel's analysis (``outputs/skills/verdicts.csv``, rules in
-    ``config/skill_analysis.toml [verdicts]``); Belgian claims only for the Belgian run."""
-    if country != config.DEFAULT_COUNTRY:
+    ``config/skill_analysis.toml [verdicts]``), built with the default vintage and country only."""
+    path = layout.skills / "verdicts.csv"
+    if not layout.has_skill_channel:
         return {
             "references": "outputs/skills/verdicts.csv",
             "verdict": "not testable",
-            "reason": f"the skill channel is analysed for {config.DEFAULT_COUNTRY} only",
+            "reason": "the skill channel is built with the default vintage and country only",
         }
-    path = config.outputs_dir() / "skills" / "verdicts.csv"
     if not path.exists():
-        raise ConfigError(f"{path}: not built; run `make skills`")
+        raise ConfigError(f"{layout.relative(path)}: not built; run `make skills`")
     table = pd.read_csv(path).set_index("id")
     if claim["id"] not in table.index:
-        raise ConfigError(f"config/claims.toml: claim {claim['id']!r} has no row in {path}")
+        raise ConfigError(f"config/claims.toml: claim {claim['id']!r} has no row in {layout.relative(path)}")
     row = table.loc[claim["id"]]
     return {
         "published": row["published"],
@@ -382,12 +387,12 @@ def _skill_channel(claim: dict, *, country: str) -> dict:
 
 
 # ---------------------------------------------------------------------------------------------- all claims
-def claim_rows(claim: dict, *, vintage: str, country: str, rules: dict) -> list[dict]:
+def claim_rows(claim: dict, layout: Layout, *, rules: dict) -> list[dict]:
     """The row(s) of one claim of ``config/claims.toml``."""
     head = {"id": claim["id"], "source": claim["source"], "claim": claim["text"], "kind": claim["kind"]}
     kind = claim["kind"]
     if kind == "effect":
-        estimates = [_coefficient(r, vintage=vintage, country=country, rules=rules) for r in claim["estimates"]]
+        estimates = [_coefficient(r, layout, rules=rules) for r in claim["estimates"]]
         verdict, reason = effect_verdict(claim["sign"], estimates, alpha=rules["alpha"])
         return [
             {
@@ -408,10 +413,10 @@ def claim_rows(claim: dict, *, vintage: str, country: str, rules: dict) -> list[
         start, end = claim["period"]
         effects = []
         for ref in claim["estimates"]:
-            e = _coefficient(ref, vintage=vintage, country=country, rules=rules)
+            e = _coefficient(ref, layout, rules=rules)
             spec, _, term = ref.split(":", 2)
             sector = next(s for s in ("manufacturing", "market_services") if spec.endswith(s))
-            dx = observed_change(term, sector=sector, start=start, end=end, vintage=vintage, country=country)
+            dx = observed_change(term, layout, sector=sector, start=start, end=end)
             ends = sorted([100 * e["low"] * dx, 100 * e["high"] * dx])
             effects.append(
                 {
@@ -438,7 +443,7 @@ def claim_rows(claim: dict, *, vintage: str, country: str, rules: dict) -> list[
             }
         ]
     if kind == "value":
-        estimate = _coefficient(claim["estimate"], vintage=vintage, country=country, rules=rules)
+        estimate = _coefficient(claim["estimate"], layout, rules=rules)
         verdict, reason = (
             ("not testable", "; ".join(estimate["failures"]))
             if estimate["failures"]
@@ -457,9 +462,9 @@ def claim_rows(claim: dict, *, vintage: str, country: str, rules: dict) -> list[
             }
         ]
     if kind == "data":
-        return [{**head, "interval": "", **row} for row in data_rows(claim, vintage=vintage, country=country)]
+        return [{**head, "interval": "", **row} for row in data_rows(claim, layout)]
     if kind == "data_min":
-        ours = _data_measure(claim["measure"], vintage=vintage, country=country)
+        ours = _data_measure(claim["measure"], layout)
         ok = all(o >= claim["minimum"] for o in ours)
         return [
             {
@@ -474,17 +479,40 @@ def claim_rows(claim: dict, *, vintage: str, country: str, rules: dict) -> list[
             }
         ]
     if kind == "table1":
-        return [{**head, **row} for row in table1_rows(claim, vintage=vintage, country=country)]
+        return [{**head, **row} for row in table1_rows(claim, layout)]
     if kind == "skill_channel":
-        return [{**head, **_skill_channel(claim, country=country)}]
+        return [{**head, **_skill_channel(claim, layout)}]
     raise ConfigError(f"config/claims.toml: claim {claim['id']!r} has unknown kind {kind!r}")
 
 
-def build_claims(vintage: str, country: str) -> pd.DataFrame:
+COUNTRY_FREE_MEASURES = ("imported_share", "imported_share_mean", "imported_share_rose")
+
+
+def about_study_country(claim: dict) -> bool:
+    """Whether a claim is about the published study's own country (its numbers are that country's), as opposed
+    to a descriptive claim whose measure names its countries explicitly (e.g. ``imported_share:OECD:2005``)."""
+    if claim["kind"] in ("data", "data_min"):
+        return claim["measure"].split(":")[0] not in COUNTRY_FREE_MEASURES
+    return True
+
+
+def build_claims(layout: Layout) -> pd.DataFrame:
+    """Every claim of ``config/claims.toml`` for the run. The published numbers are those of the study's country
+    (``[studies] country``): for another country, a claim about the study's country is shown with that
+    country's numbers beside the published ones but judged *not testable* (a German estimate does not test a
+    Belgian result)."""
     rules = rules_config()
-    rows = [
-        row for claim in claims_config() for row in claim_rows(claim, vintage=vintage, country=country, rules=rules)
-    ]
+    study = studies_config()["country"]
+    rows = []
+    for claim in claims_config():
+        for row in claim_rows(claim, layout, rules=rules):
+            if layout.country != study and about_study_country(claim):
+                row = {
+                    **row,
+                    "verdict": "not testable",
+                    "reason": f"the published numbers are {study}'s; {layout.country}'s shown for comparison only",
+                }
+            rows.append(row)
     columns = [
         "id",
         "source",
@@ -505,8 +533,7 @@ def build_claims(vintage: str, country: str) -> pd.DataFrame:
     return table
 
 
-def write_claims(vintage: str, country: str) -> pd.DataFrame:
-    table = build_claims(vintage, country)
-    suffix = "" if country == config.DEFAULT_COUNTRY else f"_{country}"
-    write_csv(config.vintage_outputs_dir(vintage) / f"claims{suffix}.csv", table)
+def write_claims(layout: Layout) -> pd.DataFrame:
+    table = build_claims(layout)
+    write_csv(layout.claims, table)
     return table

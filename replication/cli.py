@@ -44,11 +44,17 @@ def _cmd_offshoring(args: argparse.Namespace) -> None:
         print(f"offshoring {args.vintage}: {len(frame):,} rows for {frame['country'].nunique()} countries")
 
 
+def _layout(args: argparse.Namespace):
+    from replication.layout import Layout
+
+    return Layout(getattr(args, "vintage", config.DEFAULT_VINTAGE), getattr(args, "country", config.DEFAULT_COUNTRY))
+
+
 def _cmd_tables(args: argparse.Namespace) -> None:
     from replication.report.offshoring_tables import write_offshoring_csv, write_table1
 
-    write_offshoring_csv(args.vintage, args.country)
     comparison = write_table1(args.vintage, args.country)
+    write_offshoring_csv(args.vintage, args.country)  # last: the file Make checks
     if not args.quiet:
         extra = "" if comparison is None else " and the Table 1 comparison"
         print(f"tables {args.vintage}/{args.country}: offshoring CSV{extra} written")
@@ -57,20 +63,44 @@ def _cmd_tables(args: argparse.Namespace) -> None:
 def _cmd_figures(args: argparse.Namespace) -> None:
     from replication.report.figures import write_figures
 
-    written = write_figures(args.vintage, args.country)
+    written = write_figures(_layout(args))
     if not args.quiet:
         print(f"figures {args.vintage}/{args.country}: {len(written)} files written")
 
 
 def _cmd_estimate(args: argparse.Namespace) -> None:
+    from pathlib import Path
+
+    from replication.estimation import spec_files, write_estimates
     from replication.specs import load_spec, run_spec
 
-    result = run_spec(load_spec(args.spec))
-    if args.out:
+    if args.out:  # one spec's main model as a Results JSON, printed
+        if len(args.specs) != 1:
+            raise ReplicationError("--out needs exactly one spec file")
+        result = run_spec(load_spec(args.specs[0]), layout=_layout(args), country=args.country)
         result.to_json(args.out)
-    if not args.quiet:
-        print(result.tidy().to_string(index=False, float_format=lambda v: f"{v:.6g}"))
-        print(f"N = {result.nobs}, cov_type = {result.cov_type}" + (f" -> {args.out}" if args.out else ""))
+        if not args.quiet:
+            print(result.summary())
+            print(f"N = {result.nobs}, cov_type = {result.cov_type} -> {args.out}")
+        return
+    paths = [Path(p) for p in args.specs] or spec_files("belgium")
+    for path in paths:
+        out = write_estimates(path, _layout(args), strict=args.strict)
+        if not args.quiet:
+            print(f"estimate {path.stem} -> {_layout(args).relative(out)}")
+
+
+def _cmd_regression_tables(args: argparse.Namespace) -> None:
+    from pathlib import Path
+
+    from replication.estimation import spec_files
+    from replication.report.regression_tables import write_regression_table
+
+    paths = [Path(p) for p in args.specs] or spec_files("belgium")
+    for path in paths:
+        out = write_regression_table(path, _layout(args))
+        if not args.quiet:
+            print(f"regression table {path.stem} -> {_layout(args).relative(out)}")
 
 
 def _cmd_panel(args: argparse.Namespace) -> None:
@@ -81,48 +111,35 @@ def _cmd_panel(args: argparse.Namespace) -> None:
         print(f"panel {args.vintage}: {len(panel):,} rows, {panel['country'].nunique()} countries")
 
 
-def _cmd_estimates(args: argparse.Namespace) -> None:
-    from pathlib import Path
-
-    from replication.models import spec_files, write_estimates
-
-    paths = [Path(p) for p in args.specs] or spec_files()
-    for path in paths:
-        out = write_estimates(path, vintage=args.vintage, country=args.country)
-        if not args.quiet:
-            print(f"estimates {path.stem} -> {out}")
-
-
-def _cmd_results(args: argparse.Namespace) -> None:
+def _cmd_analysis(args: argparse.Namespace) -> None:
+    from replication.analysis import write_analysis
     from replication.claims import write_claims
-    from replication.report.results import (
-        coefficient_plot,
-        write_coverage,
-        write_decompositions,
-        write_identifying_variation,
-    )
 
-    write_decompositions(args.vintage, args.country)
-    write_identifying_variation(args.vintage, args.country)
-    write_coverage(args.vintage, args.country)
-    coefficient_plot(args.vintage, args.country)
-    claims = write_claims(args.vintage, args.country)
+    layout = _layout(args)
+    tables = write_analysis(layout)
+    claims = write_claims(layout)  # last: the file Make checks
     if not args.quiet:
         counts = claims["verdict"].value_counts().to_dict()
-        print(
-            f"results {args.vintage}/{args.country}: decompositions, identifying variation, coefficient plot, "
-            f"{len(claims)} claims {counts}"
-        )
+        print(f"analysis {args.vintage}/{args.country}: {len(tables)} tables, {len(claims)} claims {counts}")
 
 
 def _cmd_report(args: argparse.Namespace) -> None:
     from replication.provenance import write_manifest
+    from replication.report.analysis_tables import write_decomposition_tables, write_identifying_variation_table
+    from replication.report.coefficients import coefficient_plot
     from replication.report.document import write_report
 
-    written = write_report(args.vintage, args.country)
-    manifest = write_manifest(args.vintage)
+    layout = _layout(args)
+    write_decomposition_tables(layout)
+    write_identifying_variation_table(layout)
+    coefficient_plot(layout)
+    written = write_report(layout)
+    manifest = write_manifest(layout)
     if not args.quiet:
-        print(f"report -> {written[0]} and {written[1]}; manifest -> {manifest}")
+        print(
+            f"report -> {layout.relative(written[0])} and {layout.relative(written[1])}; manifest -> "
+            f"{layout.relative(manifest)}"
+        )
 
 
 def _cmd_skill_panel(args: argparse.Namespace) -> None:
@@ -142,18 +159,6 @@ def _cmd_skill_selection(args: argparse.Namespace) -> None:
             print(f"skill selection, {sector}: in {sorted(part.loc[part['selected'], 'country'])}")
 
 
-def _cmd_skill_estimates(args: argparse.Namespace) -> None:
-    from pathlib import Path
-
-    from replication import models
-
-    paths = [Path(p) for p in args.specs] or sorted((config.project_root() / "estimations" / "skills").glob("*.toml"))
-    for path in paths:
-        out = models.write_skill_estimates(path)
-        if not args.quiet:
-            print(f"skill estimates {path.stem} -> {out}")
-
-
 def _cmd_skill_analysis(args: argparse.Namespace) -> None:
     from replication.skill_analysis import write_skill_analysis
 
@@ -165,7 +170,7 @@ def _cmd_skill_analysis(args: argparse.Namespace) -> None:
 def _cmd_scenarios(args: argparse.Namespace) -> None:
     from pathlib import Path
 
-    from replication.report.tradeoff import frontier_figure, load
+    from replication.report.frontier import frontier_figure, load
     from replication.tradeoff import run_tradeoff, tradeoff_dir
 
     out_dir = Path(args.out) if args.out else tradeoff_dir()
@@ -211,23 +216,33 @@ def build_parser() -> argparse.ArgumentParser:
         ("offshoring", "compute om/os intensities for every country of a vintage", [common, vintage], _cmd_offshoring),
         ("tables", "write the offshoring CSV and the Table 1 comparison", [common, vintage, country], _cmd_tables),
         ("figures", "write the offshoring figures", [common, vintage, country], _cmd_figures),
-        ("estimate", "estimate one spec of estimations/ and write its results as JSON", [common], _cmd_estimate),
         ("panel", "build the estimation panel of a vintage", [common, vintage], _cmd_panel),
         (
-            "results",
-            "decompositions, identifying variation, coefficient plot and claims.csv",
+            "estimate",
+            "estimate spec files (default: estimations/belgium/*.toml) -> estimates JSON of the run's layout",
             [common, vintage, country],
-            _cmd_results,
+            _cmd_estimate,
+        ),
+        (
+            "regression-tables",
+            "regression tables (Markdown, LaTeX, CSV) of spec files from their estimates JSON",
+            [common, vintage, country],
+            _cmd_regression_tables,
+        ),
+        (
+            "analysis",
+            "decompositions, identifying variation, sample coverage, measured data notes and claims.csv",
+            [common, vintage, country],
+            _cmd_analysis,
         ),
         (
             "report",
-            "the replication report (HTML and Markdown) and outputs/MANIFEST.json",
+            "rendered analysis tables, coefficient plot, the report (HTML, Markdown) and the run's MANIFEST",
             [common, vintage, country],
             _cmd_report,
         ),
         ("skill-panel", "build the cross-country skill panel (EU KLEMS + WIOD offshoring)", [common], _cmd_skill_panel),
         ("skill-selection", "the country rule and the skill estimation panel", [common], _cmd_skill_selection),
-        ("skill-estimates", "estimate the skill-channel specs (estimations/skills)", [common], _cmd_skill_estimates),
         (
             "skill-analysis",
             "tests, falsification, ICT moderation, decomposition of the skill channel",
@@ -240,27 +255,21 @@ def build_parser() -> argparse.ArgumentParser:
             [common],
             _cmd_scenarios,
         ),
-        (
-            "estimates",
-            "estimate Belgian specs (all of estimations/belgium by default) with tables",
-            [common, vintage, country],
-            _cmd_estimates,
-        ),
     ]
     for name, help_text, parents, func in commands:
         cmd = sub.add_parser(name, help=help_text, description=help_text, parents=parents)
         if name == "data":
             cmd.add_argument("datasets", nargs="*", help="datasets of data/manifest.toml (default: all)")
-        if name == "estimates":
+        if name in ("estimate", "regression-tables"):
             cmd.add_argument("specs", nargs="*", help="spec files (default: estimations/belgium/*.toml)")
         if name == "scenarios":
             cmd.add_argument("files", nargs="*", help="scenario files (default: scenarios/*.toml)")
             cmd.add_argument("--out", help="output folder (default: outputs/tradeoff)")
-        if name == "skill-estimates":
-            cmd.add_argument("specs", nargs="*", help="spec files (default: estimations/skills/*.toml)")
         if name == "estimate":
-            cmd.add_argument("spec", help="a spec file, e.g. estimations/validation/emplUK_ab1991_a1.toml")
-            cmd.add_argument("--out", help="write the results (full precision JSON) to this file")
+            cmd.add_argument("--out", help="with one spec: write its main model (full precision JSON) to this file")
+            cmd.add_argument(
+                "--strict", action="store_true", help="a variant the data cannot identify is an error, not a record"
+            )
         cmd.set_defaults(func=func)
     return parser
 
@@ -274,4 +283,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ReplicationError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # files are written atomically: nothing half-written is left behind
+        print(f"interrupted: {args.command} stopped; no output of it was half-written", file=sys.stderr)
+        return 130
     return 0

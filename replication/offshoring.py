@@ -22,13 +22,12 @@ intensities). All choices live in ``config/``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from replication import config
 from replication.fileio import write_parquet
+from replication.layout import Layout
 from replication.progress import say
 from replication.schemas import REST_OF_WORLD, UNSPLIT_IMPORTS
 from replication.tidy import load_table
@@ -232,14 +231,6 @@ def missing_members(
     return {label: sorted(set(groups[group]) - available) for label, group in origins.items() if group != "foreign"}
 
 
-def offshoring_path(vintage: str) -> Path:
-    return config.interim_dir() / vintage / "offshoring.parquet"
-
-
-def import_share_path(vintage: str) -> Path:
-    return config.interim_dir() / vintage / "imported_input_share.parquet"
-
-
 def build_offshoring(vintage_name: str) -> pd.DataFrame:
     """Stage: the vintage's io_use -> ``offshoring.parquet`` and ``imported_input_share.parquet``."""
     vintage = load_vintage(vintage_name)
@@ -250,6 +241,6 @@ def build_offshoring(vintage_name: str) -> pd.DataFrame:
     intensities = offshoring_intensities(
         io_use, load_classification(vintage.classification), origins=origins, groups=load_country_groups()
     )
-    write_parquet(offshoring_path(vintage.name), intensities)
-    write_parquet(import_share_path(vintage.name), imported_input_share(io_use))
+    write_parquet(Layout(vintage.name).offshoring, intensities)
+    write_parquet(Layout(vintage.name).import_share, imported_input_share(io_use))
     return intensities

@@ -35,7 +35,8 @@ import pandas as pd
 from replication import config
 from replication.errors import ReplicationError
 from replication.fileio import read_toml, write_parquet
-from replication.offshoring import common_codes, factor_codes, offshoring_path
+from replication.layout import Layout
+from replication.offshoring import common_codes, factor_codes
 from replication.progress import say
 from replication.tidy import interim_path, load_table
 from replication.vintages import load_classification, load_vintage
@@ -61,10 +62,6 @@ ACCOUNTS |= SKILL_ACCOUNTS
 
 def panel_config() -> dict:
     return read_toml(config.config_dir() / "panel.toml", what="panel configuration")
-
-
-def panel_path(vintage: str) -> str:
-    return str(config.interim_dir() / vintage / "panel.parquet")
 
 
 def _log(values: pd.Series) -> pd.Series:
@@ -235,7 +232,7 @@ def build_panel(vintage_name: str) -> pd.DataFrame:
     say(f"[panel] {vintage_name}: accounts, offshoring and spillovers")
     raw_accounts = load_table(vintage.name, "accounts")
     accounts = accounts_wide(raw_accounts)
-    path = offshoring_path(vintage.name)
+    path = Layout(vintage.name).offshoring
     if not path.exists():
         raise ReplicationError(f"{path}: not built; run `make offshoring VINTAGE={vintage_name}`")
     intensities = pd.read_parquet(path)
@@ -259,7 +256,7 @@ def build_panel(vintage_name: str) -> pd.DataFrame:
     panel = panel.sort_values(
         ["country", "industry", "year"], key=lambda s: s.map(order) if s.name == "industry" else s
     ).reset_index(drop=True)
-    write_parquet(panel_path(vintage.name), panel)
+    write_parquet(Layout(vintage.name).panel, panel)
     return panel
 
 

@@ -13,31 +13,8 @@ from pathlib import Path
 
 from replication import __version__, config
 from replication.fileio import sha256, write_text
+from replication.layout import Layout
 from replication.manifest import load_manifest
-
-PRODUCERS = [  # (path fragment, program, spec or config); the first fragment found in the path wins
-    ("tradeoff/frontier", "replication/report/tradeoff.py", "config/tradeoff.toml, scenarios/*.toml"),
-    ("tradeoff/", "replication/tradeoff.py", "config/tradeoff.toml, scenarios/*.toml"),
-    ("tables/estimates/skill_shares_eu", "replication/report/regression_tables.py", "estimations/skills/{stem}.toml"),
-    ("tables/estimates/ict_skills_check", "replication/report/regression_tables.py", "estimations/skills/{stem}.toml"),
-    ("skills/estimates", "replication/models.py", "estimations/skills/{stem}.toml"),
-    ("skills/selection", "replication/skill_selection.py", "config/skill_panel.toml [selection]"),
-    ("skills/", "replication/skill_analysis.py", "config/skill_analysis.toml"),
-    ("data/skill_panel", "replication/skill_selection.py", "config/skill_panel.toml"),
-    ("tables/offshoring_", "replication/report/offshoring_tables.py", "config/offshoring.toml"),
-    ("tables/table1_", "replication/report/offshoring_tables.py", "config/offshoring.toml [table1]"),
-    ("tables/origin_coverage_", "replication/report/offshoring_tables.py", "config/classifications/country_groups.csv"),
-    ("figures/offshoring_trends_", "replication/report/figures.py", "config/offshoring.toml"),
-    ("figures/imported_inputs_", "replication/report/figures.py", "config/offshoring.toml [figure_cross_country]"),
-    ("figures/offshoring_effects", "replication/report/results.py", "estimations/belgium/*.toml"),
-    ("tables/estimates", "replication/report/regression_tables.py", "estimations/belgium/{stem}.toml"),
-    ("estimates", "replication/models.py", "estimations/belgium/{stem}.toml"),
-    ("tables/results/decomposition", "replication/decomposition.py", "config/decomposition.toml"),
-    ("tables/results/identifying_variation", "replication/report/results.py", "config/panel.toml"),
-    ("tables/results/sample_coverage", "replication/report/results.py", "estimations/belgium/*.toml"),
-    ("claims", "replication/claims.py", "config/claims.toml"),
-    ("report", "replication/report/document.py", "all generated tables and figures"),
-]
 
 
 def git_commit() -> str:
@@ -59,12 +36,15 @@ def git_commit() -> str:
         return "unknown"
 
 
-def producer(relative: str) -> tuple[str, str]:
-    stem = Path(relative).stem
-    for fragment, program, spec in PRODUCERS:
-        if fragment in relative:
-            return program, spec.format(stem=stem)
-    return "make all", ""
+def producer(layout: Layout, path: Path) -> tuple[str, str]:
+    """The program and spec/config that wrote ``path`` (:meth:`Layout.producers`; the longest match wins)."""
+    best: tuple[int, str, str] = (-1, "make all", "")
+    text = path.as_posix()
+    for target, program, spec in layout.producers():
+        key = target.as_posix()
+        if (text == key or text.startswith(key)) and len(key) > best[0]:
+            best = (len(key), program, spec)
+    return best[1], best[2].format(stem=path.stem)
 
 
 def raw_inputs() -> dict[str, str]:
@@ -72,36 +52,34 @@ def raw_inputs() -> dict[str, str]:
     return {f"{d.name}/{f.name}": f.sha256 for d in load_manifest().values() for f in d.files}
 
 
-def build_manifest(vintage: str) -> dict:
-    root = config.vintage_outputs_dir(vintage)
+def build_manifest(layout: Layout) -> dict:
+    """Every output of the run (:meth:`Layout.owns`: not another country's or vintage's) with its sha256, size,
+    program and spec."""
+    root = layout.outputs
     files = {}
     for path in sorted(root.rglob("*")):
-        relative = path.relative_to(root).as_posix()
-        if not path.is_file() or relative.startswith(("benchmarks/", "MANIFEST")) or relative == "README.md":
+        if not path.is_file() or not layout.owns(path):
             continue
-        if vintage == config.DEFAULT_VINTAGE and relative.split("/")[0] in _other_vintages():
-            continue
-        program, spec = producer(relative)
-        files[relative] = {"sha256": sha256(path), "bytes": path.stat().st_size, "program": program, "spec": spec}
+        program, spec = producer(layout, path)
+        files[path.relative_to(root).as_posix()] = {
+            "sha256": sha256(path),
+            "bytes": path.stat().st_size,
+            "program": program,
+            "spec": spec,
+        }
     return {
         "package_version": __version__,
         "git_commit": git_commit(),
-        "vintage": vintage,
+        "vintage": layout.vintage,
+        "country": layout.country,
         "raw_inputs_sha256": raw_inputs(),
         "files": files,
     }
 
 
-def _other_vintages() -> set[str]:
-    from replication.vintages import list_vintages
-
-    return {v for v in list_vintages() if v != config.DEFAULT_VINTAGE}
-
-
-def write_manifest(vintage: str) -> Path:
-    path = config.vintage_outputs_dir(vintage) / "MANIFEST.json"
-    write_text(path, json.dumps(build_manifest(vintage), indent=1, sort_keys=True) + "\n")
-    return path
+def write_manifest(layout: Layout) -> Path:
+    write_text(layout.manifest, json.dumps(build_manifest(layout), indent=1, sort_keys=True) + "\n")
+    return layout.manifest
 
 
 def inputs_digest() -> str:

@@ -38,8 +38,8 @@ from replication.decomposition import bootstrap_for
 from replication.errors import ReplicationError
 from replication.estimators.results import Results
 from replication.fileio import read_toml, write_csv
+from replication.layout import Layout
 from replication.progress import say
-from replication.skill_selection import estimation_panel_path, selection_path
 from replication.specs import load_spec, prepare_data, spec_variants
 
 
@@ -48,11 +48,11 @@ def analysis_config() -> dict:
 
 
 def skills_dir() -> Path:
-    return config.outputs_dir() / "skills"
+    return Layout().skills
 
 
 def load_variants(stem: str) -> dict[str, Results]:
-    path = skills_dir() / "estimates" / f"{stem}.json"
+    path = Layout().skill_estimates / f"{stem}.json"
     if not path.exists():
         raise ReplicationError(f"{path}: not built; run `make skills`")
     record = json.loads(path.read_text(encoding="utf-8"))
@@ -293,7 +293,7 @@ def write_skill_analysis() -> dict[str, pd.DataFrame]:
     say("[skill analysis] restriction tests, falsification, ICT moderation, decomposition, ICT sanity check")
     spec_path = config.project_root() / cfg["spec"]
     results = load_variants(spec_path.stem)
-    panel = pd.read_parquet(estimation_panel_path())
+    panel = pd.read_parquet(Layout().skill_estimation_panel)
     alpha = float(cfg["falsification"]["alpha"])
     tests = restriction_tests(results)
     bel = results["belgium_difference"]
@@ -317,7 +317,7 @@ def write_skill_analysis() -> dict[str, pd.DataFrame]:
         )
         for variant, estimate in zip(sanity["model"], sanity["estimate"], strict=True)
     ]
-    selection = pd.read_csv(selection_path())
+    selection = pd.read_csv(Layout().skill_selection_interim)
     tables = {
         "restriction_tests": pd.DataFrame(tests),
         "falsification": pd.DataFrame(checks),

@@ -28,15 +28,14 @@ industries), which runs to 2009 where the EU KLEMS labour input files stop in 20
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
 from replication import config
 from replication.errors import ReplicationError
 from replication.fileio import read_toml, write_parquet
-from replication.offshoring import common_codes, factor_codes, offshoring_path
+from replication.layout import Layout
+from replication.offshoring import common_codes, factor_codes
 from replication.panel import SKILL_ACCOUNTS, SKILLS, accounts_wide, carry_forward
 from replication.progress import say
 from replication.tidy import load_table
@@ -59,10 +58,6 @@ MEASURES = ("om", "os")
 
 def skill_panel_config() -> dict:
     return read_toml(config.config_dir() / "skill_panel.toml", what="skill panel configuration")
-
-
-def skill_panel_path() -> Path:
-    return config.interim_dir() / "skills" / "panel.parquet"
 
 
 def concordance(cfg: dict) -> tuple[pd.Series, dict[str, str]]:
@@ -227,7 +222,7 @@ def build_skill_panel() -> pd.DataFrame:
     accounts = load_table(sources["accounts_vintage"], "accounts")
     panel = accounts_wide(accounts, ACCOUNTS)
     panel = panel[panel.index.get_level_values("year").isin(list(range(int(years["accounts_first"]), span.stop)))]
-    path = offshoring_path(sources["offshoring_vintage"])
+    path = Layout(sources["offshoring_vintage"]).offshoring
     if not path.exists():
         raise ReplicationError(f"{path}: not built; run `make offshoring VINTAGE={sources['offshoring_vintage']}`")
     offshoring = aggregate_offshoring(pd.read_parquet(path), mapping, ORIGINS)
@@ -264,5 +259,5 @@ def build_skill_panel() -> pd.DataFrame:
         ["country", "industry", "year"], key=lambda s: s.map(order) if s.name == "industry" else s
     )
     frame = frame.reset_index(drop=True)
-    write_parquet(skill_panel_path(), frame)
+    write_parquet(Layout().skill_panel, frame)
     return frame

@@ -27,19 +27,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from replication import config
 from replication.errors import ReplicationError
 from replication.fileio import write_csv, write_parquet, write_text
+from replication.layout import Layout
 from replication.progress import say
-from replication.skill_panel import skill_panel_config, skill_panel_path
-
-
-def estimation_panel_path() -> Path:
-    return config.interim_dir() / "skills" / "estimation_panel.parquet"
-
-
-def selection_path() -> Path:
-    return config.interim_dir() / "skills" / "selection.csv"
+from replication.skill_panel import skill_panel_config
 
 
 def net_change_sd(part: pd.DataFrame, variable: str) -> float:
@@ -167,7 +159,7 @@ CODEBOOK = {
 
 def export_panel(panel: pd.DataFrame) -> tuple[Path, Path]:
     """The analysis panel as CSV with its codebook (``outputs/data/``), for re-estimation in any package."""
-    folder = config.outputs_dir() / "data"
+    folder = Layout().data_exports
     part = panel[panel["in_euklems"] & panel["year"].between(1995, 2007)][list(CODEBOOK)]
     csv = folder / "skill_panel.csv"
     write_csv(csv, part.sort_values(["country", "sector", "industry", "year"]).reset_index(drop=True))
@@ -191,12 +183,12 @@ def export_panel(panel: pd.DataFrame) -> tuple[Path, Path]:
 def build_selection() -> pd.DataFrame:
     """Stage: the selection table and the estimation panel (see module notes)."""
     cfg = skill_panel_config()["selection"]
-    path = skill_panel_path()
+    path = Layout().skill_panel
     if not path.exists():
-        raise ReplicationError(f"{path}: not built; run `make skill-panel`")
+        raise ReplicationError(f"{path}: not built; run `make skills`")
     say("[skill selection] identifying variation of the skill shares by country")
     table, panel = select_countries(pd.read_parquet(path), cfg)
     export_panel(panel)
-    write_csv(selection_path(), table)
-    write_parquet(estimation_panel_path(), panel)  # last: the file Make checks
+    write_csv(Layout().skill_selection_interim, table)
+    write_parquet(Layout().skill_estimation_panel, panel)  # last: the file Make checks
     return table

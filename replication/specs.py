@@ -41,6 +41,7 @@ from replication.estimators.results import Results
 from replication.estimators.static import estimate_static
 from replication.estimators.system import estimate_sur
 from replication.fileio import read_toml
+from replication.layout import Layout
 
 ESTIMATORS = ("pooled", "within", "first_difference", "iv2sls", "ivgmm", "difference_gmm", "system_gmm", "sur")
 KEYS = {
@@ -152,22 +153,26 @@ def spec_variants(spec: Spec) -> dict[str, Spec]:
     return out
 
 
-def read_source(spec: Spec, *, vintage: str = config.DEFAULT_VINTAGE) -> pd.DataFrame:
-    """The spec's data file as read: CSV, parquet, or the vintage's estimation panel (``panel = true``)."""
-    if spec.data.get("panel") == "skills":  # the cross-country skill panel (replication/skill_selection.py)
-        from replication.skill_selection import estimation_panel_path
+def spec_source(spec: Spec, layout: Layout | None = None) -> Path:
+    """The data file a spec reads: the skill estimation panel (``panel = "skills"``), the vintage's estimation
+    panel (``panel = true``), or its ``path`` (relative to the project root)."""
+    layout = layout or Layout()
+    panel = spec.data.get("panel")
+    if panel == "skills":
+        return layout.skill_estimation_panel
+    if panel:
+        return layout.panel
+    source = Path(spec.data["path"])
+    return source if source.is_absolute() else config.project_root() / source
 
-        source = estimation_panel_path()
-    elif spec.data.get("panel"):
-        source = config.interim_dir() / vintage / "panel.parquet"
-    else:
-        source = Path(spec.data["path"])
-        if not source.is_absolute():
-            source = config.project_root() / source
+
+def read_source(spec: Spec, layout: Layout | None = None) -> pd.DataFrame:
+    """The spec's data as read (parquet or CSV); a missing file names the Make target that builds it."""
+    source = spec_source(spec, layout)
     if not source.exists():
-        raise ConfigError(
-            f"{spec.path}: data file {source} not found (run `make data`, or `make panel` for the estimation panel)"
-        )
+        panel = spec.data.get("panel")
+        target = "skills" if panel == "skills" else "panel" if panel else "data"
+        raise ConfigError(f"{spec.path}: data file {relative_to_root(source)} not found (run `make {target}`)")
     return pd.read_parquet(source) if source.suffix == ".parquet" else pd.read_csv(source)
 
 
@@ -217,7 +222,7 @@ def run_spec(
     spec: Spec,
     data: pd.DataFrame | None = None,
     *,
-    vintage: str = config.DEFAULT_VINTAGE,
+    layout: Layout | None = None,
     country: str = config.DEFAULT_COUNTRY,
     context: dict | None = None,
 ) -> Results:
@@ -226,7 +231,7 @@ def run_spec(
     ``data`` replaces the spec's source file (e.g. the estimation panel already in memory); the derived
     columns, sample and ``dropna`` of the spec apply to it either way.
     """
-    source = read_source(spec, vintage=vintage) if data is None else data
+    source = read_source(spec, layout) if data is None else data
     frame, dropped = prepare_data(spec, source, country=country, context=context)
     model, inference = dict(spec.model), dict(spec.inference)
     estimator = model.pop("estimator")

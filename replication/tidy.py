@@ -14,6 +14,7 @@ import pandas as pd
 from replication import config, manifest
 from replication.errors import ReplicationError
 from replication.fileio import sha256, write_parquet, write_text
+from replication.layout import Layout
 from replication.progress import say
 from replication.schemas import ACCOUNTS_KEYS, drop_anomalies, validate_accounts, validate_io_use
 from replication.sources import get_reader
@@ -24,7 +25,7 @@ TABLES = ("io_use", "accounts")
 
 def interim_path(vintage: str, table: str) -> Path:
     """``data/interim/<vintage>/<table>.parquet``."""
-    return config.interim_dir() / vintage / f"{table}.parquet"
+    return Layout(vintage).tidy_table(table)
 
 
 def part_files(part: Part) -> list[Path]:
@@ -118,7 +119,7 @@ def build_tidy(vintage_name: str) -> dict:
         frame, provenance = build_table(vintage, table)
         write_parquet(interim_path(vintage.name, table), frame)
         record[table] = provenance
-    write_text(config.interim_dir() / vintage.name / "tidy.json", json.dumps(record, indent=2, sort_keys=True) + "\n")
+    write_text(Layout(vintage.name).tidy_record, json.dumps(record, indent=2, sort_keys=True) + "\n")
     return record
 
 

@@ -43,6 +43,7 @@ from replication.errors import ConfigError, DataError, ReplicationError
 from replication.estimators.results import Results
 from replication.fileio import read_toml, write_csv
 from replication.identification import failures
+from replication.layout import Layout
 from replication.progress import say
 
 OUTCOMES = ("productivity", "hours", "skill")
@@ -83,9 +84,8 @@ def tradeoff_config() -> dict:
 
 
 def _estimates_file(spec: str) -> Path:
-    if (config.project_root() / "estimations" / "skills" / f"{spec}.toml").exists():
-        return config.outputs_dir() / "skills" / "estimates" / f"{spec}.json"
-    return config.outputs_dir() / "estimates" / f"{spec}.json"
+    folder = "skills" if (config.project_root() / "estimations" / "skills" / f"{spec}.toml").exists() else "belgium"
+    return Layout().estimates_for(config.project_root() / "estimations" / folder / f"{spec}.toml")
 
 
 def _load(spec: str, cache: dict) -> dict[str, Results]:
@@ -100,7 +100,7 @@ def _load(spec: str, cache: dict) -> dict[str, Results]:
 
 def falsified_sectors() -> set[str]:
     """Sectors whose skill-channel placebo or lead checks fail (their skill estimates carry no number)."""
-    path = config.outputs_dir() / "skills" / "falsification.csv"
+    path = Layout().skills / "falsification.csv"
     if not path.exists():
         return set()
     checks = pd.read_csv(path)
@@ -306,16 +306,15 @@ def trade_off_ratio(point: pd.Series, sims: pd.DataFrame, *, lo: float, hi: floa
 # ---------------------------------------------------------------------------------------------- inputs
 def base_panel(cfg: dict) -> pd.DataFrame:
     """The country's industries with base levels and drivers, ICT intensity mapped from the skill panel."""
-    path = config.interim_dir() / cfg["panel_vintage"] / "panel.parquet"
+    path = Layout(cfg["panel_vintage"]).panel
     if not path.exists():
         raise ReplicationError(f"{path}: not built; run `make panel`")
     panel = pd.read_parquet(path)
     part = panel[(panel["country"] == cfg["country"]) & panel["sector"].isin(cfg["sectors"])].copy()
     part = part.drop(columns=["ict"], errors="ignore")
-    from replication.skill_panel import skill_panel_path
     from replication.vintages import load_classification, load_vintage
 
-    skills = pd.read_parquet(skill_panel_path(), columns=["country", "industry", "year", "ict_va"])
+    skills = pd.read_parquet(Layout().skill_panel, columns=["country", "industry", "year", "ict_va"])
     skills = skills[skills["country"] == cfg["country"]]
     classification = load_classification(load_vintage(cfg["panel_vintage"]).classification)
     mapping = classification.industries.set_index("code")[cfg["ict_concordance"]]
@@ -434,7 +433,7 @@ def scenario_changes(
 
 
 def tradeoff_dir() -> Path:
-    return config.outputs_dir() / "tradeoff"
+    return Layout().tradeoff
 
 
 def run_tradeoff(scenario_paths: list[Path] | None = None, *, out_dir: Path | None = None) -> dict[str, pd.DataFrame]:

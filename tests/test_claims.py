@@ -20,6 +20,7 @@ from replication.claims import (
 )
 from replication.estimators.results import Results
 from replication.identification import failures
+from replication.layout import Layout
 
 
 def e(estimate: float, p: float, low: float = math.nan, high: float = math.nan, fails=()) -> dict:
@@ -74,9 +75,9 @@ def test_value_rules(published, low, high, verdict):
 def test_data_claim_level_fails_while_the_change_passes(monkeypatch):
     import replication.claims as claims
 
-    monkeypatch.setattr(claims, "_data_measure", lambda measure, **_: [47.0, 25.0])
+    monkeypatch.setattr(claims, "_data_measure", lambda measure, layout: [47.0, 25.0])
     claim = {"id": "low", "published": [53, 31], "measure": "m", "tolerance": 5, "tolerance_change": 3}
-    rows = {r["id"]: r for r in data_rows(claim, vintage="v", country="BEL")}
+    rows = {r["id"]: r for r in data_rows(claim, Layout("v", "BEL"))}
     assert rows["low_level"]["verdict"] == "not replicated"  # 47 vs 53: six points off
     assert rows["low_change"]["verdict"] == "replicated"  # -22 vs -22
     assert rows["low_change"]["published"] == "-22" and rows["low_change"]["ours"] == "-22.0"

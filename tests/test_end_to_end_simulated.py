@@ -9,9 +9,11 @@ import json
 import numpy as np
 import pandas as pd
 
-from replication.models import write_estimates
+from replication.estimation import write_estimates
+from replication.layout import Layout
 from replication.offshoring import build_offshoring
 from replication.panel import build_panel
+from replication.report.regression_tables import write_regression_table
 from replication.tidy import build_tidy
 
 TRUE = {"ln_hours": 0.3, "ln_k": 0.2, "ln_ii": 0.5, "om_total": -0.1, "os_total": 0.8}
@@ -125,7 +127,8 @@ cov_type = "clustered"
 name = "first_difference"
 model = { estimator = "first_difference", constant = false }
 """)
-    out = write_estimates(spec, vintage="national_sut_csv", country="BEL")
+    layout = Layout("national_sut_csv", "BEL")
+    out = write_estimates(spec, layout)
     record = json.loads(out.read_text())
     assert set(record["variants"]) == {"main", "first_difference"}
     for name in record["variants"]:
@@ -134,5 +137,6 @@ model = { estimator = "first_difference", constant = false }
         ses = dict(zip(values["index"], record["variants"][name]["std_errors"], strict=True))
         for term, true in TRUE.items():
             assert abs(params[term] - true) < max(4 * ses[term], 0.02), (name, term, params[term], ses[term])
-    table = project / "outputs" / "national_sut_csv" / "tables" / "estimates" / "production.md"
-    assert "om_total" in table.read_text()
+    table = write_regression_table(spec, layout)
+    assert table == project / "outputs" / "national_sut_csv" / "tables" / "estimates" / "production.md"
+    assert "om_total" in table.read_text() and "ln_go ~ ln_hours" in table.read_text()

@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from replication.errors import ConfigError, DataError
-from replication.offshoring import build_offshoring, offshoring_path
+from replication.layout import Layout
+from replication.offshoring import build_offshoring
 from replication.tidy import build_tidy, interim_path
 
 FIXTURES = Path(__file__).parent / "fixtures" / "national_sut_csv"
@@ -27,7 +28,7 @@ def test_example_builds_and_gives_hand_computed_intensities(user_data, project):
     record = build_tidy("national_sut_csv")
     assert record["io_use"]["rows"] == 20 and record["accounts"]["rows"] == 13
     build_offshoring("national_sut_csv")
-    result = pd.read_parquet(offshoring_path("national_sut_csv"))
+    result = pd.read_parquet(Layout("national_sut_csv").offshoring)
     value = result.set_index(["sector", "origin", "measure", "year"])["value"]
     # FOOD 2000: non-energy inputs 40+10+5+15+5+25 = 100 (FUEL is energy); materials from abroad 10 (NLD) + 5 (POL)
     assert value[("FOOD", "total", "om", 2000)] == pytest.approx(15.0)

@@ -6,6 +6,7 @@ import hashlib
 import json
 
 from replication import __version__
+from replication.layout import Layout
 from replication.provenance import build_manifest, producer, write_manifest
 
 
@@ -18,7 +19,10 @@ def test_manifest_lists_outputs_with_checksums_and_producers(project, monkeypatc
     (outputs / "README.md").write_text("not an output\n")
     (outputs / "wiod2016").mkdir()
     (outputs / "wiod2016" / "x.csv").write_text("another vintage\n")
-    manifest = build_manifest("wiod2013")
+    (outputs / "report_DEU").mkdir()  # another country's run in the same vintage folder
+    (outputs / "report_DEU" / "index.html").write_text("German report\n")
+    (outputs / "claims_DEU.csv").write_text("id\n")
+    manifest = build_manifest(Layout())
     assert manifest["git_commit"] == "abc123" and manifest["package_version"] == __version__
     assert set(manifest["files"]) == {"tables/offshoring_BEL.csv", "tables/estimates/skill_shares_pooled.md"}
     entry = manifest["files"]["tables/offshoring_BEL.csv"]
@@ -27,23 +31,41 @@ def test_manifest_lists_outputs_with_checksums_and_producers(project, monkeypatc
         "estimations/belgium/skill_shares_pooled.toml"
     )
     assert len(manifest["raw_inputs_sha256"]) == 58  # 17 WIOT + SEA + 2 + 36 EU KLEMS + NIOT + EmplUK
-    path = write_manifest("wiod2013")
+    path = write_manifest(Layout())
+    assert path == outputs / "MANIFEST.json"
     assert json.loads(path.read_text()) == manifest
-    assert path.read_bytes() == write_manifest("wiod2013").read_bytes()  # byte-stable
+    assert path.read_bytes() == write_manifest(Layout()).read_bytes()  # byte-stable
+    german = build_manifest(Layout("wiod2013", "DEU"))
+    assert set(german["files"]) == {"report_DEU/index.html", "claims_DEU.csv"}
+    assert german["files"]["report_DEU/index.html"]["program"] == "replication/report/document.py"
+    assert write_manifest(Layout("wiod2013", "DEU")) == outputs / "MANIFEST_DEU.json"
+
+
+def _producer(relative: str) -> tuple[str, str]:
+    layout = Layout()
+    return producer(layout, layout.outputs / relative)
 
 
 def test_producers():
-    assert producer("claims.csv")[0] == "replication/claims.py"
-    assert producer("report/index.html")[0] == "replication/report/document.py"
-    assert producer("figures/imported_inputs_2005.png")[0] == "replication/report/figures.py"
+    assert _producer("claims.csv")[0] == "replication/claims.py"
+    assert _producer("report/index.html")[0] == "replication/report/document.py"
+    assert _producer("figures/imported_inputs_2005.png")[0] == "replication/report/figures.py"
+    assert _producer("tables/estimates/production_manufacturing.md") == (
+        "replication/report/regression_tables.py",
+        "estimations/belgium/production_manufacturing.toml",
+    )
+    assert _producer("estimates/production_manufacturing.json")[0] == "replication/estimation.py"
+    assert _producer("tables/results/decomposition.csv")[0] == "replication/analysis.py"
+    german = Layout("wiod2013", "DEU")
+    assert producer(german, german.outputs / "tables/results_DEU/sample_coverage.csv")[0] == "replication/analysis.py"
 
 
 def test_skill_channel_producers():
-    assert producer("skills/estimates/skill_shares_eu.json") == (
-        "replication/models.py",
+    assert _producer("skills/estimates/skill_shares_eu.json") == (
+        "replication/estimation.py",
         "estimations/skills/skill_shares_eu.toml",
     )
-    assert producer("tables/estimates/ict_skills_check.md")[1] == "estimations/skills/ict_skills_check.toml"
-    assert producer("skills/selection.csv")[0] == "replication/skill_selection.py"
-    assert producer("skills/decomposition.csv")[0] == "replication/skill_analysis.py"
-    assert producer("data/skill_panel.csv")[0] == "replication/skill_selection.py"
+    assert _producer("skills/tables/ict_skills_check.md")[1] == "estimations/skills/ict_skills_check.toml"
+    assert _producer("skills/selection.csv")[0] == "replication/skill_selection.py"
+    assert _producer("skills/decomposition.csv")[0] == "replication/skill_analysis.py"
+    assert _producer("data/skill_panel.csv")[0] == "replication/skill_selection.py"

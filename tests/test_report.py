@@ -112,13 +112,16 @@ def test_cli_unknown_country_lists_available(use_real_project, capsys):
     assert "country 'XYZ' is not in vintage 'wiod2013'; available: ['AUS', 'AUT', 'BEL'" in capsys.readouterr().err
 
 
-def test_cross_country_figure_is_named_per_country(tmp_path):
-    from replication.report.figures import cross_country_figure, cross_country_stem
+def test_cross_country_figure_is_named_per_country(project):
+    from replication.layout import Layout
+    from replication.report.figures import cross_country_figure
 
-    assert cross_country_stem(2005, "BEL") == "imported_inputs_2005"
-    assert cross_country_stem(2005, "DEU") == "imported_inputs_2005_DEU"
+    bel, deu, fra = Layout(), Layout("wiod2013", "DEU"), Layout("wiod2013", "FRA")
+    assert bel.cross_country_figure(2005).name == "imported_inputs_2005"
+    assert deu.cross_country_figure(2005).name == "imported_inputs_2005_DEU"
+    bel.figures.mkdir(parents=True)
     for name in ("imported_inputs_2005.png", "imported_inputs_2005_DEU.png", "imported_inputs_2011_DEU.png"):
-        (tmp_path / name).write_bytes(b"png")
-    assert cross_country_figure(tmp_path, "BEL").name == "imported_inputs_2005.png"  # never another country's
-    assert cross_country_figure(tmp_path, "DEU").name == "imported_inputs_2011_DEU.png"
-    assert cross_country_figure(tmp_path, "FRA") is None
+        (bel.figures / name).write_bytes(b"png")
+    assert cross_country_figure(bel).name == "imported_inputs_2005.png"  # never another country's
+    assert cross_country_figure(deu).name == "imported_inputs_2011_DEU.png"
+    assert cross_country_figure(fra) is None

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from replication.cli import main
-from replication.estimators.data import NotIdentifiedError
 from replication.errors import ConfigError
+from replication.estimators.data import NotIdentifiedError
 from replication.estimators.results import Results
 from replication.specs import load_spec, run_spec
 

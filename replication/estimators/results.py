@@ -128,6 +128,84 @@ class Results:
                 out[f"boot_{key}"] = [self.bootstrap.get(term, {}).get(key, np.nan) for term in out["term"]]
         return out
 
+    def preferred(self, term: str) -> dict:
+        """The inference a verdict uses for ``term``: the wild cluster bootstrap p-value and interval where they
+        were computed, else the model's covariance (``cov_type``). Keys: estimate, std_error, p_value,
+        conf_low, conf_high, source (``"wild bootstrap"`` or the ``cov_type``)."""
+        estimate, se = float(self.params[term]), float(self.std_errors[term])
+        boot = self.bootstrap.get(term, {})
+        if boot and not math.isnan(boot.get("p_value", math.nan)):
+            return {
+                "estimate": estimate,
+                "std_error": se,
+                "p_value": float(boot["p_value"]),
+                "conf_low": float(boot.get("conf_low", math.nan)),
+                "conf_high": float(boot.get("conf_high", math.nan)),
+                "source": "wild bootstrap",
+            }
+        ci = self.conf_int().loc[term]
+        return {
+            "estimate": estimate,
+            "std_error": se,
+            "p_value": float(self.pvalues[term]),
+            "conf_low": float(ci["lower"]),
+            "conf_high": float(ci["upper"]),
+            "source": self.cov_type,
+        }
+
+    def wald_test(self, restrictions: pd.DataFrame | np.ndarray, values: np.ndarray | None = None) -> dict:
+        r"""Wald test of :math:`R\beta = q` with the model's covariance: :math:`W = (R\hat\beta - q)'
+        (R V R')^{-1} (R\hat\beta - q)`, :math:`\chi^2_J` (``dist = "normal"``) or :math:`W/J \sim
+        F(J, df_{resid})` (``dist = "t"``). ``restrictions``: a (J, K) matrix, or a DataFrame whose columns
+        name the parameters (missing ones are 0)."""
+        if isinstance(restrictions, pd.DataFrame):
+            r = restrictions.reindex(columns=self.params.index, fill_value=0.0).to_numpy(dtype=float)
+        else:
+            r = np.atleast_2d(np.asarray(restrictions, dtype=float))
+        q = np.zeros(r.shape[0]) if values is None else np.asarray(values, dtype=float)
+        gap = r @ self.params.to_numpy() - q
+        middle = r @ self.cov.to_numpy() @ r.T
+        stat = float(gap @ np.linalg.solve(middle, gap))
+        j = r.shape[0]
+        if self.dist == "t":
+            return {
+                "stat": stat / j,
+                "pvalue": float(stats.f.sf(stat / j, j, self.df_resid)),
+                "df": (j, self.df_resid),
+                "dist": "F",
+            }
+        return {"stat": stat, "pvalue": float(stats.chi2.sf(stat, j)), "df": j, "dist": "chi2"}
+
+    def glance(self) -> dict:
+        """One-row model summary (broom style): estimator, nobs, entities, periods, R², covariance, clusters,
+        degrees of freedom, and the GMM instrument count, Hansen J and AR(2) p-values where they exist."""
+        d = self.diagnostics
+        r2 = d.get("rsquared_within", d.get("rsquared", math.nan))
+        return {
+            "estimator": self.estimator,
+            "nobs": int(self.nobs),
+            "n_entities": d.get("n_entities", math.nan),
+            "n_periods": d.get("n_periods", math.nan),
+            "rsquared": float(next(iter(r2.values()))) if isinstance(r2, dict) else float(r2),
+            "cov_type": self.cov_type,
+            "clusters": d.get("clusters", math.nan),
+            "df_resid": int(self.df_resid),
+            "n_instruments": d.get("n_instruments", math.nan),
+            "hansen_pvalue": d.get("hansen_j", {}).get("pvalue", math.nan),
+            "ar2_pvalue": d.get("ar2", {}).get("pvalue", math.nan),
+        }
+
+    def formula(self) -> str:
+        """The model in one line, fixest style: ``y ~ x1 + x2 | entity + year; vcov: CR1(entity); wild
+        bootstrap Webb 9,999`` (SUR: one ``y ~ x`` per equation joined by ``,``)."""
+        return model_formula(self.diagnostics.get("estimator_options", self.spec), self.estimator, self.bootstrap)
+
+    def summary(self) -> str:
+        """Plain-text summary: the formula, the coefficient table and :meth:`glance`."""
+        table = self.tidy().to_string(index=False, float_format=lambda v: f"{v:.6g}")
+        facts = ", ".join(f"{k} = {v}" for k, v in self.glance().items() if not _missing(v))
+        return f"{self.formula()}\n{table}\n{facts}"
+
     # ------------------------------------------------------------------ serialisation
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -171,3 +249,57 @@ class Results:
     def equals(self, other: Results) -> bool:
         """Exact equality of every number and field (NaN equal to NaN)."""
         return json.dumps(self.to_dict(), sort_keys=True) == json.dumps(other.to_dict(), sort_keys=True)
+
+
+def _missing(value: Any) -> bool:
+    return isinstance(value, float) and math.isnan(value)
+
+
+VCOV_NAMES = {
+    "clustered": "CR1",
+    "robust": "HC1",
+    "unadjusted": "iid",
+    "driscoll_kraay": "DK",
+    "windmeijer": "Windmeijer",
+}
+
+
+def model_formula(options: dict, estimator: str, bootstrap: dict | None = None) -> str:
+    """The model of an estimator's options (``Results.diagnostics["estimator_options"]``) as one line."""
+    entity, time = options.get("entity", "entity"), options.get("time", "time")
+    effects = []
+    if estimator == "within" or options.get("entity_effects"):
+        effects.append(entity)
+    if options.get("time_effects"):
+        effects.append(time)
+    effects += list(options.get("absorb", []) or [])
+    if options.get("entity_trends"):
+        effects.append(f"{entity}[trend]")
+    if estimator == "sur":
+        equations = options.get("equations", {})
+        body = ", ".join(f"{dep} ~ {' + '.join(regs)}" for dep, regs in equations.values())
+        body = f"SUR({body})"
+    elif estimator in ("iv2sls", "ivgmm"):
+        exog = " + ".join(options.get("exog", [])) or "1"
+        body = f"{options.get('dependent')} ~ {exog} | {' + '.join(options.get('endog', []))} ~ " + " + ".join(
+            options.get("instruments", [])
+        )
+    elif estimator.endswith("_gmm") or estimator in ("difference_gmm", "system_gmm"):
+        gmm = ", ".join(f"gmm({g['variable']}, {g['lags'][0]}:{g['lags'][1]})" for g in options.get("gmm", []))
+        body = f"{options.get('dependent')} ~ {' + '.join(options.get('regressors', []))} | {gmm}"
+    else:
+        body = f"{options.get('dependent')} ~ {' + '.join(options.get('regressors', []))}"
+        if estimator == "first_difference":
+            body = f"D({body})"
+    if effects:
+        body += " | " + " + ".join(effects)
+    cov = options.get("cov_type", "")
+    vcov = cov if estimator.endswith("gmm") else VCOV_NAMES.get(cov, cov)
+    if cov == "clustered":
+        cluster = options.get("cluster")
+        vcov += f"({cluster if isinstance(cluster, str) and cluster else entity})"
+    text = f"{body}; {estimator}; vcov: {vcov}"
+    first = next(iter((bootstrap or {}).values()), None)
+    if first:
+        text += f"; wild bootstrap {str(first.get('weights', '')).capitalize()} {int(first.get('draws', 0)):,}"
+    return text

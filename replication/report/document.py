@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import html
-import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,10 +19,12 @@ from pathlib import Path
 import pandas as pd
 
 from replication import __version__, config
+from replication.estimation import load_estimates, not_estimable
 from replication.fileio import write_text
 from replication.identification import failures
+from replication.layout import Layout
 from replication.provenance import git_commit
-from replication.report.results import tables_dir
+from replication.vintages import country_names
 
 
 @dataclass
@@ -112,9 +113,8 @@ def _md_table(frame: pd.DataFrame) -> str:
 
 
 # ---------------------------------------------------------------------------------------------- sections
-def _claims(root: Path, country: str) -> pd.DataFrame:
-    suffix = "" if country == config.DEFAULT_COUNTRY else f"_{country}"
-    return pd.read_csv(root / f"claims{suffix}.csv", dtype=str, keep_default_na=False)
+def _claims(layout: Layout) -> pd.DataFrame:
+    return pd.read_csv(layout.claims, dtype=str, keep_default_na=False)
 
 
 def _claim_rows(claims: pd.DataFrame, prefix: tuple[str, ...]) -> pd.DataFrame:
@@ -132,14 +132,14 @@ def _claim_rows(claims: pd.DataFrame, prefix: tuple[str, ...]) -> pd.DataFrame:
     )
 
 
-def _coefficients(
-    stem: str, variants: list[str], terms: list[str], *, vintage: str, country: str, equation: str = ""
-) -> pd.DataFrame:
-    from replication.models import load_estimates
-
-    results = load_estimates(stem, vintage=vintage, country=country)
+def _coefficients(stem: str, variants: list[str], terms: list[str], layout: Layout, equation: str = "") -> pd.DataFrame:
+    results = load_estimates(stem, layout)
+    missing = not_estimable(stem, layout)
     rows = []
     for variant in variants:
+        if variant in missing:  # the data cannot identify it: the reason, never a number
+            rows.append({"variant": variant, "term": "", "estimate": "not identified: " + _one_line(missing[variant])})
+            continue
         if variant not in results:
             continue
         result = results[variant]
@@ -185,31 +185,31 @@ def _bottom_line(claims: pd.DataFrame, prefix: tuple[str, ...]) -> str:
     return "Bottom line (computed from outputs/claims.csv by the stated rules): " + "; ".join(parts) + "."
 
 
-def _diagnosed(stem: str, *, vintage: str, country: str) -> str:
-    """Computed reasons why estimates differ or are missing: the variants that fail the identification rules."""
-    from replication.models import load_estimates
+def _one_line(text: str, limit: int = 200) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
+
+def _diagnosed(stem: str, layout: Layout) -> str:
+    """Computed reasons why estimates differ or are missing: the variants the data cannot identify (estimation
+    stage) and those that fail the identification rules."""
     failed = []
     for sector in ("manufacturing", "market_services"):
-        for variant, result in load_estimates(f"{stem}_{sector}", vintage=vintage, country=country).items():
+        name = f"{stem}_{sector}"
+        for variant, reason in not_estimable(name, layout).items():
+            failed.append(f"{sector.replace('_', ' ')} {variant} ({_one_line(reason)})")
+        for variant, result in load_estimates(name, layout).items():
             reasons = failures(result, inference=False)
             if reasons:
                 failed.append(f"{sector.replace('_', ' ')} {variant} ({'; '.join(reasons)})")
     if not failed:
         return "Computed diagnostics: every variant passes the identification rules."
-    return (
-        "Computed diagnostics: not identified here, so shown as words: "
-        + "; ".join(failed)
-        + ". With year effects, dynamic GMM needs at least as many instruments as regressors plus year dummies, more "
-        "than the 11-14 industries of a Belgian sector: these estimates cannot be identified on this panel."
-    )
+    return "Computed diagnostics: not identified here, so shown as words: " + "; ".join(failed) + "."
 
 
-def _beyond_the_study(vintage: str, country: str, rules: dict) -> str:
+def _beyond_the_study(layout: Layout, rules: dict) -> str:
     """Results the study did not report: significant terms (wild bootstrap p < alpha) of the full-period and
     spillover variants that pass the identification rules."""
-    from replication.models import load_estimates
-
     found = []
     for stem in (
         "production_manufacturing",
@@ -217,7 +217,7 @@ def _beyond_the_study(vintage: str, country: str, rules: dict) -> str:
         "labour_demand_manufacturing",
         "labour_demand_market_services",
     ):
-        estimates = load_estimates(stem, vintage=vintage, country=country)
+        estimates = load_estimates(stem, layout)
         for variant in ("full_period", "spillovers"):
             if variant not in estimates:
                 continue
@@ -234,22 +234,36 @@ def _beyond_the_study(vintage: str, country: str, rules: dict) -> str:
     )
 
 
-def build_document(vintage: str, country: str) -> Document:
-    root = config.vintage_outputs_dir(vintage)
-    tables, figures = root / "tables", root / "figures"
+def report_title(layout: Layout) -> str:
+    name = country_names().get(layout.country, layout.country)
+    return f"Offshoring and its effects for {name}: replication on public data"
+
+
+def build_document(layout: Layout) -> Document:
+    from replication.claims import studies_config
+
+    vintage, country = layout.vintage, layout.country
+    rel = layout.relative
     doc = Document()
-    doc.heading(1, "Offshoring and its effects for Belgium: replication on public data")
+    doc.heading(1, report_title(layout))
     doc.para(
         f"Generated by `make all` from vintage {vintage} for {country}; replication package {__version__}, git "
         f"commit {git_commit()}. Every number below is read from a generated file named beside it; published "
         "numbers come from data/published/ and config/claims.toml. Verdict rules: docs/claims.md."
     )
-    claims = _claims(root, country)
+    study = studies_config()["country"]
+    if country != study:
+        doc.para(
+            f"The published studies are about {country_names().get(study, study)}. This run estimates the same "
+            f"models on {country_names().get(country, country)}'s data: its numbers are shown beside the published "
+            f"ones for comparison, and every claim about {study} is judged not testable here."
+        )
+    claims = _claims(layout)
     counts = claims["verdict"].value_counts()
-    doc.table(pd.DataFrame({"Verdict": counts.index, "Claims": counts.to_numpy()}), "Summary of outputs/claims.csv")
+    doc.table(pd.DataFrame({"Verdict": counts.index, "Claims": counts.to_numpy()}), f"Summary of {rel(layout.claims)}")
 
     doc.heading(2, "1. Offshoring intensity (Table 1)")
-    table1 = tables / f"table1_offshoring_{country}.csv"
+    table1 = layout.table1()
     if table1.exists():
         comparison = pd.read_csv(table1, dtype={"statistic": str})
         wide = comparison.pivot_table(
@@ -262,11 +276,7 @@ def build_document(vintage: str, country: str) -> Document:
             f"Published vs ours, % of non-energy intermediate inputs (outputs/tables/{table1.name})",
         )
         note = next(
-            (
-                line
-                for line in (tables / f"table1_offshoring_{country}.md").read_text().splitlines()
-                if line.startswith("Ours:")
-            ),
+            (line for line in layout.table1("md").read_text().splitlines() if line.startswith("Ours:")),
             "",
         )
         doc.para(note)
@@ -277,15 +287,15 @@ def build_document(vintage: str, country: str) -> Document:
             "statements (outputs/claims.csv; rules in config/claims.toml)",
         )
     else:
-        doc.para("The published Table 1 is about Belgium; no comparison for this country.")
-    doc.image(figures / f"offshoring_trends_{country}.png", "om and os by origin (published 1995/2007 as circles)")
+        doc.para(f"The published Table 1 is about {study}; no comparison for {country}.")
+    doc.image(layout.trends_figure.with_suffix(".png"), "om and os by origin (published 1995/2007 as circles)")
 
     doc.heading(2, "2. Imported intermediate inputs across countries (published Figure 2)")
     doc.para(_bottom_line(claims, ("figure2",)))
     doc.table(_claim_rows(claims, ("figure2",)), "Claims from outputs/claims.csv")
     from replication.report.figures import cross_country_figure
 
-    cross = cross_country_figure(figures, country)
+    cross = cross_country_figure(layout)
     if cross is not None:
         doc.image(cross, f"Imported share of intermediate inputs, {cross.stem.split('_')[2]}")
     doc.para(
@@ -311,7 +321,7 @@ def build_document(vintage: str, country: str) -> Document:
             "origins (the over_output and wage_groups variants); WIOD SEA here, on {samples}; {measures}.",
         ),
     ]
-    claims_year = {"production": 2004, "labour_demand": 2003}  # the last year of each study's sample
+    gaps = pd.read_csv(layout.analysis / "measure_gaps.csv")
     for title, prefix, stem, terms, why in sections:
         doc.heading(2, title)
         doc.para(_bottom_line(claims, prefix))
@@ -330,38 +340,36 @@ def build_document(vintage: str, country: str) -> Document:
                     "dynamic_system_gmm",
                 ],
                 [*terms, "omo_total", "oso_total", "om_const_total", "os_const_total"],
-                vintage=vintage,
-                country=country,
+                layout,
             )
             doc.table(
                 frame,
                 f"Offshoring coefficients, {sector.replace('_', ' ')} "
-                f"(outputs/estimates/{stem}_{sector}.json; all variants: "
-                f"outputs/tables/estimates/{stem}_{sector}.md)",
+                f"({rel(layout.estimates)}/{stem}_{sector}.json; all variants: "
+                f"{rel(layout.regression_tables)}/{stem}_{sector}.md)",
             )
         doc.para(
             why.format(
-                samples=_sample_sizes(stem, vintage=vintage, country=country),
-                measures=_measure_gaps(vintage=vintage, country=country, year=int(claims_year[stem])),
+                samples=_sample_sizes(stem, layout),
+                measures=_measure_gaps(gaps[gaps["study"] == stem]),
             )
         )
-        doc.para(_diagnosed(stem, vintage=vintage, country=country))
+        doc.para(_diagnosed(stem, layout))
     from replication.claims import rules_config
 
-    doc.para(_beyond_the_study(vintage, country, rules_config()))
+    doc.para(_beyond_the_study(layout, rules_config()))
 
     doc.heading(2, "5. Skill structure (Hertveldt and Michel 2013)")
     doc.para(_bottom_line(claims, ("low_skill", "skills", "ict", "decomposition")))
     doc.table(_claim_rows(claims, ("low_skill", "skills", "ict")), "Claims from outputs/claims.csv")
-    results_dir = tables_dir(vintage, country)
+    results_dir = layout.analysis
     variation = pd.read_csv(results_dir / "identifying_variation.csv")
-    doc.table(variation, "Identifying variation (outputs/tables/results/identifying_variation.csv)")
+    doc.table(variation, f"Identifying variation ({rel(results_dir)}/identifying_variation.csv)")
     terms = ["om_oecd", "om_ceec", "om_asia", "os_total", "ict", "om_ceec_ict"]
     for stem in ("skill_shares_manufacturing", "skill_shares_market_services", "skill_shares_pooled"):
-        frame = _coefficients(stem, ["main", "hours"], terms, vintage=vintage, country=country, equation="low_")
-        doc.table(frame, f"Low-skilled share equation, iterated SUR with symmetry (outputs/estimates/{stem}.json)")
-    suffix = "" if country == config.DEFAULT_COUNTRY else f"_{country}"
-    doc.image(figures / f"offshoring_effects{suffix}.png", "Offshoring coefficients by origin with 95% intervals")
+        frame = _coefficients(stem, ["main", "hours"], terms, layout, equation="low_")
+        doc.table(frame, f"Low-skilled share equation, iterated SUR ({rel(layout.estimates)}/{stem}.json)")
+    doc.image(layout.coefficient_figure.with_suffix(".png"), "Offshoring coefficients by origin with 95% intervals")
     bel = variation[
         variation["sample"].str.contains("manufacturing")
         & ~variation["sample"].str.startswith("pooled")
@@ -381,7 +389,7 @@ def build_document(vintage: str, country: str) -> Document:
 
     from replication.report import skills
 
-    if vintage == config.DEFAULT_VINTAGE and country == config.DEFAULT_COUNTRY and skills.available():
+    if layout.has_skill_channel and skills.available():
         skills.add_section(doc)
 
     doc.heading(2, "6. Decomposition of the fall in the low-skilled share")
@@ -405,156 +413,66 @@ def build_document(vintage: str, country: str) -> Document:
         doc.table(
             shown,
             f"{name}: observed change {first['observed_change_pp']:.2f} pp, {int(first['industries'])} "
-            "industries (outputs/tables/results/decomposition.csv)",
+            f"industries ({rel(results_dir)}/decomposition.csv)",
         )
 
-    from replication.report import tradeoff
+    from replication.report import frontier
 
-    if vintage == config.DEFAULT_VINTAGE and country == config.DEFAULT_COUNTRY and tradeoff.available():
-        tradeoff.add_section(doc, tradeoff.tradeoff_dir() / "frontier.png")
+    if layout.has_skill_channel and frontier.available():
+        frontier.add_section(doc, frontier.tradeoff_dir() / "frontier.png")
 
     doc.heading(2, "7. All claims")
-    doc.table(claims[["id", "source", "claim", "published", "ours", "interval", "verdict"]], "outputs/claims.csv")
+    doc.table(claims[["id", "source", "claim", "published", "ours", "interval", "verdict"]], rel(layout.claims))
 
     doc.heading(2, "8. Data")
-    doc.table(_coverage(vintage), "Coverage by vintage (data/interim/<vintage>/tidy.json and the offshoring tables)")
-    origin = tables / f"origin_coverage_{vintage}.csv"
+    doc.table(
+        pd.read_csv(results_dir / "data_coverage.csv", dtype=str, keep_default_na=False),
+        "Coverage of the vintages this run reads (data/interim/<vintage>/tidy.json and the offshoring tables)",
+    )
+    origin = layout.origin_coverage
     if origin.exists():
         doc.table(
             pd.read_csv(origin, keep_default_na=False),
             "Origin-group members missing from the vintage (they stay in the rest of the world)",
         )
-    doc.table(_imputations(vintage, country), "Imputed or adjusted series")
+    doc.table(
+        pd.read_csv(results_dir / "imputations.csv", keep_default_na=False), f"Imputed or adjusted series ({country})"
+    )
 
     doc.heading(2, "9. Provenance")
     doc.para(
-        "outputs/MANIFEST.json lists every output with its sha256, program, spec, the raw-input checksums, "
+        f"{rel(layout.manifest)} lists every output of this run with its sha256, program, spec, the raw-input "
+        "checksums, "
         "the package version and the git commit; data/manifest.toml lists the raw files with their sources."
     )
     return doc
 
 
-def _measure_gaps(*, vintage: str, country: str, year: int) -> str:
-    """The offshoring measures side by side in a year (input-weighted sector means, %): ours over non-energy
-    inputs at current prices, over gross output (the study's base), and at constant prices."""
-    panel = pd.read_parquet(
-        config.interim_dir() / vintage / "panel.parquet",
-        columns=["country", "sector", "year", "ii", "om_total", "omo_total", "om_const_total"],
-    )
-    part = panel[(panel["country"] == country) & (panel["year"] == year)]
-    texts = []
-    for sector in ("manufacturing", "market_services"):
-        rows = part[part["sector"] == sector].dropna()
-        if rows.empty:
-            continue
-        w = rows["ii"] / rows["ii"].sum()
-        values = {c: 100 * float((w * rows[c]).sum()) for c in ("om_total", "omo_total", "om_const_total")}
-        texts.append(
-            f"{sector.replace('_', ' ')} {year}: materials offshoring {values['om_total']:.1f}% of non-energy inputs, "
-            f"{values['omo_total']:.1f}% of output, {values['om_const_total']:.1f}% at 1995 prices"
-        )
+def _measure_gaps(gaps: pd.DataFrame) -> str:
+    """The offshoring measures side by side (analysis stage, ``measure_gaps.csv``)."""
+    texts = [
+        f"{r.sector.replace('_', ' ')} {r.year}: materials offshoring {r.om_total:.1f}% of non-energy inputs, "
+        f"{r.omo_total:.1f}% of output, {r.om_const_total:.1f}% at 1995 prices"
+        for r in gaps.itertuples(index=False)
+    ]
     return "; ".join(texts) or "no offshoring measures for this country"
 
 
-def _sample_sizes(stem: str, *, vintage: str, country: str) -> str:
+def _sample_sizes(stem: str, layout: Layout) -> str:
     """'<industries> industries x <years> years of <sector>' for the main estimates of each sector."""
-    from replication.models import load_estimates
-
     parts = []
     for sector in ("manufacturing", "market_services"):
-        results = load_estimates(f"{stem}_{sector}", vintage=vintage, country=country)
+        results = load_estimates(f"{stem}_{sector}", layout)
         if "main" in results:
             d = results["main"].diagnostics
             parts.append(f"{d.get('n_entities')} {sector.replace('_', ' ')} industries x {d.get('n_periods')} years")
     return " and ".join(parts) or "no estimable sample"
 
 
-def _ict_years(vintage: str, country: str) -> str:
-    """The years the ICT series covers for ``country``, and which are carried forward."""
-    panel = pd.read_parquet(
-        config.interim_dir() / vintage / "panel.parquet", columns=["country", "year", "ict", "ict_imputed"]
-    )
-    part = panel[(panel["country"] == country) & panel["ict"].notna()]
-    if part.empty:
-        return "no ICT data for this country"
-    measured = part[~part["ict_imputed"]]["year"]
-    imputed = sorted(part[part["ict_imputed"]]["year"].unique())
-    text = f"{measured.min()}-{measured.max()}"
-    return text + (f", carried forward to {', '.join(map(str, imputed))}" if imputed else "")
-
-
-def _coverage(vintage: str) -> pd.DataFrame:
-    from replication.vintages import list_vintages
-
-    rows = []
-    for name in list_vintages():
-        record = config.interim_dir() / name / "tidy.json"
-        offshoring = config.interim_dir() / name / "offshoring.parquet"
-        if not record.exists():
-            continue
-        data = json.loads(record.read_text())
-        years, countries = "", ""
-        if offshoring.exists():
-            frame = pd.read_parquet(offshoring, columns=["country", "year"])
-            years = f"{frame['year'].min()}-{frame['year'].max()}"
-            countries = str(frame["country"].nunique())
-        rows.append(
-            {
-                "vintage": name,
-                "io_use source": data["io_use"]["source"] if "io_use" in data else "none (accounts only)",
-                "io_use rows": data["io_use"]["rows"] if "io_use" in data else 0,
-                "accounts source": data["accounts"]["source"],
-                "accounts rows": data["accounts"]["rows"],
-                "offshoring years": years,
-                "countries": countries,
-                "anomalies set missing": len(data["accounts"]["anomalies_set_missing"]),
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def _imputations(vintage: str, country: str) -> pd.DataFrame:
-    panel = pd.read_parquet(
-        config.interim_dir() / vintage / "panel.parquet", columns=["country", "sector", "year", "sh_ls", "ict_imputed"]
-    )
-    bel = panel[panel["country"] == country]
-    manufacturing = bel[(bel["sector"] == "manufacturing") & (bel["year"] >= 2002)]
-    spread = manufacturing.groupby("year")["sh_ls"].std().max()
-    return pd.DataFrame(
-        [
-            {
-                "series": "ICT capital share (EU KLEMS CAPIT)",
-                "treatment": "last year (2006) carried forward one year",
-                "rows": int(bel["ict_imputed"].sum()),
-                "measured": "",
-            },
-            {
-                "series": "Skill shares of manufacturing industries (WIOD SEA)",
-                "treatment": "imputed by WIOD from 2002 (measured: the largest cross-industry s.d. of the "
-                "low-skilled hours share in those years)",
-                "rows": len(manufacturing),
-                "measured": f"s.d. {spread:.6f}",
-            },
-            {
-                "series": "Listed raw-data anomalies (WIOD SEA, EU KLEMS)",
-                "treatment": "set to missing (config/anomalies/)",
-                "rows": sum(len(pd.read_csv(p)) for p in (config.config_dir() / "anomalies").glob("*.csv")),
-                "measured": "",
-            },
-        ]
-    )
-
-
-def report_dir(vintage: str, country: str) -> Path:
-    """``report/`` of the vintage's outputs (``report_<COUNTRY>/`` for another country)."""
-    suffix = "" if country == config.DEFAULT_COUNTRY else f"_{country}"
-    return config.vintage_outputs_dir(vintage) / f"report{suffix}"
-
-
-def write_report(vintage: str, country: str) -> list[Path]:
-    doc = build_document(vintage, country)
-    out = report_dir(vintage, country)
-    title = "Offshoring and its effects for Belgium: replication on public data"
-    write_text(out / "index.html", doc.html(title))
-    write_text(out / "report.md", doc.markdown(config.vintage_outputs_dir(vintage)))
+def write_report(layout: Layout) -> list[Path]:
+    """``index.html`` and ``report.md``; ``index.html`` (the file Make checks) is written last."""
+    doc = build_document(layout)
+    out = layout.report
+    write_text(out / "report.md", doc.markdown(layout.outputs))
+    write_text(out / "index.html", doc.html(report_title(layout)))
     return [out / "index.html", out / "report.md"]

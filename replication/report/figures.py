@@ -21,7 +21,8 @@ from matplotlib.ticker import MaxNLocator
 
 from replication import config
 from replication.fileio import atomic_path
-from replication.offshoring import import_share_path, pooled_share
+from replication.layout import Layout
+from replication.offshoring import pooled_share
 from replication.progress import say
 from replication.provenance import stamp
 from replication.report.offshoring_tables import ORIGIN_LABELS, SECTOR_LABELS, load_intensities
@@ -32,18 +33,10 @@ MEASURE_LABELS = {"om": "Materials offshoring (om)", "os": "Business-services of
 STYLE = {"font.size": 9, "axes.spines.top": False, "axes.spines.right": False, "svg.hashsalt": "offshoring-be"}
 
 
-def cross_country_stem(year: int, country: str) -> str:
-    """File stem of the cross-country figure: ``imported_inputs_<year>`` for the default country,
-    ``imported_inputs_<year>_<COUNTRY>`` for another, so that a run for one country never rewrites another's."""
-    return f"imported_inputs_{year}" if country == config.DEFAULT_COUNTRY else f"imported_inputs_{year}_{country}"
-
-
-def cross_country_figure(folder: Path, country: str) -> Path | None:
-    """The cross-country figure of ``country`` in ``folder`` (the latest year when several), or ``None``."""
-    pattern = re.compile(
-        r"imported_inputs_(\d{4})" + ("" if country == config.DEFAULT_COUNTRY else f"_{country}") + r"\.png"
-    )
-    found = sorted(p for p in folder.glob("imported_inputs_*.png") if pattern.fullmatch(p.name))
+def cross_country_figure(layout: Layout) -> Path | None:
+    """The run's cross-country figure (the latest year when several), or ``None``."""
+    pattern = re.compile(r"imported_inputs_(\d{4})" + re.escape(layout.suffix) + r"\.png")
+    found = sorted(p for p in layout.figures.glob("imported_inputs_*.png") if pattern.fullmatch(p.name))
     return found[-1] if found else None
 
 
@@ -152,22 +145,22 @@ def plot_cross_country(
     return fig
 
 
-def write_figures(vintage: str, country: str) -> list[Path]:
-    """Both offshoring figures of ``country`` into ``figures/`` of the vintage's outputs."""
+def write_figures(layout: Layout) -> list[Path]:
+    """Both offshoring figures of the run's country (paths from :class:`~replication.layout.Layout`)."""
+    vintage, country = layout.vintage, layout.country
     cfg = load_offshoring_config()
-    out = config.vintage_outputs_dir(vintage) / "figures"
     intensities = load_intensities(vintage, country)
     published = None
     if country == cfg["table1"]["country"]:
         published = pd.read_csv(config.published_dir() / "table1_offshoring.csv", dtype={"statistic": str})
     written = save_figure(
         plot_trends(intensities, country=country, published=published),
-        out / f"offshoring_trends_{country}",
+        layout.trends_figure,
         provenance=stamp(vintage, "config/offshoring.toml"),
     )
     year = int(cfg["figure_cross_country"]["year"])
     benchmark = cfg["figure_cross_country"]["benchmark_group"]
-    shares = pd.read_parquet(import_share_path(vintage))
+    shares = pd.read_parquet(layout.import_share)
     years = sorted(int(y) for y in shares["year"].unique())
     if year not in years:  # the configured year is not in this vintage: its latest year, named in the file
         say(f"[figures] {vintage} has no {year} table; the cross-country figure uses {years[-1]}")
@@ -176,7 +169,7 @@ def write_figures(vintage: str, country: str) -> list[Path]:
     cross = pd.read_csv(config.published_dir() / "cross_country_2005.csv")
     written += save_figure(
         plot_cross_country(shares, country=country, year=year, pooled=pooled, benchmark="OECD", published=cross),
-        out / cross_country_stem(year, country),
+        layout.cross_country_figure(year),
         provenance=stamp(vintage, "config/offshoring.toml [figure_cross_country]"),
     )
     return written

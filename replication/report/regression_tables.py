@@ -1,9 +1,14 @@
-"""Regression tables of one spec: a column per variant, a row per reported term; Markdown, LaTeX, CSV.
+"""Regression tables of one spec (report stage): read the spec's estimates JSON, write Markdown, LaTeX, CSV.
 
-Cells: coefficient, (standard error of the variant's ``cov_type``), and [wild-bootstrap p-value] where
-bootstrapped; stars from the bootstrap p-value when present, else the analytic one (* 10 %, ** 5 %,
-*** 1 %). Footer rows: estimator, inference, N, industries, years, R², GMM instrument count, Hansen J
-and AR(2) p-values. Reads only ``Results.tidy()`` and ``Results.diagnostics``.
+Layout (esttab / etable): models (the spec's variants) in numbered columns, terms in rows with the standard
+error beneath in parentheses and, where bootstrapped, the wild cluster bootstrap p-value beneath in brackets;
+footer rows (estimator, inference, N, industries, years, R², GMM instruments, Hansen J and AR(2) p-values);
+notes below, with every model written as an equation (``Results.formula()``). Stars from the preferred
+inference (``Results.preferred``: the bootstrap p-value where computed, else the analytic one; * 10 %,
+** 5 %, *** 1 %). A variant that fails the identification rules (:mod:`replication.identification`) or that
+the data could not identify (the JSON's ``not_estimable``) keeps its column with "not identified" and the
+reason in the notes, never a number. Wide tables are split into panels of at most :data:`PANEL_COLUMNS`
+models so that the LaTeX fits the text block.
 """
 
 from __future__ import annotations
@@ -13,13 +18,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from replication import config
+from replication.estimation import read_record
 from replication.estimators.results import Results
 from replication.fileio import write_csv, write_text
 from replication.identification import failures
+from replication.layout import Layout
 from replication.provenance import stamp
 from replication.report.render import latex_escape
-from replication.specs import load_spec
+from replication.specs import load_spec, relative_to_root, spec_variants
+
+PANEL_COLUMNS = 5
 
 
 def _stars(p: float) -> str:
@@ -28,23 +36,23 @@ def _stars(p: float) -> str:
     return "***" if p < 0.01 else "**" if p < 0.05 else "*" if p < 0.10 else ""
 
 
-def long_table(results: dict[str, Results], report: list[str]) -> pd.DataFrame:
-    """Tidy rows of every variant for the reported terms (SUR terms as ``<equation>: <term>``); a variant that
-    fails the identification rules (:mod:`replication.identification`) keeps its rows without numbers and
-    says why in ``not_identified``."""
+def _label(result: Results, term: str, report: list[str]) -> str | None:
+    """The row label of a term, or None when the spec does not report it (SUR terms: ``<equation>: <term>``)."""
+    if result.estimator == "sur":
+        equation, _, bare = term.partition("_")
+        return f"{equation}: {bare}" if bare in report else None
+    return term if term in report else None
+
+
+def long_table(results: dict[str, Results], report: list[str], not_estimable: dict[str, str]) -> pd.DataFrame:
+    """Tidy rows of every variant for the reported terms; a variant that is not identified keeps one row per
+    term without numbers and says why in ``not_identified``."""
     rows = []
     for variant, result in results.items():
         reasons = failures(result, inference=False)
-        tidy = result.tidy()
-        for _, row in tidy.iterrows():
-            term = str(row["term"])
-            label = term
-            if result.estimator == "sur":
-                equation, _, bare = term.partition("_")
-                if bare not in report:
-                    continue
-                label = f"{equation}: {bare}"
-            elif term not in report:
+        for _, row in result.tidy().iterrows():
+            label = _label(result, str(row["term"]), report)
+            if label is None:
                 continue
             numbers = {
                 "estimate": row["estimate"],
@@ -57,102 +65,165 @@ def long_table(results: dict[str, Results], report: list[str]) -> pd.DataFrame:
             if reasons:
                 numbers = dict.fromkeys(numbers, math.nan)
             rows.append({"variant": variant, "term": label, **numbers, "not_identified": "; ".join(reasons)})
-    return pd.DataFrame(rows)
+    for variant, reason in not_estimable.items():
+        rows.append({"variant": variant, "term": "", "not_identified": reason})
+    columns = ["variant", "term", "estimate", "std_error", "p_value", "boot_p_value", "boot_conf_low"]
+    return pd.DataFrame(rows, columns=[*columns, "boot_conf_high", "not_identified"])
 
 
 def footer(result: Results) -> dict[str, str]:
-    d = result.diagnostics
-    entities = d.get("n_entities", d.get("absorbed_entity_effects", ""))
+    """The footer cells of one model."""
+    g = result.glance()
     rows = {
-        "estimator": result.estimator,
-        "inference": result.cov_type,
+        "Estimator": result.estimator,
+        "Inference": result.cov_type,
         "N": str(result.nobs),
-        "industries": str(entities),
-        "years": str(d.get("n_periods", d.get("years", ""))),
+        "Industries": "" if _nan(g["n_entities"]) else str(g["n_entities"]),
+        "Years": "" if _nan(g["n_periods"]) else str(g["n_periods"]),
+        "R²": "" if _nan(g["rsquared"]) else f"{g['rsquared']:.3f}",
     }
-    r2 = d.get("rsquared_within", d.get("rsquared"))
-    if isinstance(r2, dict):
-        r2 = next(iter(r2.values()))
-    rows["R²"] = f"{r2:.3f}" if isinstance(r2, float) else ""
-    if "n_instruments" in d and result.estimator.endswith("gmm") and "hansen_j" in d:
-        rows["instruments"] = str(d["n_instruments"])
+    if result.estimator.endswith("gmm"):
         identified = not failures(result, inference=False)
-        rows["Hansen p"] = f"{d['hansen_j']['pvalue']:.3f}" if identified else "–"
-        rows["AR(2) p"] = f"{d['ar2']['pvalue']:.3f}" if identified and not math.isnan(d["ar2"]["pvalue"]) else "–"
-    reasons = failures(result, inference=False)
-    if reasons:
-        rows["note"] = "not identified: " + "; ".join(reasons)
+        rows["Instruments"] = str(g["n_instruments"])
+        rows["Hansen p"] = f"{g['hansen_pvalue']:.3f}" if identified else "–"
+        rows["AR(2) p"] = f"{g['ar2_pvalue']:.3f}" if identified and not _nan(g["ar2_pvalue"]) else "–"
     return rows
 
 
-def wide_table(results: dict[str, Results], report: list[str]) -> pd.DataFrame:
-    """Display frame: one text column per variant."""
-    long = long_table(results, report)
-    order = list(dict.fromkeys(long["term"])) if not long.empty else []
-    columns = {}
-    for variant, result in results.items():
-        cells = {}
+def _nan(value: object) -> bool:
+    return isinstance(value, float) and math.isnan(value)
+
+
+def cells(
+    results: dict[str, Results], report: list[str], not_estimable: dict[str, str], order: list[str] | None = None
+) -> tuple[list, dict]:
+    """Row labels and, per variant, {row label: cell text}: for each term a coefficient row, a standard-error
+    row (``term:se``) and a bootstrap row (``term:boot``) where any variant is bootstrapped."""
+    long = long_table(results, report, not_estimable)
+    terms = list(dict.fromkeys(t for t in long["term"] if t))
+    boot_terms = {t for t in terms if long.loc[long["term"] == t, "boot_p_value"].notna().any()}
+    labels = []
+    for term in terms:
+        labels += [term, f"{term}:se"] + ([f"{term}:boot"] if term in boot_terms else [])
+    footers = {name: footer(result) for name, result in results.items()}
+    footer_labels = list(dict.fromkeys(k for f in footers.values() for k in f))
+    table: dict[str, dict[str, str]] = {}
+    for variant in [v for v in (order or [*results, *not_estimable]) if v in results or v in not_estimable]:
+        column: dict[str, str] = dict.fromkeys([*labels, *footer_labels], "")
+        if variant in not_estimable or failures(results[variant], inference=False):
+            column[labels[0] if labels else "Estimator"] = "not identified"
+            column.update({k: v for k, v in footers.get(variant, {}).items() if k in ("Estimator", "N")})
+            table[variant] = column
+            continue
         part = long[long["variant"] == variant].set_index("term")
-        for term in order:
-            if term in part.index and part.loc[term, "not_identified"]:
-                cells[term] = "not identified"
-            elif term in part.index:
-                r = part.loc[term]
-                p = r["boot_p_value"] if not math.isnan(r["boot_p_value"]) else r["p_value"]
-                text = f"{r['estimate']:.3f}{_stars(p)} ({r['std_error']:.3f})"
-                if not math.isnan(r["boot_p_value"]):
-                    text += f" [{r['boot_p_value']:.3f}]"
-                cells[term] = text
-            else:
-                cells[term] = ""
-        for key, value in footer(result).items():
-            cells[key] = value
-        columns[variant] = cells
-    frame = pd.DataFrame(columns)
-    frame.index.name = "term"
-    return frame.fillna("").reset_index()
+        for term in terms:
+            if term not in part.index:
+                continue
+            r = part.loc[term]
+            preferred = r["boot_p_value"] if not math.isnan(r["boot_p_value"]) else r["p_value"]
+            column[term] = f"{r['estimate']:.3f}{_stars(preferred)}"
+            column[f"{term}:se"] = f"({r['std_error']:.3f})"
+            if not math.isnan(r["boot_p_value"]):
+                column[f"{term}:boot"] = f"[{r['boot_p_value']:.3f}]"
+        column.update(footers[variant])
+        table[variant] = column
+    return [*labels, *footer_labels], table
 
 
-def write_regression_table(spec_path: Path, results: dict[str, Results], *, vintage: str, country: str) -> None:
-    spec = load_spec(spec_path)
-    report = list(spec.raw.get("report", []))
-    out = (
-        config.vintage_outputs_dir(vintage)
-        / "tables"
-        / ("estimates" if country == config.DEFAULT_COUNTRY else f"estimates_{country}")
-    )
-    wide = wide_table(results, report)
-    note = (
-        f"Coefficient (standard error: {', '.join(sorted({r.cov_type for r in results.values()}))}) "
-        "[wild cluster bootstrap p-value, H0: coefficient = 0]; * p<0.10, ** p<0.05, *** p<0.01 (bootstrap "
-        f"p where available). R²: the within R² for within models, the overall R² otherwise (per equation for "
-        "SUR). N: observations used; for dynamic GMM the rows of the differenced equation plus, for system GMM, "
-        "those of the levels equation. 'not identified': the variant fails the identification rules of "
-        f"replication/identification.py and its numbers are not shown. Country {country}; "
-        f"{stamp(vintage, f'estimations/belgium/{spec_path.name}')}. Generated by `make estimates`; do not edit."
-    )
-    header = "| " + " | ".join(wide.columns) + " |\n|" + "|".join("---" for _ in wide.columns) + "|\n"
-    body = "".join("| " + " | ".join(str(v) for v in row) + " |\n" for row in wide.itertuples(index=False))
-    markdown = f"# {spec.title}\n\n{spec.raw.get('description', '').strip()}\n\n{header}{body}\n{note}\n"
-    write_text(out / f"{spec_path.stem}.md", markdown)
-    spec_cols = "l" + "c" * (len(wide.columns) - 1)
+def _display(label: str) -> str:
+    return "" if label.endswith((":se", ":boot")) else label
+
+
+def notes(results: dict[str, Results], not_estimable: dict[str, str], variants: list[str], source: str) -> list[str]:
+    """The notes under a table: the legend, each model as an equation, and the not-identified reasons."""
+    cov = ", ".join(sorted({r.cov_type for r in results.values()})) or "–"
     lines = [
-        r"\begin{table}[htbp]",
+        f"Coefficients; standard errors ({cov}) in parentheses; wild cluster bootstrap p-values (H0: coefficient "
+        "= 0) in brackets where computed. * p<0.10, ** p<0.05, *** p<0.01 (bootstrap p where available). R²: "
+        "within R² for within models, overall otherwise (first equation for SUR). N: observations used (dynamic "
+        "GMM: differenced plus, for system GMM, levels rows).",
+    ]
+    for number, variant in enumerate(variants, start=1):
+        if variant in results:
+            reasons = failures(results[variant], inference=False)
+            text = f"({number}) {variant}: {results[variant].formula()}"
+            if reasons:
+                text += f". Not identified: {'; '.join(reasons)}"
+        else:
+            text = f"({number}) {variant}: not identified: {not_estimable[variant]}"
+        lines.append(text)
+    lines.append(source)
+    return lines
+
+
+def markdown(title: str, description: str, labels: list[str], table: dict, note_lines: list[str]) -> str:
+    variants = list(table)
+    header = "| | " + " | ".join(f"({i}) {v}" for i, v in enumerate(variants, start=1)) + " |\n"
+    header += "|---|" + "|".join("---:" for _ in variants) + "|\n"
+    body = "".join(
+        "| " + _display(label) + " | " + " | ".join(table[v][label] for v in variants) + " |\n" for label in labels
+    )
+    return f"# {title}\n\n{description}\n\n{header}{body}\n" + "\n\n".join(note_lines) + "\n"
+
+
+def latex(title: str, label: str, labels: list[str], table: dict, note_lines: list[str]) -> str:
+    """booktabs, ``\\footnotesize``, at most :data:`PANEL_COLUMNS` models per panel, notes in a full-width
+    ``minipage`` below; the model names are in the notes (headers are numbers), so a panel's width is bounded
+    by its label column and five numeric columns."""
+    variants = list(table)
+    panels = [variants[i : i + PANEL_COLUMNS] for i in range(0, len(variants), PANEL_COLUMNS)] or [[]]
+    lines = [
+        r"\begin{table}[!htbp]",
         r"\centering",
-        rf"\caption{{{latex_escape(spec.title)}}}",
-        rf"\label{{tab:{spec_path.stem}}}",
-        r"\scriptsize",
-        rf"\begin{{tabular}}{{{spec_cols}}}",
-        r"\toprule",
-        " & ".join(latex_escape(str(c)) for c in wide.columns) + r" \\",
-        r"\midrule",
+        rf"\caption{{{latex_escape(title)}}}",
+        rf"\label{{tab:{label}}}",
+        r"\footnotesize",
     ]
-    lines += [" & ".join(latex_escape(str(v)) for v in row) + r" \\" for row in wide.itertuples(index=False)]
-    lines += [
-        r"\bottomrule",
-        r"\end{tabular}",
-        rf"\par\smallskip\parbox{{\linewidth}}{{\tiny {latex_escape(note)}}}",
-        r"\end{table}",
-    ]
-    write_text(out / f"{spec_path.stem}.tex", "\n".join(lines) + "\n")
-    write_csv(out / f"{spec_path.stem}.csv", long_table(results, report))
+    for k, panel in enumerate(panels):
+        first = variants.index(panel[0]) + 1 if panel else 1
+        if len(panels) > 1:
+            lines.append(rf"\par\medskip\textit{{Panel {chr(65 + k)}: models ({first})--({first + len(panel) - 1})}}")
+            lines.append(r"\par\smallskip")
+        lines += [
+            r"\begin{tabular}{l" + "r" * len(panel) + "}",
+            r"\toprule",
+            " & " + " & ".join(f"({first + i})" for i in range(len(panel))) + r" \\",
+            r"\midrule",
+        ]
+        footer_started = False
+        for row in labels:
+            if not footer_started and row in ("Estimator",):
+                lines.append(r"\midrule")
+                footer_started = True
+            cells_text = [latex_escape(table[v][row]) for v in panel]
+            lines.append(latex_escape(_display(row)) + " & " + " & ".join(cells_text) + r" \\")
+        lines += [r"\bottomrule", r"\end{tabular}"]
+    lines.append(r"\par\medskip")
+    lines.append(r"\begin{minipage}{\linewidth}\scriptsize")
+    lines += [latex_escape(n) + r"\par" for n in note_lines]
+    lines += [r"\end{minipage}", r"\end{table}"]
+    return "\n".join(lines) + "\n"
+
+
+def write_regression_table(spec_path: Path, layout: Layout | None = None) -> Path:
+    """The tables of one spec from its estimates JSON; the Markdown file (the one Make checks) is written
+    last."""
+    layout = layout or Layout()
+    spec = load_spec(spec_path)
+    record = read_record(layout.estimates_for(spec_path))
+    order = list(spec_variants(spec))  # the spec's order (the JSON's keys are sorted)
+    results = {name: Results.from_dict(record["variants"][name]) for name in order if name in record["variants"]}
+    not_estimable = {name: record["not_estimable"][name] for name in order if name in record.get("not_estimable", {})}
+    report = list(spec.raw.get("report", []))
+    labels, table = cells(results, report, not_estimable, order)
+    source = (
+        f"Country {layout.country}; {stamp(layout.vintage, relative_to_root(spec_path))}. Generated by "
+        "`make regression-tables` from the estimates JSON; do not edit."
+    )
+    note_lines = notes(results, not_estimable, list(table), source)
+    out = layout.regression_tables_for(spec_path)
+    write_csv(out / f"{spec_path.stem}.csv", long_table(results, report, not_estimable))
+    write_text(out / f"{spec_path.stem}.tex", latex(spec.title, spec_path.stem, labels, table, note_lines))
+    text = markdown(spec.title, spec.raw.get("description", "").strip(), labels, table, note_lines)
+    write_text(out / f"{spec_path.stem}.md", text)
+    return out / f"{spec_path.stem}.md"

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from replication import config
+from replication.layout import Layout
 
 
 def skills_dir() -> Path:
-    return config.outputs_dir() / "skills"
+    return Layout().skills
 
 
 def available() -> bool:

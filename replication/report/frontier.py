@@ -9,12 +9,12 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from replication import config
+from replication.layout import Layout
 from replication.report.figures import save_figure
 
 
 def tradeoff_dir() -> Path:
-    return config.outputs_dir() / "tradeoff"
+    return Layout().tradeoff
 
 
 def available(folder: Path | None = None) -> bool:

@@ -1,0 +1,124 @@
+"""Stage 4: estimation specs -> estimates JSON, nothing else (tables are the report's job).
+
+One entry point for every shipped spec: the Belgian specs (``estimations/belgium/``, on the vintage's
+estimation panel for the run's country), the skill-channel specs (``estimations/skills/``, on the EU KLEMS
+skill panel) and the validation specs (``estimations/validation/``, on their own files). The spec says which
+data it reads (``[data] panel = true``, ``panel = "skills"`` or ``path``); :class:`~replication.layout.Layout`
+says where the estimates go.
+
+Each variant is estimated in file order. A variant the data cannot identify
+(:class:`~replication.estimators.data.NotIdentifiedError`) is recorded under ``not_estimable`` with the reason,
+in every run; ``strict=True`` makes it an error. Any other error stops the run. In a sample, ``@country`` is the
+run's country and ``@pooled_countries`` the countries of the pooled skill-share panel (estimation panel only).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from replication import __version__, config
+from replication.errors import ReplicationError
+from replication.estimators.data import NotIdentifiedError
+from replication.estimators.results import Results
+from replication.fileio import sha256, write_text
+from replication.layout import Layout
+from replication.panel import pooled_countries
+from replication.progress import say
+from replication.provenance import git_commit, raw_inputs
+from replication.specs import Spec, load_spec, read_source, relative_to_root, run_spec, spec_source, spec_variants
+
+SPEC_FOLDERS = ("belgium", "skills", "validation")
+
+
+def spec_files(folder: str = "belgium") -> list[Path]:
+    """The shipped spec files of ``estimations/<folder>/``."""
+    return sorted((config.project_root() / "estimations" / folder).glob("*.toml"))
+
+
+def _context(spec: Spec, data: pd.DataFrame, layout: Layout) -> dict:
+    """The ``@`` names a sample may use besides ``@country``."""
+    if spec.data.get("panel") is True:
+        available = sorted(data["country"].unique())
+        if layout.country not in available:
+            raise ReplicationError(
+                f"country {layout.country!r} is not in the {layout.vintage} panel; available: {available}"
+            )
+        return {"pooled_countries": pooled_countries(data)}
+    return {}
+
+
+def estimate_spec_file(
+    path: Path, layout: Layout, *, strict: bool = False
+) -> tuple[dict[str, Results], dict[str, str], Path]:
+    """All variants of one spec in file order, the variants the data cannot identify (with why), and the data
+    file read."""
+    spec = load_spec(path)
+    source = spec_source(spec, layout)
+    data = read_source(spec, layout)
+    context = _context(spec, data, layout)
+    results, failed = {}, {}
+    for name, variant in spec_variants(spec).items():
+        say(f"[estimate] {path.stem}: {name}")
+        variant_data = data if spec_source(variant, layout) == source else read_source(variant, layout)
+        try:
+            results[name] = run_spec(variant, data=variant_data, country=layout.country, context=context)
+        except NotIdentifiedError as exc:
+            if strict:
+                raise ReplicationError(f"{relative_to_root(path)} [{name}]: not identified: {exc}") from exc
+            failed[name] = str(exc)
+            say(f"[estimate] {path.stem}: {name} not identified ({_short(str(exc))})")
+        except ReplicationError as exc:
+            raise ReplicationError(f"{relative_to_root(path)} [{name}]: {exc}") from exc
+    return results, failed, source
+
+
+def _short(text: str, limit: int = 140) -> str:
+    """One line of at most ``limit`` characters (progress output; the full reason is in the JSON)."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def write_estimates(path: Path, layout: Layout | None = None, *, strict: bool = False) -> Path:
+    """Estimate one spec file and write its estimates JSON (every variant at full precision, the variants
+    that are not identified with the reason, and the checksums of the spec and the data)."""
+    layout = layout or Layout()
+    results, failed, source = estimate_spec_file(Path(path), layout, strict=strict)
+    out = layout.estimates_for(path)
+    record = {
+        "spec": relative_to_root(Path(path)),
+        "vintage": layout.vintage,
+        "country": layout.country,
+        "package_version": __version__,
+        "git_commit": git_commit(),
+        "raw_inputs_sha256": raw_inputs(),
+        "spec_sha256": sha256(path),
+        "data_sha256": sha256(source),
+        "variants": {name: result.to_dict() for name, result in results.items()},
+        "not_estimable": failed,
+    }
+    write_text(out, json.dumps(record, indent=1, sort_keys=True, allow_nan=False) + "\n")
+    return out
+
+
+def read_record(path: Path) -> dict:
+    """The estimates JSON of :func:`write_estimates`; a missing file names the Make target."""
+    if not path.exists():
+        raise ReplicationError(f"{relative_to_root(path)}: not built; run `make estimates`")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def load_estimates(stem: str, layout: Layout | None = None, *, folder: str = "belgium") -> dict[str, Results]:
+    """The variants of a spec's estimates (``estimations/<folder>/<stem>.toml``) for the run of ``layout``."""
+    layout = layout or Layout()
+    record = read_record(layout.estimates_for(config.project_root() / "estimations" / folder / f"{stem}.toml"))
+    return {name: Results.from_dict(data) for name, data in record["variants"].items()}
+
+
+def not_estimable(stem: str, layout: Layout | None = None, *, folder: str = "belgium") -> dict[str, str]:
+    """The variants of a spec the data could not identify, with the reason."""
+    layout = layout or Layout()
+    path = layout.estimates_for(config.project_root() / "estimations" / folder / f"{stem}.toml")
+    return dict(read_record(path).get("not_estimable", {}))

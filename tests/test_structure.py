@@ -1,0 +1,130 @@
+"""The package's structure: the one-way import graph, one basename per job, one layout rule for every path."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from replication.layout import Layout
+
+PACKAGE = Path(__file__).resolve().parent.parent / "replication"
+
+
+def _module(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def import_graph() -> dict[str, set[str]]:
+    """Every ``replication`` module and the package modules it imports (also inside functions)."""
+    modules = {_module(p): p for p in PACKAGE.rglob("*.py")}
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        edges = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("replication"):
+                for alias in node.names:
+                    target = f"{node.module}.{alias.name}"
+                    edges.add(target if target in modules else node.module)
+            elif isinstance(node, ast.Import):
+                edges |= {a.name for a in node.names if a.name.startswith("replication")}
+        graph[name] = {e for e in edges if e in modules and e != name}
+    return graph
+
+
+def test_estimation_and_analysis_never_import_the_report():
+    """Data flows one way: only the report (and the command line that runs every stage) imports report code."""
+    offenders = {
+        (module, target)
+        for module, targets in import_graph().items()
+        for target in targets
+        if target.startswith("replication.report")
+        and not module.startswith("replication.report")
+        and module != "replication.cli"
+    }
+    assert not offenders, offenders
+
+
+def test_import_graph_has_no_cycle():
+    graph = import_graph()
+    graph = {m: {t for t in targets if t != "replication"} for m, targets in graph.items()}
+    state: dict[str, int] = {}
+
+    def visit(node: str, path: list[str]) -> None:
+        state[node] = 1
+        for target in sorted(graph.get(node, ())):
+            if state.get(target) == 1:
+                raise AssertionError("import cycle: " + " -> ".join([*path, node, target]))
+            if target not in state:
+                visit(target, [*path, node])
+        state[node] = 2
+
+    for module in sorted(graph):
+        if module not in state:
+            visit(module, [])
+
+
+def test_no_two_modules_share_a_basename():
+    names = [p.stem for p in PACKAGE.rglob("*.py") if p.stem not in ("__init__", "__main__")]
+    duplicated = sorted({n for n in names if names.count(n) > 1})
+    assert not duplicated, duplicated
+
+
+def test_another_country_or_vintage_never_shares_a_run_specific_path():
+    """A run for DEU or for wiod2016 writes none of the default run's files; interim data belong to the vintage."""
+    default = Layout().make_variables()
+    shared = {"INTERIM", "OUT", "TIDY", "OFFSHORING", "PANEL", "SKILL_PANEL", "SKILL_SELECTION", "SKILL_EST_DIR"}
+    shared |= {"SKILL_REGTAB_DIR", "SKILL_ANALYSIS", "TRADEOFF_OUT", "SKILLS_ON"}
+    german = Layout("wiod2013", "DEU").make_variables()
+    for key, value in default.items():
+        if key not in shared:
+            assert german[key] != value, key
+    assert german["SKILLS_ON"] == "" and default["SKILLS_ON"] == "1"
+    other = Layout("wiod2016", "BEL").make_variables()
+    assert all(other[k].startswith("outputs/wiod2016/") for k in ("TABLES", "EST_DIR", "RESULTS", "REPORT"))
+    assert other["PANEL"] == "data/interim/wiod2016/panel.parquet"
+
+
+def test_makefile_variables_come_from_the_layout(tmp_path):
+    """`python -m replication.layout` (what the Makefile includes) prints exactly Layout.make_variables()."""
+    out = subprocess.run(
+        [sys.executable, "-m", "replication.layout", "--vintage", "wiod2016", "--country", "DEU"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=PACKAGE.parent,
+    ).stdout
+    printed = dict(line.split(" := ", 1) for line in out.splitlines())
+    assert printed == {k: v for k, v in Layout("wiod2016", "DEU").make_variables().items()}
+    makefile = (PACKAGE.parent / "Makefile").read_text()
+    assert "include $(LAYOUT_MK)" in makefile
+    for derived in ("outputs/estimates", "claims_$(COUNTRY)", "report_$(COUNTRY)", "interim/$(VINTAGE)"):
+        assert derived not in makefile, f"the Makefile re-derives a layout path: {derived}"
+
+
+def test_claims_for_another_country_are_not_judged_against_the_study(monkeypatch):
+    """Claims about Belgium in a German run: the German numbers are shown, the verdict is not testable; a
+    descriptive claim that names its countries keeps its verdict."""
+    import replication.claims as claims
+
+    config = [
+        {"id": "effect_claim", "source": "s", "text": "t", "kind": "effect"},
+        {"id": "oecd_share", "source": "s", "text": "t", "kind": "data", "measure": "imported_share:OECD:2005"},
+    ]
+    monkeypatch.setattr(claims, "claims_config", lambda: config)
+    monkeypatch.setattr(
+        claims,
+        "claim_rows",
+        lambda claim, layout, rules: [{"id": claim["id"], "ours": "0.5", "verdict": "replicated", "reason": ""}],
+    )
+    german = claims.build_claims(Layout("wiod2013", "DEU")).set_index("id")
+    assert german.loc["effect_claim", "verdict"] == "not testable"
+    assert "BEL's" in german.loc["effect_claim", "reason"] and german.loc["effect_claim", "ours"] == "0.5"
+    assert german.loc["oecd_share", "verdict"] == "replicated"
+    belgian = claims.build_claims(Layout()).set_index("id")
+    assert (belgian["verdict"] == "replicated").all()
+    assert isinstance(belgian, pd.DataFrame)
