@@ -160,6 +160,7 @@ test-fast: | $(INSTALLED)
 lint: | $(INSTALLED)
 	$(PYTHON) -m ruff check replication tests benchmarks tools
 	$(PYTHON) -m ruff format --check replication tests benchmarks tools
+	$(PYTHON) -m replication spec-docs
 
 bench: | $(INSTALLED)
 	$(PYTHON) benchmarks/bench_pipeline.py

@@ -184,6 +184,23 @@ def _cmd_scenarios(args: argparse.Namespace) -> None:
         )
 
 
+def _cmd_spec_docs(args: argparse.Namespace) -> None:
+    from replication.spec_schema import docs_with_tables
+
+    path = config.project_root() / "docs" / "specs.md"
+    text = path.read_text(encoding="utf-8")
+    fresh = docs_with_tables(text)
+    if args.write:
+        path.write_text(fresh, encoding="utf-8")
+    elif fresh != text:
+        raise ReplicationError(
+            "docs/specs.md: the key tables differ from replication/spec_schema.py; run "
+            "`python -m replication spec-docs --write`"
+        )
+    if not args.quiet:
+        print("docs/specs.md key tables " + ("written" if args.write else "are current"))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m replication",
@@ -250,6 +267,12 @@ def build_parser() -> argparse.ArgumentParser:
             _cmd_skill_analysis,
         ),
         (
+            "spec-docs",
+            "check (or --write) the key tables of docs/specs.md against the spec schema",
+            [common],
+            _cmd_spec_docs,
+        ),
+        (
             "scenarios",
             "productivity versus inclusion: the historical account and scenarios (docs/scenarios.md)",
             [common],
@@ -265,6 +288,8 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "scenarios":
             cmd.add_argument("files", nargs="*", help="scenario files (default: scenarios/*.toml)")
             cmd.add_argument("--out", help="output folder (default: outputs/tradeoff)")
+        if name == "spec-docs":
+            cmd.add_argument("--write", action="store_true", help="rewrite the generated block of docs/specs.md")
         if name == "estimate":
             cmd.add_argument("--out", help="with one spec: write its main model (full precision JSON) to this file")
             cmd.add_argument(

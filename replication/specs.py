@@ -26,8 +26,9 @@ Example (``estimations/validation/emplUK_ab1991_a1.toml``)::
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -42,31 +43,28 @@ from replication.estimators.static import estimate_static
 from replication.estimators.system import estimate_sur
 from replication.fileio import read_toml
 from replication.layout import Layout
+from replication.spec_schema import (
+    ESTIMATORS,
+    GMMModel,
+    IVModel,
+    StaticModel,
+    allowed_keys,
+    family,
+    validate_inference,
+    validate_model,
+)
 
-ESTIMATORS = ("pooled", "within", "first_difference", "iv2sls", "ivgmm", "difference_gmm", "system_gmm", "sur")
 KEYS = {
     "top": {"title", "description", "data", "model", "inference", "reference", "report", "variants"},
     "data": {"path", "panel", "entity", "time", "columns", "sample", "dropna"},
     "variant": {"name", "description", "data", "model", "inference"},
-    "model": {
-        "pooled": {"estimator", "dependent", "regressors", "time_effects", "constant", "weights", "absorb"},
-        "within": {"estimator", "dependent", "regressors", "time_effects", "entity_trends", "weights", "absorb"},
-        "first_difference": {"estimator", "dependent", "regressors", "time_effects", "constant", "weights"},
-        "iv2sls": {"estimator", "dependent", "exog", "endog", "instruments", "entity_effects", "time_effects"},
-        "ivgmm": {"estimator", "dependent", "exog", "endog", "instruments", "entity_effects", "time_effects"},
-        "difference_gmm": {"estimator", "dependent", "regressors", "gmm", "iv", "time_effects", "steps"},
-        "system_gmm": {"estimator", "dependent", "regressors", "gmm", "iv", "time_effects", "steps"},
-        "sur": {"estimator", "equations", "entity_effects", "restrictions", "method", "absorb"},
-    },
-    "inference": {"cov_type", "cluster", "bandwidth", "debiased", "bootstrap"},
-    "bootstrap": {"draws", "weights", "seed", "level", "terms"},
-    "gmm": {"variable", "lags", "collapse"},
 }
 
 
 @dataclass(frozen=True)
 class Spec:
-    """A validated estimation spec."""
+    """A validated estimation spec: ``data``, ``model`` and ``inference`` as written, and the typed ``[model]``
+    and ``[inference]`` of the estimator's family (:mod:`replication.spec_schema`) with every default filled."""
 
     path: Path
     title: str
@@ -74,6 +72,8 @@ class Spec:
     model: dict
     inference: dict = field(default_factory=dict)
     raw: dict = field(default_factory=dict, repr=False)
+    typed_model: Any = field(default=None, repr=False)
+    typed_inference: Any = field(default=None, repr=False)
 
 
 def _check_keys(section: dict, allowed: set[str], where: str, path: Path) -> None:
@@ -108,15 +108,18 @@ def _validate(raw: dict, path: Path, *, where: str) -> Spec:
     for key in ("entity", "time"):
         if key not in data:
             raise ConfigError(f"{path}: [data]{where} needs `{key}`")
-    estimator = model.get("estimator")
-    if estimator not in ESTIMATORS:
-        raise ConfigError(f"{path}: [model]{where} estimator {estimator!r} is not one of {list(ESTIMATORS)}")
-    _check_keys(model, KEYS["model"][estimator], f"[model] of a {estimator} spec{where}", path)
-    _check_keys(inference, KEYS["inference"], f"[inference]{where}", path)
-    _check_keys(inference.get("bootstrap", {}), KEYS["bootstrap"], f"[inference.bootstrap]{where}", path)
-    for i, g in enumerate(model.get("gmm", [])):
-        _check_keys(g, KEYS["gmm"], f"[model] gmm[{i}]{where}", path)
-    return Spec(path=path, title=raw.get("title", path.stem), data=data, model=model, inference=inference, raw=raw)
+    typed_model = validate_model(model, path=path, where=where)
+    typed_inference = validate_inference(inference, typed_model.estimator, path=path, where=where)
+    return Spec(
+        path=path,
+        title=raw.get("title", path.stem),
+        data=data,
+        model=model,
+        inference=inference,
+        raw=raw,
+        typed_model=typed_model,
+        typed_inference=typed_inference,
+    )
 
 
 def _merge(base: dict, variant: dict) -> dict:
@@ -130,9 +133,22 @@ def _merge(base: dict, variant: dict) -> dict:
         if section in variant:
             inherited = dict(base.get(section, {}))
             estimator = variant[section].get("estimator") if section == "model" else None
-            if estimator in KEYS["model"]:  # another estimator inherits only the keys it accepts
-                inherited = {k: v for k, v in inherited.items() if k in KEYS["model"][estimator]}
+            if estimator in ESTIMATORS:  # another estimator inherits only the keys it accepts
+                _, model_cls, _ = family(estimator)
+                accepted = {f.name for f in fields(model_cls)} & set(allowed_keys(model_cls, estimator))
+                inherited = {k: v for k, v in inherited.items() if k in accepted}
             merged[section] = {**inherited, **variant[section]}
+    model = merged.get("model", {})
+    if "model" in variant and model.get("estimator") in ESTIMATORS:
+        # another estimator inherits only the inference keys it accepts; the variant's own keys are checked (an
+        # empty `bootstrap = {}`, "off", is a no-op for estimators without a bootstrap)
+        _, _, inference_cls = family(model["estimator"])
+        accepted = set(allowed_keys(inference_cls, model["estimator"]))
+        own = dict(variant.get("inference", {}))
+        if own.get("bootstrap") == {} and "bootstrap" not in accepted:
+            own.pop("bootstrap")
+        inherited = {k: v for k, v in base.get("inference", {}).items() if k in accepted}
+        merged["inference"] = {**inherited, **own}
     merged["variant"] = variant["name"]
     return merged
 
@@ -142,6 +158,7 @@ def spec_variants(spec: Spec) -> dict[str, Spec]:
     out = {"main": spec}
     for variant in spec.raw.get("variants", []):
         raw = _merge(spec.raw, variant)
+        checked = _validate(raw, spec.path, where=f" (variant {variant['name']!r})")
         out[variant["name"]] = Spec(
             path=spec.path,
             title=f"{spec.title} [{variant['name']}]",
@@ -149,6 +166,8 @@ def spec_variants(spec: Spec) -> dict[str, Spec]:
             model=raw["model"],
             inference=raw.get("inference", {}),
             raw=raw,
+            typed_model=checked.typed_model,
+            typed_inference=checked.typed_inference,
         )
     return out
 
@@ -233,34 +252,46 @@ def run_spec(
     """
     source = read_source(spec, layout) if data is None else data
     frame, dropped = prepare_data(spec, source, country=country, context=context)
-    model, inference = dict(spec.model), dict(spec.inference)
-    estimator = model.pop("estimator")
+    model, inference = spec.typed_model, spec.typed_inference
     panel = {"entity": spec.data["entity"], "time": spec.data["time"]}
-    boot = inference.pop("bootstrap", None)
-    bootstrap = None
-    if boot:  # an empty table (a variant's `bootstrap = {}`) switches it off
-        boot = dict(boot)
-        boot["terms"] = tuple(boot.get("terms", ()))
-        bootstrap = BootstrapOptions(**boot)
-    if estimator in ("pooled", "within", "first_difference"):
-        result = estimate_static(frame, estimator=estimator, **panel, **model, **inference, bootstrap=bootstrap)
-    elif estimator in ("iv2sls", "ivgmm"):
-        _no_bootstrap(bootstrap, estimator, spec)
-        inference.pop("bandwidth", None)
-        result = estimate_iv(frame, method="2sls" if estimator == "iv2sls" else "gmm", **panel, **model, **inference)
-    elif estimator in ("difference_gmm", "system_gmm"):
-        _no_bootstrap(bootstrap, estimator, spec)
-        steps = model.pop("steps", 2)
-        gmm = [
-            GMMStyle(g["variable"], tuple(g.get("lags", (2, None))), g.get("collapse", False)) for g in model.pop("gmm")
-        ]
-        transformation = "difference" if estimator == "difference_gmm" else "system"
-        estimator_obj = DynamicPanelGMM(frame, gmm=gmm, transformation=transformation, **panel, **model)
-        result = estimator_obj.fit(steps=steps, cov_type=inference.get("cov_type"))
+    if isinstance(model, StaticModel):
+        boot = inference.bootstrap
+        bootstrap = None
+        if boot:  # an empty table (a variant's `bootstrap = {}`) switches it off
+            bootstrap = BootstrapOptions(**{**boot, "terms": tuple(boot.get("terms", ()))})
+        options = {k: v for k, v in asdict(model).items() if k != "estimator"}
+        settings = {k: v for k, v in asdict(inference).items() if k != "bootstrap"}
+        result = estimate_static(frame, estimator=model.estimator, **panel, **options, **settings, bootstrap=bootstrap)
+    elif isinstance(model, IVModel):
+        options = {k: v for k, v in asdict(model).items() if k != "estimator"}
+        method = "2sls" if model.estimator == "iv2sls" else "gmm"
+        result = estimate_iv(frame, method=method, **panel, **options, **asdict(inference))
+    elif isinstance(model, GMMModel):
+        gmm = [GMMStyle(g["variable"], tuple(g.get("lags", (2, None))), g.get("collapse", False)) for g in model.gmm]
+        transformation = "difference" if model.estimator == "difference_gmm" else "system"
+        estimator_obj = DynamicPanelGMM(
+            frame,
+            gmm=gmm,
+            transformation=transformation,
+            dependent=model.dependent,
+            regressors=list(model.regressors),
+            iv=model.iv,
+            time_effects=model.time_effects,
+            **panel,
+        )
+        result = estimator_obj.fit(steps=model.steps, cov_type=inference.cov_type)
     else:
-        _no_bootstrap(bootstrap, estimator, spec)
-        equations = {name: (eq["dependent"], list(eq["regressors"])) for name, eq in model.pop("equations").items()}
-        result = estimate_sur(frame, equations=equations, **panel, **model, **inference)
+        equations = {name: (eq["dependent"], list(eq["regressors"])) for name, eq in model.equations.items()}
+        result = estimate_sur(
+            frame,
+            equations=equations,
+            entity_effects=model.entity_effects,
+            restrictions=list(model.restrictions),
+            method=model.method,
+            absorb=list(model.absorb),
+            **panel,
+            **asdict(inference),
+        )
     full_spec = {
         "file": relative_to_root(spec.path),
         "title": spec.title,
@@ -286,13 +317,6 @@ def used_columns(spec: Spec) -> list[str]:
     if spec.inference.get("cluster"):
         terms.append(spec.inference["cluster"])
     return sorted({parse_term(t)[0] for t in terms})
-
-
-def _no_bootstrap(bootstrap: BootstrapOptions | None, estimator: str, spec: Spec) -> None:
-    if bootstrap is not None:
-        raise ConfigError(
-            f"{spec.path}: [inference.bootstrap] is available for pooled and within models, not {estimator}"
-        )
 
 
 def relative_to_root(path: Path) -> str:

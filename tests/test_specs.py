@@ -12,7 +12,7 @@ from replication.cli import main
 from replication.errors import ConfigError
 from replication.estimators.data import NotIdentifiedError
 from replication.estimators.results import Results
-from replication.specs import load_spec, run_spec
+from replication.specs import load_spec, run_spec, spec_variants
 
 REPO = Path(__file__).resolve().parent.parent
 PANEL = REPO / "tests" / "reference" / "panel" / "panel.csv"
@@ -129,12 +129,13 @@ regressors = ["rwL", "rwM", "lky", "off"]
         ("[data]\npath='x'\nentity='a'\ntime='b'\n[model]\nestimator='ols'\n", "estimator 'ols' is not one of"),
         (
             "[data]\npath='x'\nentity='a'\ntime='b'\n[model]\nestimator='within'\ndependnt='y'\n",
-            r"unknown key\(s\) \['dependnt'\] in \[model\] of a within spec",
+            r"\[model\] key 'dependnt' is unknown; allowed: \['absorb', 'dependent', 'entity_trends'",
         ),
         ("[data]\npath='x'\nentity='a'\n[model]\nestimator='within'\n", r"\[data\] needs `time`"),
         (
-            "[data]\npath='x'\nentity='a'\ntime='b'\n[model]\nestimator='within'\n[inference]\ncov='robust'\n",
-            r"unknown key\(s\) \['cov'\] in \[inference\]",
+            "[data]\npath='x'\nentity='a'\ntime='b'\n[model]\nestimator='within'\ndependent='y'\nregressors=['x']\n"
+            "[inference]\ncov='robust'\n",
+            r"\[inference\] key 'cov' is unknown; allowed: \['bandwidth', 'bootstrap'",
         ),
         ("[model]\nestimator='within'\n", r"missing \[data\] section"),
     ],
@@ -179,3 +180,74 @@ def test_dropna_counts_rows_and_names_variables_without_data(tmp_path):
     assert result.diagnostics["rows_dropped_missing"] == 5 and result.nobs == len(data) - 5
     with pytest.raises(NotIdentifiedError, match="no data in the sample for ict"):
         run_spec(load_spec(_spec(tmp_path, base + "regressors=['x1','ict']\n")))
+
+
+BASE = "[data]\npath='x.csv'\nentity='a'\ntime='b'\n"
+MODELS = {
+    "within": "estimator='within'\ndependent='y'\nregressors=['x']\n",
+    "pooled": "estimator='pooled'\ndependent='y'\nregressors=['x']\n",
+    "first_difference": "estimator='first_difference'\ndependent='y'\nregressors=['x']\n",
+    "iv2sls": "estimator='iv2sls'\ndependent='y'\nendog=['x']\ninstruments=['z']\n",
+    "difference_gmm": "estimator='difference_gmm'\ndependent='y'\nregressors=['L1.y']\ngmm=[{variable='y'}]\n",
+    "sur": "estimator='sur'\n[model.equations.a]\ndependent='y'\nregressors=['x']\n",
+}
+
+
+@pytest.mark.parametrize(
+    ("estimator", "inference", "message"),
+    [
+        ("difference_gmm", "cluster='a'", "key 'cluster' is unknown"),  # GMM used to ignore it
+        ("difference_gmm", "cov_type='clustered'", "is not one of"),
+        ("iv2sls", "bandwidth=2", "key 'bandwidth' is unknown"),  # IV used to drop it silently
+        ("iv2sls", "cov_type='driscoll_kraay'", "is not one of"),
+        ("sur", "bootstrap={draws=99}", "key 'bootstrap' is unknown"),
+        ("sur", "bandwidth=1", "key 'bandwidth' is unknown"),
+        ("first_difference", "bootstrap={draws=99}", "key 'bootstrap' does not apply to first_difference"),
+        ("within", "cov_type='robust'\ncluster='a'", "`cluster` needs cov_type = 'clustered'"),
+        ("within", "bandwidth=2", "`bandwidth` needs cov_type = 'driscoll_kraay'"),
+        ("within", "bootstrap={draw=99}", r"\[inference.bootstrap\] key 'draw' is unknown"),
+        ("within", "debiased='yes'", "debiased = 'yes' should be bool"),
+        ("pooled", "cov_type=1", "cov_type = 1 should be str"),
+    ],
+)
+def test_every_inapplicable_inference_key_is_a_one_line_error(tmp_path, estimator, inference, message):
+    text = BASE + "[model]\n" + MODELS[estimator].split("[model.equations")[0] + f"[inference]\n{inference}\n"
+    if estimator == "sur":
+        text += "[model.equations.a]\ndependent='y'\nregressors=['x']\n"
+    with pytest.raises(ConfigError, match=message) as error:
+        load_spec(_spec(tmp_path, text))
+    assert "\n" not in str(error.value) and str(tmp_path) in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("estimator", "key", "message"),
+    [
+        ("within", "constant=false", "key 'constant' does not apply to within"),
+        ("pooled", "entity_trends=true", "key 'entity_trends' does not apply to pooled"),
+        ("first_difference", "absorb=['c']", "key 'absorb' does not apply to first_difference"),
+        ("difference_gmm", "steps=3", "steps = 3 is not one of"),
+        ("iv2sls", "regressors=['x']", "key 'regressors' is unknown"),
+    ],
+)
+def test_inapplicable_model_keys_are_errors(tmp_path, estimator, key, message):
+    text = BASE + "[model]\n" + MODELS[estimator] + key + "\n"
+    with pytest.raises(ConfigError, match=message):
+        load_spec(_spec(tmp_path, text))
+
+
+def test_every_shipped_spec_validates_with_the_typed_schema():
+    from replication.spec_schema import ESTIMATORS
+
+    seen = set()
+    for path in sorted((REPO / "estimations").rglob("*.toml")):
+        for variant in spec_variants(load_spec(path)).values():
+            assert variant.typed_model.estimator in ESTIMATORS
+            seen.add(variant.typed_model.estimator)
+    assert {"within", "first_difference", "system_gmm", "difference_gmm", "sur"} <= seen
+
+
+def test_docs_key_tables_are_generated_from_the_schema():
+    from replication.spec_schema import docs_with_tables
+
+    text = (REPO / "docs" / "specs.md").read_text(encoding="utf-8")
+    assert docs_with_tables(text) == text, "docs/specs.md is stale: run `python -m replication spec-docs --write`"
