@@ -28,17 +28,20 @@ CORE := replication/__init__.py replication/config.py replication/errors.py repl
         replication/progress.py replication/vintages.py replication/layout.py
 CONFIG := config/vintages.toml $(wildcard config/classifications/*.csv) $(wildcard config/anomalies/*.csv)
 RAW_STAMP := data/raw/.verified
-SPECS := $(wildcard estimations/belgium/*.toml)
-ESTIMATES := $(patsubst estimations/belgium/%.toml,$(EST_DIR)/%.json,$(SPECS))
-REGTABS := $(patsubst estimations/belgium/%.toml,$(REGTAB_DIR)/%.md,$(SPECS))
 ESTIMATORS := $(wildcard replication/estimators/*.py replication/estimators/gmm/*.py) replication/specs.py \
-              replication/estimation.py
+              replication/spec_schema.py replication/spec_files.py replication/estimation.py
 TABLE_CODE := replication/report/regression_tables.py replication/identification.py replication/report/render.py
+# spec file -> estimates JSON -> regression table, one rule per spec file (a file with [parameters] stands for one
+# spec per value): generated from the specs by replication/layout.py, with the lists ESTIMATES, REGTABS,
+# SKILL_ESTIMATES and SKILL_REGTABS. Editing a spec re-estimates only its specs; editing the table code re-renders
+# the tables without re-estimating.
+RULES_MK := .build/rules-$(VINTAGE)-$(COUNTRY).mk
+include $(RULES_MK)
+$(RULES_MK): replication/layout.py replication/spec_files.py $(wildcard estimations/belgium/*.toml estimations/skills/*.toml)
+	@mkdir -p $(@D)
+	@PYTHONPATH=. python3 -m replication.layout $(RUN) --rules > $@.tmp && mv $@.tmp $@
 # the skill channel on EU KLEMS countries and the trade-off: default vintage and country only (SKILLS_ON)
 SKILL_TIDY := data/interim/euklems_countries/tidy.json
-SKILL_SPECS := $(wildcard estimations/skills/*.toml)
-SKILL_ESTIMATES := $(patsubst estimations/skills/%.toml,$(SKILL_EST_DIR)/%.json,$(SKILL_SPECS))
-SKILL_REGTABS := $(patsubst estimations/skills/%.toml,$(SKILL_REGTAB_DIR)/%.md,$(SKILL_SPECS))
 SKILLS := $(if $(SKILLS_ON),$(SKILL_ANALYSIS) $(SKILL_REGTABS))
 TRADEOFF := $(if $(SKILLS_ON),$(TRADEOFF_OUT))
 
@@ -114,26 +117,12 @@ $(SKILL_PANEL): $(SKILL_TIDY) data/interim/wiod2013/offshoring.parquet data/inte
 $(SKILL_SELECTION): $(SKILL_PANEL) config/skill_panel.toml replication/skill_selection.py
 	$(REPLICATION) skill-selection
 
-# one spec -> one estimates file -> one regression table: editing a spec re-estimates only that spec, and
-# editing the table code re-renders the tables without re-estimating anything
-$(SKILL_EST_DIR)/%.json: estimations/skills/%.toml $(SKILL_SELECTION) $(ESTIMATORS)
-	$(REPLICATION) estimate $<
-
-$(SKILL_REGTAB_DIR)/%.md: $(SKILL_EST_DIR)/%.json estimations/skills/%.toml $(TABLE_CODE)
-	$(REPLICATION) regression-tables estimations/skills/$*.toml
-
 $(SKILL_ANALYSIS): $(SKILL_ESTIMATES) $(SKILL_SELECTION) config/skill_analysis.toml replication/skill_analysis.py
 	$(REPLICATION) skill-analysis
 
 $(TRADEOFF_OUT): $(ESTIMATES) $(SKILL_ANALYSIS) $(PANEL) config/tradeoff.toml $(wildcard scenarios/*.toml) \
                  replication/tradeoff.py replication/report/frontier.py
 	$(REPLICATION) scenarios
-
-$(EST_DIR)/%.json: estimations/belgium/%.toml $(PANEL) $(ESTIMATORS)
-	$(REPLICATION) estimate $(RUN) $<
-
-$(REGTAB_DIR)/%.md: $(EST_DIR)/%.json estimations/belgium/%.toml $(TABLE_CODE)
-	$(REPLICATION) regression-tables $(RUN) estimations/belgium/$*.toml
 
 # analysis: decompositions, identifying variation, coverage, measured data notes, then claims.csv (checked)
 $(RESULTS): $(ESTIMATES) $(if $(SKILLS_ON),$(SKILL_ANALYSIS)) $(TABLES) $(PANEL) config/decomposition.toml \

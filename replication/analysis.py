@@ -33,7 +33,7 @@ from replication.fileio import write_csv
 from replication.layout import Layout
 from replication.panel import coverage, pooled_countries
 from replication.progress import say
-from replication.specs import add_columns, load_spec, prepare_data, spec_variants
+from replication.specs import add_columns, find_spec, load_specs, prepare_data, spec_variants
 
 DECOMPOSITION_COLUMNS = [
     "decomposition",
@@ -67,8 +67,7 @@ def build_decompositions(layout: Layout) -> pd.DataFrame:
     country = layout.country
     frames = []
     for item in cfg["decomposition"]:
-        spec_path = config.project_root() / "estimations" / "belgium" / f"{item['spec']}.toml"
-        variants = spec_variants(load_spec(spec_path))
+        variants = spec_variants(find_spec(item["spec"]))
         results = load_estimates(item["spec"], layout)
         if item["variant"] not in results or item["bootstrap_variant"] not in results:
             say(f"[analysis] decomposition {item['name']}: {item['spec']} [{item['variant']}] not identified; skipped")
@@ -140,8 +139,8 @@ def identifying_variation(panel: pd.DataFrame, context: dict, country: str) -> p
 def sample_coverage(panel: pd.DataFrame, context: dict, country: str) -> pd.DataFrame:
     """For every Belgian spec's main sample: the panel rows it loses, with the missing variables."""
     frames = []
-    for path in spec_files("belgium"):
-        spec = load_spec(path)
+    specs = [spec for path in spec_files("belgium") for spec in load_specs(path).values()]
+    for spec in specs:
         model = spec.model
         variables = [model.get("dependent"), *model.get("regressors", [])]
         for equation in model.get("equations", {}).values():
@@ -153,7 +152,7 @@ def sample_coverage(panel: pd.DataFrame, context: dict, country: str) -> pd.Data
         else:
             mask = pd.Series(True, index=panel.index)
         lost = coverage(panel, sample=mask, variables=columns)
-        lost.insert(0, "spec", path.stem)
+        lost.insert(0, "spec", spec.name)
         frames.append(lost)
     return pd.concat(frames, ignore_index=True)
 

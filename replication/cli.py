@@ -85,9 +85,9 @@ def _cmd_estimate(args: argparse.Namespace) -> None:
         return
     paths = [Path(p) for p in args.specs] or spec_files("belgium")
     for path in paths:
-        out = write_estimates(path, _layout(args), strict=args.strict)
-        if not args.quiet:
-            print(f"estimate {path.stem} -> {_layout(args).relative(out)}")
+        for out in write_estimates(path, _layout(args), strict=args.strict):
+            if not args.quiet:
+                print(f"estimate {path.name} -> {_layout(args).relative(out)}")
 
 
 def _cmd_regression_tables(args: argparse.Namespace) -> None:
@@ -98,9 +98,9 @@ def _cmd_regression_tables(args: argparse.Namespace) -> None:
 
     paths = [Path(p) for p in args.specs] or spec_files("belgium")
     for path in paths:
-        out = write_regression_table(path, _layout(args))
-        if not args.quiet:
-            print(f"regression table {path.stem} -> {_layout(args).relative(out)}")
+        for out in write_regression_table(path, _layout(args)):
+            if not args.quiet:
+                print(f"regression table {path.name} -> {_layout(args).relative(out)}")
 
 
 def _cmd_panel(args: argparse.Namespace) -> None:

@@ -28,7 +28,7 @@ from replication.layout import Layout
 from replication.panel import pooled_countries
 from replication.progress import say
 from replication.provenance import git_commit, raw_inputs
-from replication.specs import Spec, load_spec, read_source, relative_to_root, run_spec, spec_source, spec_variants
+from replication.specs import Spec, load_specs, read_source, relative_to_root, run_spec, spec_source, spec_variants
 
 SPEC_FOLDERS = ("belgium", "skills", "validation")
 
@@ -50,28 +50,30 @@ def _context(spec: Spec, data: pd.DataFrame, layout: Layout) -> dict:
     return {}
 
 
-def estimate_spec_file(
-    path: Path, layout: Layout, *, strict: bool = False
+def estimate_spec(
+    spec: Spec, layout: Layout, *, strict: bool = False
 ) -> tuple[dict[str, Results], dict[str, str], Path]:
     """All variants of one spec in file order, the variants the data cannot identify (with why), and the data
     file read."""
-    spec = load_spec(path)
     source = spec_source(spec, layout)
     data = read_source(spec, layout)
     context = _context(spec, data, layout)
     results, failed = {}, {}
+    label = spec.name
     for name, variant in spec_variants(spec).items():
-        say(f"[estimate] {path.stem}: {name}")
+        say(f"[estimate] {label}: {name}")
         variant_data = data if spec_source(variant, layout) == source else read_source(variant, layout)
         try:
             results[name] = run_spec(variant, data=variant_data, country=layout.country, context=context)
         except NotIdentifiedError as exc:
             if strict:
-                raise ReplicationError(f"{relative_to_root(path)} [{name}]: not identified: {exc}") from exc
+                raise ReplicationError(
+                    f"{relative_to_root(spec.path)} {label} [{name}]: not identified: {exc}"
+                ) from exc
             failed[name] = str(exc)
-            say(f"[estimate] {path.stem}: {name} not identified ({_short(str(exc))})")
+            say(f"[estimate] {label}: {name} not identified ({_short(str(exc))})")
         except ReplicationError as exc:
-            raise ReplicationError(f"{relative_to_root(path)} [{name}]: {exc}") from exc
+            raise ReplicationError(f"{relative_to_root(spec.path)} {label} [{name}]: {exc}") from exc
     return results, failed, source
 
 
@@ -81,26 +83,30 @@ def _short(text: str, limit: int = 140) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def write_estimates(path: Path, layout: Layout | None = None, *, strict: bool = False) -> Path:
-    """Estimate one spec file and write its estimates JSON (every variant at full precision, the variants
-    that are not identified with the reason, and the checksums of the spec and the data)."""
+def write_estimates(path: Path, layout: Layout | None = None, *, strict: bool = False) -> list[Path]:
+    """Estimate every spec a file stands for and write one estimates JSON each (every variant at full
+    precision, the variants that are not identified with the reason, the checksums of the spec and the data)."""
     layout = layout or Layout()
-    results, failed, source = estimate_spec_file(Path(path), layout, strict=strict)
-    out = layout.estimates_for(path)
-    record = {
-        "spec": relative_to_root(Path(path)),
-        "vintage": layout.vintage,
-        "country": layout.country,
-        "package_version": __version__,
-        "git_commit": git_commit(),
-        "raw_inputs_sha256": raw_inputs(),
-        "spec_sha256": sha256(path),
-        "data_sha256": sha256(source),
-        "variants": {name: result.to_dict() for name, result in results.items()},
-        "not_estimable": failed,
-    }
-    write_text(out, json.dumps(record, indent=1, sort_keys=True, allow_nan=False) + "\n")
-    return out
+    written = []
+    for name, spec in load_specs(path).items():
+        results, failed, source = estimate_spec(spec, layout, strict=strict)
+        out = layout.estimates_file(Path(path).resolve().parent.name, name)
+        record = {
+            "spec": relative_to_root(Path(path)),
+            "name": name,
+            "vintage": layout.vintage,
+            "country": layout.country,
+            "package_version": __version__,
+            "git_commit": git_commit(),
+            "raw_inputs_sha256": raw_inputs(),
+            "spec_sha256": sha256(path),
+            "data_sha256": sha256(source),
+            "variants": {variant: result.to_dict() for variant, result in results.items()},
+            "not_estimable": failed,
+        }
+        write_text(out, json.dumps(record, indent=1, sort_keys=True, allow_nan=False) + "\n")
+        written.append(out)
+    return written
 
 
 def read_record(path: Path) -> dict:
@@ -113,12 +119,11 @@ def read_record(path: Path) -> dict:
 def load_estimates(stem: str, layout: Layout | None = None, *, folder: str = "belgium") -> dict[str, Results]:
     """The variants of a spec's estimates (``estimations/<folder>/<stem>.toml``) for the run of ``layout``."""
     layout = layout or Layout()
-    record = read_record(layout.estimates_for(config.project_root() / "estimations" / folder / f"{stem}.toml"))
+    record = read_record(layout.estimates_file(folder, stem))
     return {name: Results.from_dict(data) for name, data in record["variants"].items()}
 
 
 def not_estimable(stem: str, layout: Layout | None = None, *, folder: str = "belgium") -> dict[str, str]:
     """The variants of a spec the data could not identify, with the reason."""
     layout = layout or Layout()
-    path = layout.estimates_for(config.project_root() / "estimations" / folder / f"{stem}.toml")
-    return dict(read_record(path).get("not_estimable", {}))
+    return dict(read_record(layout.estimates_file(folder, stem)).get("not_estimable", {}))

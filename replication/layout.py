@@ -186,25 +186,58 @@ class Layout:
         return config.outputs_dir() / "data"
 
     # ------------------------------------------------------------------ specs -> estimates
-    def estimates_for(self, spec: Path) -> Path:
-        """The estimates JSON of a spec file: skill-channel specs (``estimations/skills/``) to
+    def estimates_file(self, folder: str, name: str) -> Path:
+        """The estimates JSON of the spec ``name`` of ``estimations/<folder>/``: skill-channel specs to
         ``outputs/skills/estimates/``, validation specs to ``outputs/validation/``, the others to the run's
         ``estimates`` folder."""
-        folder = Path(spec).resolve().parent.name
         if folder == "skills":
-            return self.skill_estimates / f"{Path(spec).stem}.json"
+            return self.skill_estimates / f"{name}.json"
         if folder == "validation":
-            return config.outputs_dir() / "validation" / f"{Path(spec).stem}.json"
-        return self.estimates / f"{Path(spec).stem}.json"
+            return config.outputs_dir() / "validation" / f"{name}.json"
+        return self.estimates / f"{name}.json"
 
-    def regression_tables_for(self, spec: Path) -> Path:
-        """The folder of a spec's regression tables (as :meth:`estimates_for`)."""
-        folder = Path(spec).resolve().parent.name
+    def regression_table_file(self, folder: str, name: str) -> Path:
+        """The Markdown regression table of a spec (``.tex`` and ``.csv`` beside it), as :meth:`estimates_file`."""
         if folder == "skills":
-            return self.skill_regression_tables
+            return self.skill_regression_tables / f"{name}.md"
         if folder == "validation":
-            return config.outputs_dir() / "validation"
-        return self.regression_tables
+            return config.outputs_dir() / "validation" / f"{name}.md"
+        return self.regression_tables / f"{name}.md"
+
+    def estimates_for(self, spec: Path) -> Path:
+        """The estimates JSON of a spec file that stands for one spec (named after the file)."""
+        return self.estimates_file(Path(spec).resolve().parent.name, Path(spec).stem)
+
+    def make_rules(self) -> str:
+        """Make rules from spec files to estimates and regression tables (grouped targets: a file with
+        ``[parameters]`` writes one estimates JSON per value in one command), and the ESTIMATES, REGTABS,
+        SKILL_ESTIMATES and SKILL_REGTABS lists. Prerequisite variables are expanded where the Makefile
+        includes these rules (after it defines them)."""
+        from replication.spec_files import instance_names
+
+        lines = []
+        run = f"--vintage {self.vintage} --country {self.country}"
+        for folder, prefix, prerequisites, flags in (
+            ("belgium", "", "$(PANEL) $(ESTIMATORS)", f" {run}"),
+            ("skills", "SKILL_", "$(SKILL_SELECTION) $(ESTIMATORS)", ""),
+        ):
+            estimates, tables = [], []
+            for path in sorted((self.root / "estimations" / folder).glob("*.toml")):
+                spec = self.relative(path)
+                names = instance_names(path)
+                jsons = " ".join(self.relative(self.estimates_file(folder, n)) for n in names)
+                mds = " ".join(self.relative(self.regression_table_file(folder, n)) for n in names)
+                estimates.append(jsons)
+                tables.append(mds)
+                lines += [
+                    f"{jsons} &: {spec} {prerequisites}",
+                    f"\t$(REPLICATION) estimate{flags} {spec}",
+                    f"{mds} &: {jsons} {spec} $(TABLE_CODE)",
+                    f"\t$(REPLICATION) regression-tables{flags} {spec}",
+                ]
+            lines.insert(0, f"{prefix}ESTIMATES := {' '.join(estimates)}")
+            lines.insert(1, f"{prefix}REGTABS := {' '.join(tables)}")
+        return "\n".join(lines) + "\n"
 
     # ------------------------------------------------------------------ the run's files, for the manifest
     def owns(self, path: Path) -> bool:
@@ -261,8 +294,8 @@ class Layout:
         return [
             (self.tradeoff / "frontier", "replication/report/frontier.py", "config/tradeoff.toml, scenarios/*.toml"),
             (self.tradeoff, "replication/tradeoff.py", "config/tradeoff.toml, scenarios/*.toml"),
-            (self.skill_regression_tables, "replication/report/regression_tables.py", "estimations/skills/{stem}.toml"),
-            (self.skill_estimates, "replication/estimation.py", "estimations/skills/{stem}.toml"),
+            (self.skill_regression_tables, "replication/report/regression_tables.py", "estimations/skills/"),
+            (self.skill_estimates, "replication/estimation.py", "estimations/skills/"),
             (self.skills / "selection", "replication/skill_selection.py", "config/skill_panel.toml [selection]"),
             (self.skills, "replication/skill_analysis.py", "config/skill_analysis.toml"),
             (self.data_exports, "replication/skill_selection.py", "config/skill_panel.toml"),
@@ -276,8 +309,8 @@ class Layout:
                 "config/offshoring.toml [figure_cross_country]",
             ),
             (self.coefficient_figure, "replication/report/coefficients.py", "estimations/belgium/*.toml"),
-            (self.regression_tables, "replication/report/regression_tables.py", "estimations/belgium/{stem}.toml"),
-            (self.estimates, "replication/estimation.py", "estimations/belgium/{stem}.toml"),
+            (self.regression_tables, "replication/report/regression_tables.py", "estimations/belgium/"),
+            (self.estimates, "replication/estimation.py", "estimations/belgium/"),
             (self.analysis / "decomposition", "replication/analysis.py", "config/decomposition.toml"),
             (self.analysis / "identifying_variation", "replication/analysis.py", "config/panel.toml"),
             (self.analysis / "sample_coverage", "replication/analysis.py", "estimations/belgium/*.toml"),
@@ -291,8 +324,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m replication.layout", description=main.__doc__)
     parser.add_argument("--vintage", default=config.DEFAULT_VINTAGE)
     parser.add_argument("--country", default=config.DEFAULT_COUNTRY)
+    parser.add_argument("--rules", action="store_true", help="print the spec -> estimates -> table rules instead")
     args = parser.parse_args(argv)
-    for name, value in Layout(args.vintage, args.country).make_variables().items():
+    layout = Layout(args.vintage, args.country)
+    if args.rules:
+        print(layout.make_rules(), end="")
+        return 0
+    for name, value in layout.make_variables().items():
         print(f"{name} := {value}")
     return 0
 

@@ -44,7 +44,20 @@ def producer(layout: Layout, path: Path) -> tuple[str, str]:
         key = target.as_posix()
         if (text == key or text.startswith(key)) and len(key) > best[0]:
             best = (len(key), program, spec)
-    return best[1], best[2].format(stem=path.stem)
+    program, spec = best[1], best[2]
+    if spec.startswith("estimations/") and spec.endswith("/"):  # the spec file that stands for this output
+        spec = _spec_file(spec, path.stem)
+    return program, spec
+
+
+def _spec_file(folder: str, name: str) -> str:
+    """The spec file of ``folder`` that defines the spec ``name`` (its stem, or a value of its parameters)."""
+    from replication.spec_files import instance_names
+
+    for candidate in sorted((config.project_root() / folder).glob("*.toml")):
+        if name in instance_names(candidate):
+            return f"{folder}{candidate.name}"
+    return f"{folder}*.toml"
 
 
 def raw_inputs() -> dict[str, str]:

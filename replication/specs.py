@@ -41,8 +41,8 @@ from replication.estimators.iv import estimate_iv
 from replication.estimators.results import Results
 from replication.estimators.static import estimate_static
 from replication.estimators.system import estimate_sur
-from replication.fileio import read_toml
 from replication.layout import Layout
+from replication.spec_files import instance_names, instances
 from replication.spec_schema import (
     ESTIMATORS,
     GMMModel,
@@ -67,6 +67,7 @@ class Spec:
     and ``[inference]`` of the estimator's family (:mod:`replication.spec_schema`) with every default filled."""
 
     path: Path
+    name: str
     title: str
     data: dict
     model: dict
@@ -82,22 +83,42 @@ def _check_keys(section: dict, allowed: set[str], where: str, path: Path) -> Non
         raise ConfigError(f"{path}: unknown key(s) {unknown} in {where}; allowed: {sorted(allowed)}")
 
 
-def load_spec(path: str | Path) -> Spec:
-    """Read and validate a spec file (its main model; variants: :func:`spec_variants`)."""
+def load_specs(path: str | Path) -> dict[str, Spec]:
+    """Every spec a file stands for, by name (its stem, or ``<stem>_<value>`` per value of its
+    ``[parameters]``; :mod:`replication.spec_files`), each validated with its variants."""
     path = Path(path)
-    raw = read_toml(path, what="spec")
+    return {name: _checked(raw, path, name) for name, raw in instances(path).items()}
+
+
+def load_spec(path: str | Path) -> Spec:
+    """Read and validate a spec file that stands for one spec (its main model; variants: :func:`spec_variants`)."""
+    specs = load_specs(path)
+    if len(specs) != 1:
+        raise ConfigError(f"{path}: stands for the specs {sorted(specs)} (its [parameters]); name one of them")
+    return next(iter(specs.values()))
+
+
+def find_spec(name: str, folder: str = "belgium") -> Spec:
+    """The spec called ``name`` among the files of ``estimations/<folder>/``."""
+    for path in sorted((config.project_root() / "estimations" / folder).glob("*.toml")):
+        if name in instance_names(path):
+            return load_specs(path)[name]
+    raise ConfigError(f"no spec named {name!r} in estimations/{folder}/")
+
+
+def _checked(raw: dict, path: Path, name: str) -> Spec:
     _check_keys(raw, KEYS["top"], "the spec", path)
-    spec = _validate(raw, path, where="")
+    spec = _validate(raw, path, where="", name=name)
     names = [v.get("name") for v in raw.get("variants", [])]
     if any(not n for n in names) or len(set(names)) != len(names) or "main" in names:
         raise ConfigError(f"{path}: every [[variants]] needs a unique `name` other than 'main'; got {names}")
     for variant in raw.get("variants", []):
         _check_keys(variant, KEYS["variant"], f"[[variants]] {variant['name']!r}", path)
-        _validate(_merge(raw, variant), path, where=f" (variant {variant['name']!r})")
+        _validate(_merge(raw, variant), path, where=f" (variant {variant['name']!r})", name=name)
     return spec
 
 
-def _validate(raw: dict, path: Path, *, where: str) -> Spec:
+def _validate(raw: dict, path: Path, *, where: str, name: str = "") -> Spec:
     for section in ("data", "model"):
         if section not in raw:
             raise ConfigError(f"{path}: missing [{section}] section")
@@ -112,6 +133,7 @@ def _validate(raw: dict, path: Path, *, where: str) -> Spec:
     typed_inference = validate_inference(inference, typed_model.estimator, path=path, where=where)
     return Spec(
         path=path,
+        name=name or path.stem,
         title=raw.get("title", path.stem),
         data=data,
         model=model,
@@ -158,9 +180,10 @@ def spec_variants(spec: Spec) -> dict[str, Spec]:
     out = {"main": spec}
     for variant in spec.raw.get("variants", []):
         raw = _merge(spec.raw, variant)
-        checked = _validate(raw, spec.path, where=f" (variant {variant['name']!r})")
+        checked = _validate(raw, spec.path, where=f" (variant {variant['name']!r})", name=spec.name)
         out[variant["name"]] = Spec(
             path=spec.path,
+            name=spec.name,
             title=f"{spec.title} [{variant['name']}]",
             data=raw["data"],
             model=raw["model"],
@@ -294,6 +317,7 @@ def run_spec(
         )
     full_spec = {
         "file": relative_to_root(spec.path),
+        "name": spec.name,
         "title": spec.title,
         **{k: v for k, v in spec.raw.items() if k != "variants"},
     }

@@ -128,7 +128,7 @@ name = "first_difference"
 model = { estimator = "first_difference", constant = false }
 """)
     layout = Layout("national_sut_csv", "BEL")
-    out = write_estimates(spec, layout)
+    (out,) = write_estimates(spec, layout)
     record = json.loads(out.read_text())
     assert set(record["variants"]) == {"main", "first_difference"}
     for name in record["variants"]:
@@ -137,6 +137,6 @@ model = { estimator = "first_difference", constant = false }
         ses = dict(zip(values["index"], record["variants"][name]["std_errors"], strict=True))
         for term, true in TRUE.items():
             assert abs(params[term] - true) < max(4 * ses[term], 0.02), (name, term, params[term], ses[term])
-    table = write_regression_table(spec, layout)
+    (table,) = write_regression_table(spec, layout)
     assert table == project / "outputs" / "national_sut_csv" / "tables" / "estimates" / "production.md"
     assert "om_total" in table.read_text() and "ln_go ~ ln_hours" in table.read_text()

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
+from pathlib import Path
 
 from replication import __version__
 from replication.layout import Layout
 from replication.provenance import build_manifest, producer, write_manifest
 
+REPO = Path(__file__).resolve().parent.parent
+
 
 def test_manifest_lists_outputs_with_checksums_and_producers(project, monkeypatch):
+    shutil.copytree(REPO / "estimations", project / "estimations")
     monkeypatch.setenv("REPLICATION_GIT_COMMIT", "abc123")
     outputs = project / "outputs"
     (outputs / "tables" / "estimates").mkdir(parents=True)
@@ -52,7 +57,7 @@ def test_producers():
     assert _producer("figures/imported_inputs_2005.png")[0] == "replication/report/figures.py"
     assert _producer("tables/estimates/production_manufacturing.md") == (
         "replication/report/regression_tables.py",
-        "estimations/belgium/production_manufacturing.toml",
+        "estimations/belgium/production.toml",  # the file that stands for production_manufacturing
     )
     assert _producer("estimates/production_manufacturing.json")[0] == "replication/estimation.py"
     assert _producer("tables/results/decomposition.csv")[0] == "replication/analysis.py"

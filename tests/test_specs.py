@@ -12,7 +12,7 @@ from replication.cli import main
 from replication.errors import ConfigError
 from replication.estimators.data import NotIdentifiedError
 from replication.estimators.results import Results
-from replication.specs import load_spec, run_spec, spec_variants
+from replication.specs import load_spec, load_specs, run_spec, spec_variants
 
 REPO = Path(__file__).resolve().parent.parent
 PANEL = REPO / "tests" / "reference" / "panel" / "panel.csv"
@@ -240,9 +240,10 @@ def test_every_shipped_spec_validates_with_the_typed_schema():
 
     seen = set()
     for path in sorted((REPO / "estimations").rglob("*.toml")):
-        for variant in spec_variants(load_spec(path)).values():
-            assert variant.typed_model.estimator in ESTIMATORS
-            seen.add(variant.typed_model.estimator)
+        for spec in load_specs(path).values():
+            for variant in spec_variants(spec).values():
+                assert variant.typed_model.estimator in ESTIMATORS
+                seen.add(variant.typed_model.estimator)
     assert {"within", "first_difference", "system_gmm", "difference_gmm", "sur"} <= seen
 
 
@@ -251,3 +252,28 @@ def test_docs_key_tables_are_generated_from_the_schema():
 
     text = (REPO / "docs" / "specs.md").read_text(encoding="utf-8")
     assert docs_with_tables(text) == text, "docs/specs.md is stale: run `python -m replication spec-docs --write`"
+
+
+def test_lists_and_parameters_expand_into_one_spec_per_value(tmp_path):
+    """[lists] are written once and used as "@name"; [parameters] make one spec per value, `only` restricts a
+    variant to a value; an undefined list is an error."""
+    path = tmp_path / "prod.toml"
+    path.write_text(
+        "title = 'Production, {sector_label}'\nreport = ['@inputs']\n"
+        "[parameters]\nsector = ['manu', 'market_services']\n[lists]\ninputs = ['x1', 'x2']\n"
+        "[data]\npath='p.csv'\nentity='id'\ntime='year'\nsample=\"sector == '{sector}'\"\n"
+        "[model]\nestimator='within'\ndependent='y'\nregressors=['@inputs', 'x3']\n"
+        "[[variants]]\nname='only_manu'\nonly={sector='manu'}\nmodel={regressors=['@inputs']}\n"
+    )
+    specs = load_specs(path)
+    assert list(specs) == ["prod_manu", "prod_market_services"]
+    manu, services = specs["prod_manu"], specs["prod_market_services"]
+    assert manu.model["regressors"] == ["x1", "x2", "x3"] and manu.raw["report"] == ["x1", "x2"]
+    assert services.title == "Production, market services" and services.data["sample"] == "sector == 'market_services'"
+    assert list(spec_variants(manu)) == ["main", "only_manu"] and list(spec_variants(services)) == ["main"]
+    assert spec_variants(manu)["only_manu"].model["regressors"] == ["x1", "x2"]
+    with pytest.raises(ConfigError, match="stands for the specs"):
+        load_spec(path)
+    path.write_text(path.read_text().replace("['@inputs', 'x3']", "['@input', 'x3']"))
+    with pytest.raises(ConfigError, match="list '@input' is not defined in \\[lists\\]"):
+        load_specs(path)
