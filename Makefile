@@ -46,7 +46,7 @@ SKILLS := $(if $(SKILLS_ON),$(SKILL_ANALYSIS) $(SKILL_REGTABS))
 TRADEOFF := $(if $(SKILLS_ON),$(TRADEOFF_OUT))
 
 .PHONY: all install data tidy offshoring tables figures panel estimates regression-tables analysis results report \
-        skills scenarios verify test test-fast lint bench clean clean-all help
+        skills scenarios verify test test-fast golden golden-update lint bench clean clean-all help
 
 # vintages whose accounts carry what the estimation panel needs (output, inputs, prices, hours, skills,
 # capital in the IO classification); the others stop after the offshoring tables and figures
@@ -141,6 +141,14 @@ verify: | $(INSTALLED)
 
 test: | $(INSTALLED)
 	$(PYTHON) -m pytest -q
+
+# golden snapshots of claims.csv, every estimate and every regression table (tests/golden/): compare after make all;
+# golden-update rewrites them (commit the diff deliberately, with the reason)
+golden: $(RESULTS) $(REGTABS) $(SKILLS) | $(INSTALLED)
+	$(PYTHON) tools/golden.py
+
+golden-update: $(RESULTS) $(REGTABS) $(SKILLS) | $(INSTALLED)
+	$(PYTHON) tools/golden.py --update
 
 # the fast tier: no raw data, no Monte Carlo (pytest -m "not slow and not realdata")
 test-fast: | $(INSTALLED)

@@ -98,3 +98,13 @@ def real_panel(real_project: Path):
         else:
             os.environ["REPLICATION_ROOT"] = saved
     return pd.read_parquet(real_project / "data" / "interim" / "wiod2013" / "panel.parquet")
+
+
+REAL_DATA_FIXTURES = {"mirror", "real_project", "use_real_project"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every test that uses the data mirror is a ``realdata`` test (the fast tier deselects them)."""
+    for item in items:
+        if REAL_DATA_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.realdata)

@@ -123,6 +123,7 @@ def _simulate_ar1(
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("transformation", ["difference", "system"])
 def test_monte_carlo_recovery(transformation):
     """Bias and 95 % coverage of alpha = 0.5 over 100 simulated panels (N = 400, T = 7)."""

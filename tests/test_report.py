@@ -81,6 +81,7 @@ def test_table1_and_csv_on_real_data(use_real_project):
     assert write_table1("wiod2013", "DEU") is None  # the published table is about Belgium only
 
 
+@pytest.mark.slow
 @pytest.mark.realdata
 def test_cli_writes_byte_identical_outputs_twice(use_real_project, capsys):
     outputs = use_real_project / "outputs"

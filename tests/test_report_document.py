@@ -45,6 +45,7 @@ def test_markdown_and_html_share_the_content(tmp_path):
     assert "<th>om 1995 ours</th>" in page and 'src="figures' not in page  # self-contained
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not browser_available() and not os.environ.get("CI"), reason="no chromium/selenium here")
 def test_page_loads_in_headless_chromium(tmp_path):
     doc, _ = _document(tmp_path)

@@ -79,6 +79,7 @@ def test_iv_diagnostics():
     assert abs(gmm.params["x2"] - result.params["x2"]) < 0.1  # both consistent for -1
 
 
+@pytest.mark.slow
 def test_monte_carlo_within_coverage():
     """Within estimator with clustered s.e.: bias and coverage of beta = 0.5 over 200 panels (G = 30)."""
     rng = np.random.default_rng(7)
@@ -129,6 +130,7 @@ def test_bootstrap_in_within_model_uses_the_model_t_statistic():
         estimate_static(DATA, **KW, estimator="first_difference", bootstrap=BootstrapOptions(draws=199))
 
 
+@pytest.mark.slow
 def test_monte_carlo_iv_recovery():
     """Within-2SLS: bias and coverage of beta = -1 on an endogenous regressor over 200 panels."""
     rng = np.random.default_rng(17)

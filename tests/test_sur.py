@@ -76,6 +76,7 @@ def test_errors():
         estimate_sur(DATA, equations={"sL": ("sL", ["nope"])}, entity="industry", time="year")
 
 
+@pytest.mark.slow
 def test_monte_carlo_sur_recovery():
     """Iterated SUR with symmetry: bias and 95 % coverage of the offshoring effect on sL (true -0.1) over
     100 simulated share systems (the generator of tests/reference/sur/make_shares.py)."""

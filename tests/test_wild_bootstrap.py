@@ -47,6 +47,7 @@ def test_enumeration_matches_brute_force_statsmodels():
     np.testing.assert_allclose(np.sort(np.abs(boot._t_star(1, null))), np.sort(np.abs(t_star)), rtol=1e-9)
 
 
+@pytest.mark.slow
 def test_size_under_the_null_with_few_clusters():
     """400 simulated samples, G = 10 heterogeneous clusters, 199 Webb draws: rejection rate at 5 % within
     Monte Carlo error (s.e. 0.011)."""
