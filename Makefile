@@ -51,7 +51,7 @@ TRADEOFF := $(if $(SKILLS_ON),$(TRADEOFF_OUT))
 # vintages whose accounts carry what the estimation panel needs (output, inputs, prices, hours, skills,
 # capital in the IO classification); the others stop after the offshoring tables and figures
 PANEL_VINTAGES ?= wiod2013 national_sut_csv
-all: $(TABLES) $(FIGURES) $(if $(filter $(VINTAGE),$(PANEL_VINTAGES)),$(ESTIMATES) $(REGTABS) $(RESULTS) $(REPORT))
+all: $(TABLES) $(FIGURES) $(if $(filter $(VINTAGE),$(PANEL_VINTAGES)),$(ESTIMATES) $(REGTABS) $(RESULTS) $(REPORT) $(MANIFEST_FILE))
 
 help:
 	@sed -n '1,6p' Makefile
@@ -73,7 +73,7 @@ panel: $(PANEL)
 estimates: $(ESTIMATES)
 regression-tables: $(REGTABS)
 analysis results: $(RESULTS)
-report: $(REPORT)
+report: $(REPORT) $(MANIFEST_FILE)
 skills: $(SKILL_ANALYSIS) $(SKILL_REGTABS)
 scenarios: $(TRADEOFF_OUT)
 
@@ -130,8 +130,9 @@ $(RESULTS): $(ESTIMATES) $(if $(SKILLS_ON),$(SKILL_ANALYSIS)) $(TABLES) $(PANEL)
             replication/claims.py replication/identification.py
 	$(REPLICATION) analysis $(RUN)
 
-# the report and the run's MANIFEST (every output with its sha256 and provenance) come last
-$(REPORT): $(RESULTS) $(REGTABS) $(TABLES) $(FIGURES) $(SKILLS) $(TRADEOFF) $(wildcard replication/report/*.py) \
+# the report and the run's MANIFEST (every output with its sha256 and provenance) come last; grouped targets: if
+# an interrupted run left the report without its manifest, Make redoes the step
+$(REPORT) $(MANIFEST_FILE) &: $(RESULTS) $(REGTABS) $(TABLES) $(FIGURES) $(SKILLS) $(TRADEOFF) $(wildcard replication/report/*.py) \
            replication/provenance.py
 	$(REPLICATION) report $(RUN)
 

@@ -180,7 +180,7 @@ def _cmd_scenarios(args: argparse.Namespace) -> None:
     if not args.quiet:
         print(
             f"scenarios: history and {len(paths) if paths else 'the shipped'} scenario(s) -> {out_dir}/ "
-            f"(tables and {written[0].name})"
+            f"(tables and {written[-1].name})"
         )
 
 

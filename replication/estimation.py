@@ -98,7 +98,7 @@ def write_estimates(path: Path, layout: Layout | None = None, *, strict: bool = 
             "country": layout.country,
             "package_version": __version__,
             "git_commit": git_commit(),
-            "raw_inputs_sha256": raw_inputs(),
+            "raw_inputs_sha256": raw_inputs(layout.vintage),
             "spec_sha256": sha256(path),
             "data_sha256": sha256(source),
             "variants": {variant: result.to_dict() for variant, result in results.items()},

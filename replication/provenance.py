@@ -60,9 +60,39 @@ def _spec_file(folder: str, name: str) -> str:
     return f"{folder}*.toml"
 
 
-def raw_inputs() -> dict[str, str]:
-    """sha256 of every raw file of the manifest (the checksums all outputs descend from)."""
-    return {f"{d.name}/{f.name}": f.sha256 for d in load_manifest().values() for f in d.files}
+def raw_inputs(vintage: str | None = None) -> dict[str, str]:
+    """sha256 of every raw file of the manifest (the checksums all outputs descend from) and, for a vintage built
+    from the user's own files (``path`` parts such as ``national_sut_csv``), of those files too."""
+    out = {f"{d.name}/{f.name}": f.sha256 for d in load_manifest().values() for f in d.files}
+    out.update(user_inputs(vintage))
+    return out
+
+
+def user_inputs(vintage: str | None) -> dict[str, str]:
+    """``{path relative to the project: sha256}`` of the user files a vintage reads (none for manifest data)."""
+    if vintage is None:
+        return {}
+    from replication.vintages import list_vintages, load_vintage
+
+    if vintage not in list_vintages():
+        return {}
+    spec = load_vintage(vintage)
+    paths = [part.path for part in (spec.io_use, spec.accounts) if part is not None and part.path is not None]
+    if paths:  # the user's industry table travels with the data
+        paths.append(Path(paths[0]).parent / "industries.csv")
+    out = {}
+    for path in paths:
+        path = Path(path)
+        if path.exists():
+            out[f"user/{relative(path)}"] = sha256(path)
+    return out
+
+
+def relative(path: Path) -> str:
+    try:
+        return Path(path).resolve().relative_to(config.project_root()).as_posix()
+    except ValueError:
+        return Path(path).as_posix()
 
 
 def build_manifest(layout: Layout) -> dict:
@@ -85,7 +115,7 @@ def build_manifest(layout: Layout) -> dict:
         "git_commit": git_commit(),
         "vintage": layout.vintage,
         "country": layout.country,
-        "raw_inputs_sha256": raw_inputs(),
+        "raw_inputs_sha256": raw_inputs(layout.vintage),
         "files": files,
     }
 
@@ -95,9 +125,9 @@ def write_manifest(layout: Layout) -> Path:
     return layout.manifest
 
 
-def inputs_digest() -> str:
+def inputs_digest(vintage: str | None = None) -> str:
     """One checksum over every raw input's sha256 (the full list is in MANIFEST.json)."""
-    joined = "\n".join(f"{k} {v}" for k, v in sorted(raw_inputs().items()))
+    joined = "\n".join(f"{k} {v}" for k, v in sorted(raw_inputs(vintage).items()))
     return hashlib.sha256(joined.encode()).hexdigest()[:16]
 
 
@@ -107,7 +137,7 @@ def stamp(vintage: str, spec: str = "") -> str:
         f"replication {__version__}",
         f"git {git_commit()[:12]}",
         f"vintage {vintage}",
-        f"raw inputs {inputs_digest()}",
+        f"raw inputs {inputs_digest(vintage)}",
     ]
     if spec:
         parts.insert(0, f"spec {spec}")

@@ -41,8 +41,8 @@ def part_files(part: Part) -> list[Path]:
         missing = [raw for raw in dataset.files if not manifest.is_verified(raw)]
         if missing:
             raise ReplicationError(
-                f"{missing[0].path}: missing or not verified; run `make data` "
-                f"(or `python -m replication data {dataset.name}`)"
+                f"{missing[0].path}: missing or not verified; run `.venv/bin/python -m replication data "
+                f"{dataset.name}` (fetches and verifies it again; `make data` alone does nothing once its stamp exists)"
             )
         files += [raw.path for raw in dataset.files]
     return files

@@ -118,10 +118,25 @@ def load_classification(name: str) -> Classification:
     entry = classes[name]
     rel = entry["industries"]
     path = config.config_dir() / "classifications" / rel if "/" not in rel else _resolve(rel)
-    try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except FileNotFoundError as exc:
-        raise ConfigError(f"{path}: industry table of classification {name!r} not found") from exc
+    if entry.get("groups_from_table"):  # a user's industry table: read strictly, every cell located
+        from replication.user_csv import Column, check_unique, read_user_csv
+
+        table = read_user_csv(
+            path,
+            [
+                Column("code", "code"),
+                Column("name", "text"),
+                Column("sector", "choice", choices=(*SECTOR_GROUPS, "other")),
+                Column("product_group", "choice", choices=(*PRODUCT_GROUPS, "other")),
+            ],
+        )
+        check_unique(path, table, ["code"])
+        table = table.drop(columns="line")
+    else:
+        try:
+            table = pd.read_csv(path, dtype=str, keep_default_na=False)
+        except FileNotFoundError as exc:
+            raise ConfigError(f"{path}: industry table of classification {name!r} not found") from exc
     if "code" not in table.columns:
         raise ConfigError(f"{path}: needs a `code` column; found {list(table.columns)}")
     if table["code"].duplicated().any():

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from replication.errors import ConfigError, DataError
+from replication.errors import DataError
 from replication.layout import Layout
 from replication.offshoring import build_offshoring
 from replication.tidy import build_tidy, interim_path
@@ -54,32 +54,32 @@ def test_example_builds_and_gives_hand_computed_intensities(user_data, project):
         (
             "io_use.csv",
             lambda f: f.replace("BEL,2000,FOOD,NLD,FOOD,10", "BEL,2000,FOOD,NLD,FOOD,-10"),
-            r"io_use\.csv: negative intermediate flow in column 'value' at row 2 \(country='BEL'",
+            r"io_use\.csv: line 3, column 'value': '-10' is negative",
         ),
         (
             "io_use.csv",
             lambda f: f.replace("BEL,2000,FOOD,NLD,FOOD,10", "BEL,2000,FOOD,NLD,FOOD,ten"),
-            r"io_use\.csv: column 'value' is not numeric at row 2",
+            r"io_use\.csv: line 3, column 'value': 'ten' is not a number",
         ),
         (
             "io_use.csv",
             lambda f: f.replace("BEL,2000,CHEM,BEL,CHEM,30", "BEL,2000,CHEMX,BEL,CHEM,30"),
-            r"io_use\.csv: column 'using_industry' has unknown code\(s\) \['CHEMX'\] at row 8",
+            r"io_use\.csv: line 9, column 'using_industry': 'CHEMX' is not a code of the industry table",
         ),
         (
             "io_use.csv",
             lambda f: f + "BEL,2000,FOOD,NLD,FOOD,3\n",
-            r"io_use\.csv: duplicate key .* at row 2 .* 2 such row",
+            r"io_use\.csv: lines 3 and 22: the key \(country=BEL, year=2000, .*\) appears 2 times",
         ),
         (
             "io_use.csv",
             lambda f: f.replace("BEL,2000,FOOD,NLD,FOOD,10", "BEL,,FOOD,NLD,FOOD,10"),
-            r"io_use\.csv: column 'year' has missing values at row 2",
+            r"io_use\.csv: line 3, column 'year': '' is blank",
         ),
         (
             "io_use.csv",
             lambda f: f.replace("supplying_country,", "origin,"),
-            r"io_use\.csv: missing column\(s\) \['supplying_country'\]",
+            r"io_use\.csv: line 1: the header is .* \(missing \['supplying_country'\]\)",
         ),
         (
             "accounts.csv",
@@ -99,7 +99,7 @@ def test_example_builds_and_gives_hand_computed_intensities(user_data, project):
         (
             "accounts.csv",
             lambda f: f.replace("BEL,2000,CHEM,GO,150", "BEL,2000,CHEM,OUTPUT,150"),
-            r"accounts\.csv: column 'variable' has unknown code\(s\) \['OUTPUT'\]",
+            r"accounts\.csv: line 9, column 'variable': 'OUTPUT' is not one of \['GO', 'II'",
         ),
     ],
 )
@@ -116,10 +116,25 @@ def test_bad_user_files_give_located_errors(user_data, project, file, edit, mess
 def test_bad_industry_table(user_data):
     table = user_data / "industries.csv"
     table.write_text(table.read_text().replace("FOOD,Food products,manufacturing", "FOOD,Food products,industry"))
-    with pytest.raises(ConfigError, match=r"industries\.csv: row 2, column `sector` = 'industry'"):
+    with pytest.raises(DataError, match=r"industries\.csv: line 2, column 'sector': 'industry' is not one of"):
         build_tidy("national_sut_csv")
 
 
 def test_missing_user_files(project):
     with pytest.raises(Exception, match=r"not found"):
         build_tidy("national_sut_csv")
+
+
+def test_user_data_outputs_carry_the_user_files_sha256(user_data):
+    import hashlib
+
+    from replication.provenance import raw_inputs, stamp
+
+    inputs = raw_inputs("national_sut_csv")
+    for name in ("io_use.csv", "accounts.csv", "industries.csv"):
+        expected = hashlib.sha256((user_data / name).read_bytes()).hexdigest()
+        assert inputs[f"user/data/raw/national_sut_csv/{name}"] == expected
+    assert not any(k.startswith("user/") for k in raw_inputs("wiod2013"))
+    before = stamp("national_sut_csv")
+    (user_data / "io_use.csv").write_text((user_data / "io_use.csv").read_text().replace(",10\n", ",11\n", 1))
+    assert stamp("national_sut_csv") != before  # every table footer and figure names the user's data version

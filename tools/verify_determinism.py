@@ -1,6 +1,12 @@
 """`make verify`: run `make all` from scratch twice, in two temporary copies of the project, and compare
 every output byte for byte (through the sha256 of outputs/MANIFEST.json). Exit 1 on any difference.
 
+A third run uses another BLAS kernel and one thread (OPENBLAS_CORETYPE=Prescott, an SSE3 kernel every x86-64 CPU
+runs, and OPENBLAS_NUM_THREADS=OMP_NUM_THREADS=1). There the displayed results must agree: every Markdown table,
+the report's Markdown and claims.csv byte for byte (exit 1 otherwise); the full-precision files (estimates JSON,
+CSV tables, figures) may differ in their last bits: every file that differs is listed, and every number that moves
+beyond a relative 1e-8 (the golden-snapshot comparison of tools/golden.py) with its size.
+
 Raw data come from $REPLICATION_MIRROR (default ../shared/data). The copies are not git checkouts, so
 the current commit is passed to them in REPLICATION_GIT_COMMIT.
 """
@@ -31,32 +37,73 @@ def main() -> int:
         "REPLICATION_MIRROR": os.environ.get("REPLICATION_MIRROR") or str(REPO.parent / "shared" / "data"),
     }
     env.pop("REPLICATION_ROOT", None)
-    manifests = []
+    runs = {
+        "a": {},
+        "b": {},
+        "c": {"OPENBLAS_CORETYPE": "Prescott", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"},
+    }
+    manifests = {}
     with tempfile.TemporaryDirectory(prefix="offshoring-verify-") as tmp:
-        for run in ("a", "b"):
+        for run, extra in runs.items():
             root = Path(tmp) / run
             copy_project(root)
             done = subprocess.run(
                 ["make", "all", f"PYTHON={sys.executable}", "QUIET=1"],
                 cwd=root,
-                env=env,
+                env={**env, **extra},
                 capture_output=True,
                 text=True,
             )
             if done.returncode:
                 print(done.stdout[-3000:], done.stderr[-3000:], file=sys.stderr)
                 return 1
-            manifests.append(json.loads((root / "outputs" / "MANIFEST.json").read_text()))
-            print(f"run {run}: {len(manifests[-1]['files'])} outputs")
-    first, second = (m["files"] for m in manifests)
-    differ = sorted(
+            manifests[run] = json.loads((root / "outputs" / "MANIFEST.json").read_text())["files"]
+            label = ", ".join(f"{k}={v}" for k, v in extra.items()) or "default BLAS"
+            print(f"run {run} ({label}): {len(manifests[run])} outputs")
+        first, second = manifests["a"], manifests["b"]
+        differ = _differing(first, second)
+        if differ:
+            print(f"outputs differ between two runs on the same BLAS: {differ}", file=sys.stderr)
+            return 1
+        print(f"byte-identical: all {len(first)} outputs of two runs from scratch")
+        return _compare_blas(Path(tmp) / "a" / "outputs", Path(tmp) / "c" / "outputs", first, manifests["c"])
+
+
+def _differing(first: dict, second: dict) -> list[str]:
+    return sorted(
         k for k in set(first) | set(second) if first.get(k, {}).get("sha256") != second.get(k, {}).get("sha256")
     )
-    if differ:
-        print(f"outputs differ between two runs: {differ}", file=sys.stderr)
+
+
+DISPLAYED = (".md",)  # every displayed number is in a Markdown table or report.md; figures are listed if they differ
+
+
+def _compare_blas(default: Path, other: Path, first: dict, third: dict) -> int:
+    """Displayed files must be identical under another BLAS kernel; full-precision differences are listed."""
+    import golden
+
+    differ = _differing(first, third)
+    displayed = [k for k in differ if k.endswith(DISPLAYED) or k == "claims.csv"]
+    numeric = golden.compare(_snapshot_dir(default), other)
+    print(f"another BLAS kernel, one thread: {len(differ)} of {len(first)} files differ in bytes")
+    for line in numeric:
+        print(f"  beyond relative 1e-8: {line}")
+    for name in differ:
+        print(f"  {name}")
+    if displayed:
+        print(f"displayed results differ under another BLAS kernel: {displayed}", file=sys.stderr)
         return 1
-    print(f"byte-identical: all {len(first)} outputs of two runs from scratch")
+    print("displayed tables, the report and claims.csv agree under another BLAS kernel and one thread")
     return 0
+
+
+def _snapshot_dir(outputs: Path) -> Path:
+    """A golden-style snapshot of ``outputs`` in a folder beside it (the reference for the comparison)."""
+    import golden
+
+    folder = outputs.parent / "snapshot"
+    golden.update(folder, outputs)
+    return folder
 
 
 if __name__ == "__main__":

@@ -44,9 +44,9 @@ def save_figure(fig: plt.Figure, stem: Path, *, provenance: str = "") -> list[Pa
     """Write ``stem``.png and ``stem``.pdf atomically with fixed metadata (no dates, no software version) and
     the provenance line in the files' description/subject; close the figure."""
     written = []
-    metadata = {
-        "png": {"Software": None, "Description": provenance or None},
+    metadata = {  # the PDF first: Make checks the PNG, written last
         "pdf": {"Creator": None, "Producer": None, "CreationDate": None, "Subject": provenance or None},
+        "png": {"Software": None, "Description": provenance or None},
     }
     for ext, meta in metadata.items():
         target = stem.with_suffix(f".{ext}")
@@ -153,11 +153,6 @@ def write_figures(layout: Layout) -> list[Path]:
     published = None
     if country == cfg["table1"]["country"]:
         published = pd.read_csv(config.published_dir() / "table1_offshoring.csv", dtype={"statistic": str})
-    written = save_figure(
-        plot_trends(intensities, country=country, published=published),
-        layout.trends_figure,
-        provenance=stamp(vintage, "config/offshoring.toml"),
-    )
     year = int(cfg["figure_cross_country"]["year"])
     benchmark = cfg["figure_cross_country"]["benchmark_group"]
     shares = pd.read_parquet(layout.import_share)
@@ -167,9 +162,14 @@ def write_figures(layout: Layout) -> list[Path]:
         year = years[-1]
     pooled = pooled_share(shares, load_country_groups()[benchmark], year=year)
     cross = pd.read_csv(config.published_dir() / "cross_country_2005.csv")
-    written += save_figure(
+    written = save_figure(
         plot_cross_country(shares, country=country, year=year, pooled=pooled, benchmark="OECD", published=cross),
         layout.cross_country_figure(year),
         provenance=stamp(vintage, "config/offshoring.toml [figure_cross_country]"),
+    )
+    written += save_figure(  # last: the trends PNG is the file Make checks
+        plot_trends(intensities, country=country, published=published),
+        layout.trends_figure,
+        provenance=stamp(vintage, "config/offshoring.toml"),
     )
     return written

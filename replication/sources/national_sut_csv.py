@@ -15,8 +15,10 @@ Three comma-separated UTF-8 files with a header row:
     ``product_group`` in {materials, business_services, energy, other} define the samples and the
     offshoring numerators and denominator.
 
-The files are read as text and validated by :mod:`replication.tidy` (types, negative flows,
-duplicates, unknown codes, identities), errors naming the file, column and row.
+The files are read and checked cell by cell by :mod:`replication.user_csv` (encoding, delimiter, header,
+ragged rows, blank cells, ISO codes, years, finite values, codes of the industry table, duplicate keys), every
+error naming the file, the line as an editor shows it, the column and the value; then validated like every
+vintage by :mod:`replication.tidy` (shares, identities).
 """
 
 from __future__ import annotations
@@ -25,29 +27,47 @@ from pathlib import Path
 
 import pandas as pd
 
-from replication.errors import DataError
-from replication.schemas import ACCOUNTS_COLUMNS, IO_USE_COLUMNS
-from replication.vintages import Classification
+from replication.schemas import ACCOUNTS_COLUMNS, ACCOUNTS_KEYS, IO_USE_COLUMNS, IO_USE_KEYS
+from replication.user_csv import Column, check_codes, check_unique, read_user_csv
+from replication.vintages import Classification, load_variables
+
+IO_USE_LAYOUT = [
+    Column("country", "iso3"),
+    Column("year", "year"),
+    Column("using_industry", "code"),
+    Column("supplying_country", "origin"),
+    Column("product", "code"),
+    Column("value", "value", nonnegative=True),
+]
 
 
-def _read(files: list[Path], columns: tuple[str, ...]) -> pd.DataFrame:
-    (path,) = files
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise DataError(path, f"cannot be read as CSV ({exc})") from exc
-    frame.columns = [c.strip() for c in frame.columns]
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise DataError(path, f"missing column(s) {missing}; the layout is {list(columns)}")
-    return frame[list(columns)]
+def accounts_layout() -> list[Column]:
+    variables = tuple(load_variables()["variable"])
+    return [
+        Column("country", "iso3"),
+        Column("year", "year"),
+        Column("industry", "code"),
+        Column("variable", "choice", choices=variables),
+        Column("value", "value", missing_ok=True),  # NA: not available (dropped); blank is an error
+    ]
 
 
 def read_io_use(files: list[Path], classification: Classification) -> pd.DataFrame:
-    """The user's ``io_use.csv``."""
-    return _read(files, IO_USE_COLUMNS)
+    """The user's ``io_use.csv``, every cell checked and located (:mod:`replication.user_csv`)."""
+    (path,) = files
+    frame = read_user_csv(path, IO_USE_LAYOUT)
+    codes = set(classification.industries["code"])
+    check_codes(path, frame, "using_industry", codes)
+    check_codes(path, frame, "product", codes)
+    check_unique(path, frame, list(IO_USE_KEYS))
+    return frame[list(IO_USE_COLUMNS)]
 
 
 def read_accounts(files: list[Path], classification: Classification) -> pd.DataFrame:
-    """The user's ``accounts.csv``."""
-    return _read(files, ACCOUNTS_COLUMNS)
+    """The user's ``accounts.csv``, every cell checked and located; ``NA`` values become missing."""
+    (path,) = files
+    frame = read_user_csv(path, accounts_layout())
+    check_codes(path, frame, "industry", set(classification.industries["code"]))
+    check_unique(path, frame, list(ACCOUNTS_KEYS))
+    frame.loc[frame["value"] == "NA", "value"] = None
+    return frame[list(ACCOUNTS_COLUMNS)]
