@@ -46,7 +46,7 @@ SKILLS := $(if $(SKILLS_ON),$(SKILL_ANALYSIS) $(SKILL_REGTABS))
 TRADEOFF := $(if $(SKILLS_ON),$(TRADEOFF_OUT))
 
 .PHONY: all install data tidy offshoring tables figures panel estimates regression-tables analysis results report \
-        skills scenarios verify test test-fast golden golden-update lint bench clean clean-all help
+        skills scenarios verify test test-fast golden golden-update latex lint bench clean clean-all help
 
 # vintages whose accounts carry what the estimation panel needs (output, inputs, prices, hours, skills,
 # capital in the IO classification); the others stop after the offshoring tables and figures
@@ -150,6 +150,10 @@ golden: $(RESULTS) $(REGTABS) $(SKILLS) | $(INSTALLED)
 
 golden-update: $(RESULTS) $(REGTABS) $(SKILLS) | $(INSTALLED)
 	$(PYTHON) tools/golden.py --update
+
+# every LaTeX table compiled alone on a 6.5-inch text block: fails on an overfull box or an empty table (pdflatex)
+latex: | $(INSTALLED)
+	$(PYTHON) tools/check_latex.py
 
 # the fast tier: no raw data, no Monte Carlo (pytest -m "not slow and not realdata")
 test-fast: | $(INSTALLED)

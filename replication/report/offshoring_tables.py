@@ -19,7 +19,7 @@ from replication.fileio import write_csv, write_text
 from replication.layout import Layout
 from replication.offshoring import missing_members
 from replication.provenance import stamp
-from replication.report.render import to_latex, to_markdown
+from replication.report.render import fmt, latex_escape, to_markdown
 from replication.schemas import UNSPLIT_IMPORTS
 from replication.tidy import load_table
 from replication.vintages import (
@@ -93,6 +93,38 @@ def _wide_for_display(comparison: pd.DataFrame, base: int, end: int) -> pd.DataF
                     row[label] = float(values.loc[(measure, statistic), who])
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def table1_latex(display: pd.DataFrame, *, base: int, end: int, caption: str, label: str, notes: str) -> str:
+    """Table 1 for a paper page: one panel per measure (materials, business services), years over pairs of
+    published / ours columns, the notes in a full-width minipage below."""
+    lines = [r"\begin{table}[!htbp]", r"\centering", rf"\caption{{{latex_escape(caption)}}}", rf"\label{{{label}}}"]
+    lines.append(r"\footnotesize")
+    for letter, (measure, title) in zip(
+        "AB", (("om", "materials (om)"), ("os", "business services (os)")), strict=True
+    ):
+        lines += [
+            rf"\par\medskip\textit{{Panel {letter}: offshoring of {title}}}\par\smallskip",
+            r"\begin{tabular}{llrrrrrr}",
+            r"\toprule",
+            rf" & & \multicolumn{{2}}{{c}}{{{base}}} & \multicolumn{{2}}{{c}}{{{end}}} "
+            r"& \multicolumn{2}{c}{g} \\",
+            r"\cmidrule(lr){3-4}\cmidrule(lr){5-6}\cmidrule(lr){7-8}",
+            r"Sector & Origin & pub. & ours & pub. & ours & pub. & ours \\",
+            r"\midrule",
+        ]
+        for _, row in display.iterrows():
+            cells = [row["Sector"], row["Origin"]]
+            for statistic in (str(base), str(end), "g"):
+                cells += [fmt(row[f"{measure} {statistic} pub."]), fmt(row[f"{measure} {statistic} ours"])]
+            lines.append(" & ".join(latex_escape(str(c)) for c in cells) + r" \\")
+        lines += [r"\bottomrule", r"\end{tabular}"]
+    lines += [
+        r"\par\medskip",
+        rf"\begin{{minipage}}{{\linewidth}}\scriptsize {latex_escape(notes)}\end{{minipage}}",
+        r"\end{table}",
+    ]
+    return "\n".join(lines) + "\n"
 
 
 def _summary(comparison: pd.DataFrame) -> dict[str, object]:
@@ -179,15 +211,12 @@ def write_table1(vintage: str, country: str) -> pd.DataFrame | None:
         f"{note}\n\n{provenance}\n"
     )
     write_text(layout.table1("md"), markdown)
-    header = [
-        r" & & \multicolumn{6}{c}{Materials (om)} & \multicolumn{6}{c}{Business services (os)} \\",
-        r"\cmidrule(lr){3-8}\cmidrule(lr){9-14}",
-    ]
-    latex = to_latex(
+    latex = table1_latex(
         display,
+        base=base,
+        end=end,
         caption=title,
         label=f"tab:table1_{country.lower()}",
-        header_rows=header,
         notes=f"g: compound average annual growth rate {base}-{end}, %. {note} {provenance}",
     )
     write_text(layout.table1("tex"), latex)

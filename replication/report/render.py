@@ -41,6 +41,7 @@ def to_latex(
     notes: str = "",
     digits: int = 2,
     header_rows: list[str] | None = None,
+    size: str = r"\small",
 ) -> str:
     """A booktabs ``table`` environment; ``header_rows`` are extra LaTeX rows above the column names."""
     spec = "".join("r" if pd.api.types.is_numeric_dtype(frame[c]) else "l" for c in frame.columns)
@@ -49,7 +50,7 @@ def to_latex(
         r"\centering",
         rf"\caption{{{latex_escape(caption)}}}",
         rf"\label{{{label}}}",
-        r"\small",
+        size,
         rf"\begin{{tabular}}{{{spec}}}",
         r"\toprule",
     ]
