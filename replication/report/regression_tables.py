@@ -226,7 +226,10 @@ def write_regression_table(spec_path: Path, layout: Layout | None = None) -> lis
         note_lines = notes(results, not_estimable, list(table), source)
         out = layout.regression_table_file(folder, name)
         write_csv(out.with_suffix(".csv"), long_table(results, report, not_estimable))
-        write_text(out.with_suffix(".tex"), latex(spec.title, name, labels, table, note_lines))
+        if any(not failures(r, inference=False) for r in results.values()):
+            write_text(out.with_suffix(".tex"), latex(spec.title, name, labels, table, note_lines))
+        else:  # no model is identified: no LaTeX table of words only (the Markdown says why)
+            out.with_suffix(".tex").unlink(missing_ok=True)
         description = spec.raw.get("description", "").strip()
         write_text(out, markdown(spec.title, description, labels, table, note_lines))
         written.append(out)
