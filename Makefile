@@ -14,6 +14,8 @@ INSTALLED := $(if $(filter $(VENV)/bin/python,$(PYTHON)),$(VENV)/.installed)
 REPLICATION_MIRROR ?= $(if $(wildcard ../shared/data),$(abspath ../shared/data))
 export REPLICATION_MIRROR
 REPLICATION := $(PYTHON) -m replication $(if $(QUIET),--quiet)
+# STRICT=1: a spec variant the data cannot identify stops the run instead of being recorded as not identified
+STRICT_FLAG := $(if $(STRICT),--strict)
 RUN := --vintage $(VINTAGE) --country $(COUNTRY)
 
 # Every path of the run comes from replication/layout.py (one rule for Python, Make and the manifest):

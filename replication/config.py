@@ -1,4 +1,4 @@
-"""Paths and defaults of the project; nothing else.
+"""The project's roots and defaults; nothing else (every path of a run: :mod:`replication.layout`).
 
 The project root is the folder holding ``pyproject.toml`` (the package is installed in editable
 mode), overridable with ``REPLICATION_ROOT``. ``REPLICATION_MIRROR`` names a local folder laid out
@@ -38,11 +38,6 @@ def interim_dir() -> Path:
 
 def outputs_dir() -> Path:
     return project_root() / "outputs"
-
-
-def vintage_outputs_dir(vintage: str) -> Path:
-    """Outputs of a vintage: ``outputs/`` for the default vintage, ``outputs/<vintage>/`` otherwise."""
-    return outputs_dir() if vintage == DEFAULT_VINTAGE else outputs_dir() / vintage
 
 
 def published_dir() -> Path:

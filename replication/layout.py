@@ -231,7 +231,7 @@ class Layout:
                 tables.append(mds)
                 lines += [
                     f"{jsons} &: {spec} {prerequisites}",
-                    f"\t$(REPLICATION) estimate{flags} {spec}",
+                    f"\t$(REPLICATION) estimate $(STRICT_FLAG){flags} {spec}",
                     f"{mds} &: {jsons} {spec} $(TABLE_CODE)",
                     f"\t$(REPLICATION) regression-tables{flags} {spec}",
                 ]

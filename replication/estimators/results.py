@@ -49,6 +49,27 @@ def _restore(value: Any) -> Any:
 
 
 @dataclass(frozen=True)
+class Glance:
+    """:meth:`Results.glance`: one row per model; counts are ``None`` where the estimator has none."""
+
+    estimator: str
+    nobs: int
+    n_entities: int | None
+    n_periods: int | None
+    rsquared: float
+    cov_type: str
+    clusters: int | None
+    df_resid: int
+    n_instruments: int | None
+    hansen_pvalue: float
+    ar2_pvalue: float
+
+
+def _count(value: Any) -> int | None:
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else int(value)
+
+
+@dataclass(frozen=True)
 class Results:
     """Estimates with their inference and diagnostics.
 
@@ -176,24 +197,25 @@ class Results:
             }
         return {"stat": stat, "pvalue": float(stats.chi2.sf(stat, j)), "df": j, "dist": "chi2"}
 
-    def glance(self) -> dict:
-        """One-row model summary (broom style): estimator, nobs, entities, periods, R², covariance, clusters,
-        degrees of freedom, and the GMM instrument count, Hansen J and AR(2) p-values where they exist."""
+    def glance(self) -> Glance:
+        """One-row model summary (broom style, typed): estimator, nobs, entities, periods, R², covariance,
+        clusters, degrees of freedom, and the GMM instrument count, Hansen J and AR(2) p-values (NaN where the
+        estimator has none)."""
         d = self.diagnostics
         r2 = d.get("rsquared_within", d.get("rsquared", math.nan))
-        return {
-            "estimator": self.estimator,
-            "nobs": int(self.nobs),
-            "n_entities": d.get("n_entities", math.nan),
-            "n_periods": d.get("n_periods", math.nan),
-            "rsquared": float(next(iter(r2.values()))) if isinstance(r2, dict) else float(r2),
-            "cov_type": self.cov_type,
-            "clusters": d.get("clusters", math.nan),
-            "df_resid": int(self.df_resid),
-            "n_instruments": d.get("n_instruments", math.nan),
-            "hansen_pvalue": d.get("hansen_j", {}).get("pvalue", math.nan),
-            "ar2_pvalue": d.get("ar2", {}).get("pvalue", math.nan),
-        }
+        return Glance(
+            estimator=self.estimator,
+            nobs=int(self.nobs),
+            n_entities=_count(d.get("n_entities", d.get("absorbed_entity_effects"))),
+            n_periods=_count(d.get("n_periods", d.get("years"))),
+            rsquared=float(next(iter(r2.values()))) if isinstance(r2, dict) else float(r2),
+            cov_type=self.cov_type,
+            clusters=_count(d.get("clusters")),
+            df_resid=int(self.df_resid),
+            n_instruments=_count(d.get("n_instruments")),
+            hansen_pvalue=float(d.get("hansen_j", {}).get("pvalue", math.nan)),
+            ar2_pvalue=float(d.get("ar2", {}).get("pvalue", math.nan)),
+        )
 
     def formula(self) -> str:
         """The model in one line, fixest style: ``y ~ x1 + x2 | entity + year; vcov: CR1(entity); wild
@@ -203,7 +225,7 @@ class Results:
     def summary(self) -> str:
         """Plain-text summary: the formula, the coefficient table and :meth:`glance`."""
         table = self.tidy().to_string(index=False, float_format=lambda v: f"{v:.6g}")
-        facts = ", ".join(f"{k} = {v}" for k, v in self.glance().items() if not _missing(v))
+        facts = ", ".join(f"{k} = {v}" for k, v in asdict(self.glance()).items() if v is not None and not _missing(v))
         return f"{self.formula()}\n{table}\n{facts}"
 
     # ------------------------------------------------------------------ serialisation

@@ -348,6 +348,7 @@ def build_document(layout: Layout) -> Document:
                 f"({rel(layout.estimates)}/{stem}_{sector}.json; all variants: "
                 f"{rel(layout.regression_tables)}/{stem}_{sector}.md)",
             )
+            doc.para(_model_line(f"{stem}_{sector}", layout))
         doc.para(
             why.format(
                 samples=_sample_sizes(stem, layout),
@@ -369,6 +370,7 @@ def build_document(layout: Layout) -> Document:
     for stem in ("skill_shares_manufacturing", "skill_shares_market_services", "skill_shares_pooled"):
         frame = _coefficients(stem, ["main", "hours"], terms, layout, equation="low_")
         doc.table(frame, f"Low-skilled share equation, iterated SUR ({rel(layout.estimates)}/{stem}.json)")
+        doc.para(_model_line(stem, layout))
     doc.image(layout.coefficient_figure.with_suffix(".png"), "Offshoring coefficients by origin with 95% intervals")
     bel = variation[
         variation["sample"].str.contains("manufacturing")
@@ -456,6 +458,14 @@ def _measure_gaps(gaps: pd.DataFrame) -> str:
         for r in gaps.itertuples(index=False)
     ]
     return "; ".join(texts) or "no offshoring measures for this country"
+
+
+def _model_line(stem: str, layout: Layout) -> str:
+    """The main model of a spec as one equation (fixest style, ``Results.formula``)."""
+    results = load_estimates(stem, layout)
+    if "main" not in results:
+        return f"Model ({stem}, main): not identified."
+    return f"Model ({stem}, main): `{results['main'].formula()}`."
 
 
 def _sample_sizes(stem: str, layout: Layout) -> str:

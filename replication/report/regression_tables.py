@@ -78,15 +78,15 @@ def footer(result: Results) -> dict[str, str]:
         "Estimator": result.estimator,
         "Inference": result.cov_type,
         "N": str(result.nobs),
-        "Industries": "" if _nan(g["n_entities"]) else str(g["n_entities"]),
-        "Years": "" if _nan(g["n_periods"]) else str(g["n_periods"]),
-        "R²": "" if _nan(g["rsquared"]) else f"{g['rsquared']:.3f}",
+        "Industries": "" if g.n_entities is None else str(g.n_entities),
+        "Years": "" if g.n_periods is None else str(g.n_periods),
+        "R²": "" if _nan(g.rsquared) else f"{g.rsquared:.3f}",
     }
     if result.estimator.endswith("gmm"):
         identified = not failures(result, inference=False)
-        rows["Instruments"] = str(g["n_instruments"])
-        rows["Hansen p"] = f"{g['hansen_pvalue']:.3f}" if identified else "–"
-        rows["AR(2) p"] = f"{g['ar2_pvalue']:.3f}" if identified and not _nan(g["ar2_pvalue"]) else "–"
+        rows["Instruments"] = str(g.n_instruments)
+        rows["Hansen p"] = f"{g.hansen_pvalue:.3f}" if identified else "–"
+        rows["AR(2) p"] = f"{g.ar2_pvalue:.3f}" if identified and not _nan(g.ar2_pvalue) else "–"
     return rows
 
 
