@@ -214,3 +214,9 @@ def check_rank(exog: pd.DataFrame) -> None:
         raise NotIdentifiedError(
             f"singular design: regressors {list(exog.columns)} are perfectly collinear (candidates to drop: {dropped})"
         )
+
+
+def demean(values: pd.DataFrame | pd.Series) -> pd.DataFrame | pd.Series:
+    r"""The within transformation :math:`\ddot x_{it} = x_{it} - \bar x_i` (entity means; the entity is the
+    first index level). The one implementation every estimator uses."""
+    return values - values.groupby(level=0).transform("mean")

@@ -15,7 +15,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from replication.estimators.data import EstimationError, check_choice, check_rank, frame_checksum, prepare_frame
+from replication.estimators.data import EstimationError, check_choice, check_rank, demean, frame_checksum, prepare_frame
 from replication.estimators.results import Results
 from replication.estimators.static import CovType, small_sample_factor
 
@@ -57,7 +57,7 @@ def estimate_iv(
             variables[f"{time}_{p}"] = (frame.index.get_level_values(1) == p).astype(float)
     dummies = [c for c in variables.columns if c.startswith(f"{time}_")]
     if entity_effects:
-        variables = variables - variables.groupby(level=0).transform("mean")
+        variables = demean(variables)
         absorbed = frame.index.get_level_values(0).nunique()
     else:
         variables.insert(0, "const", 1.0)

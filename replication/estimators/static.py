@@ -31,6 +31,7 @@ from replication.estimators.data import (
     NotIdentifiedError,
     check_choice,
     check_rank,
+    demean,
     effect_dummies,
     frame_checksum,
     prepare_frame,
@@ -102,11 +103,7 @@ def estimate_static(
         constant=constant,
         time_effects=time_effects,
     )
-    check_rank(
-        exog
-        if estimator != "within"
-        else (exog - exog.groupby(level=0).transform("mean")).drop(columns=["const"], errors="ignore")
-    )
+    check_rank(exog if estimator != "within" else demean(exog).drop(columns=["const"], errors="ignore"))
     groups = frame[cluster] if cluster else pd.Series(frame.index.get_level_values(0), index=frame.index)
     if cov_type == "clustered" and pd.Series(groups).nunique() < 2:
         raise NotIdentifiedError(f"a clustered covariance needs at least 2 clusters; the sample has {groups.nunique()}")
@@ -258,7 +255,7 @@ def _transformed(matrix: pd.DataFrame, estimator: str, *, constant: bool) -> pd.
     """Columns as the estimator sees them, for rank checks: within-demeaned, first-differenced (plus a
     column of ones for the drift), or in levels with the constant first."""
     if estimator == "within":
-        return matrix - matrix.groupby(level=0).transform("mean")
+        return demean(matrix)
     if estimator == "first_difference":
         diffed = matrix.groupby(level=0).diff().dropna()
         return diffed.assign(__drift=1.0)[["__drift", *matrix.columns]] if constant else diffed
@@ -324,8 +321,7 @@ def _effect_free(
             time_index = frame.index.get_level_values(1)
             periods = {f"__period_{p}": (time_index == p).astype(float) for p in sorted(time_index.unique())[1:]}
             x = pd.concat([x, pd.DataFrame(periods, index=x.index)], axis=1)
-        y = y - y.groupby(level=0).transform("mean")
-        x = x - x.groupby(level=0).transform("mean")
+        y, x = demean(y), demean(x)
     return y, x
 
 

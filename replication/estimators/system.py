@@ -36,6 +36,7 @@ from replication.estimators.data import (
     EstimationError,
     NotIdentifiedError,
     check_panel,
+    demean,
     effect_dummies,
     frame_checksum,
     parse_term,
@@ -125,7 +126,7 @@ def estimate_sur(
         dummies += list(block.columns)
     absorbed = 0
     if entity_effects:
-        variables = variables - variables.groupby(level=0).transform("mean")
+        variables = demean(variables)
         absorbed = frame.index.get_level_values(0).nunique()
     if dummies:  # effect dummies made redundant by the other effects (not by the regressors: see below)
         check = variables[dummies]

@@ -10,10 +10,7 @@ cross-country figure, productivity, employment, skill structure, decomposition, 
 
 from __future__ import annotations
 
-import base64
-import html
 import math
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -24,92 +21,8 @@ from replication.fileio import write_text
 from replication.identification import failures
 from replication.layout import Layout
 from replication.provenance import git_commit
+from replication.report.render import Document
 from replication.vintages import country_names
-
-
-@dataclass
-class Document:
-    """A list of blocks rendered identically to Markdown and HTML."""
-
-    blocks: list[tuple] = field(default_factory=list)
-
-    def heading(self, level: int, text: str) -> None:
-        self.blocks.append(("h", level, text))
-
-    def para(self, text: str) -> None:
-        self.blocks.append(("p", text))
-
-    def table(self, frame: pd.DataFrame, caption: str = "") -> None:
-        self.blocks.append(("table", frame, caption))
-
-    def image(self, path: Path, alt: str) -> None:
-        self.blocks.append(("img", path, alt))
-
-    def markdown(self, image_root: Path) -> str:
-        out = []
-        for block in self.blocks:
-            if block[0] == "h":
-                out.append("#" * block[1] + " " + block[2])
-            elif block[0] == "p":
-                out.append(block[1])
-            elif block[0] == "table":
-                frame, caption = block[1], block[2]
-                if caption:
-                    out.append(f"*{caption}*")
-                out.append(_md_table(frame))
-            else:
-                out.append(f"![{block[2]}]({Path('..') / block[1].relative_to(image_root)})")
-        return "\n\n".join(out) + "\n"
-
-    def html(self, title: str) -> str:
-        body = []
-        for block in self.blocks:
-            if block[0] == "h":
-                body.append(f"<h{block[1]}>{html.escape(block[2])}</h{block[1]}>")
-            elif block[0] == "p":
-                body.append(f"<p>{html.escape(block[1])}</p>")
-            elif block[0] == "table":
-                frame, caption = block[1], block[2]
-                head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
-                rows = "".join(
-                    "<tr>" + "".join(f"<td>{html.escape(_cell(v))}</td>" for v in row) + "</tr>"
-                    for row in frame.itertuples(index=False)
-                )
-                cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
-                body.append(f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
-            else:
-                data = base64.b64encode(block[1].read_bytes()).decode()
-                body.append(
-                    f'<figure><img src="data:image/png;base64,{data}" alt="{html.escape(block[2])}">'
-                    f"<figcaption>{html.escape(block[2])}</figcaption></figure>"
-                )
-        return (
-            f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
-            f"<style>{CSS}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n"
-        )
-
-
-CSS = (
-    "body{font-family:system-ui,sans-serif;max-width:70rem;margin:2rem auto;padding:0 1rem;line-height:1.45;"
-    "color:#222}table{border-collapse:collapse;margin:1rem 0;font-size:.85rem}th,td{border:1px solid #ccc;"
-    "padding:.25rem .5rem;text-align:left;vertical-align:top}th{background:#f3f3f3}caption{text-align:left;"
-    "font-style:italic;padding:.3rem 0}img{max-width:100%}figure{margin:1rem 0}figcaption{font-size:.85rem;"
-    "color:#555}h1{font-size:1.6rem}h2{margin-top:2.2rem;border-bottom:1px solid #ddd}"
-)
-
-
-def _cell(value: object) -> str:
-    if isinstance(value, float):
-        return "–" if math.isnan(value) else f"{value:.3g}" if abs(value) < 1e4 else f"{value:.0f}"
-    return str(value)
-
-
-def _md_table(frame: pd.DataFrame) -> str:
-    lines = ["| " + " | ".join(map(str, frame.columns)) + " |", "|" + "|".join("---" for _ in frame.columns) + "|"]
-    lines += [
-        "| " + " | ".join(_cell(v).replace("|", "/") for v in row) + " |" for row in frame.itertuples(index=False)
-    ]
-    return "\n".join(lines)
 
 
 # ---------------------------------------------------------------------------------------------- sections
@@ -261,7 +174,20 @@ def build_document(layout: Layout) -> Document:
     claims = _claims(layout)
     counts = claims["verdict"].value_counts()
     doc.table(pd.DataFrame({"Verdict": counts.index, "Claims": counts.to_numpy()}), f"Summary of {rel(layout.claims)}")
+    _offshoring_sections(doc, layout, claims)
+    _effect_sections(doc, layout, claims)
+    _skill_sections(doc, layout, claims)
+    _decomposition_sections(doc, layout, claims)
+    _closing_sections(doc, layout, claims)
+    return doc
 
+
+def _offshoring_sections(doc: Document, layout: Layout, claims: pd.DataFrame) -> None:
+    """Sections 1 and 2: Table 1 and the cross-country figure."""
+    from replication.claims import studies_config
+
+    country = layout.country
+    study = studies_config()["country"]
     doc.heading(2, "1. Offshoring intensity (Table 1)")
     table1 = layout.table1()
     if table1.exists():
@@ -303,6 +229,10 @@ def build_document(layout: Layout) -> Document:
         "WIOD world tables (basic prices, no product taxes) and pools the OECD members present in WIOD."
     )
 
+
+def _effect_sections(doc: Document, layout: Layout, claims: pd.DataFrame) -> None:
+    """Sections 3 and 4: productivity and employment."""
+    rel = layout.relative
     sections = [
         (
             "3. Productivity (Michel and Rycx 2014)",
@@ -360,6 +290,10 @@ def build_document(layout: Layout) -> Document:
 
     doc.para(_beyond_the_study(layout, rules_config()))
 
+
+def _skill_sections(doc: Document, layout: Layout, claims: pd.DataFrame) -> None:
+    """Section 5 (and 5b, the skill channel): the skill structure."""
+    rel = layout.relative
     doc.heading(2, "5. Skill structure (Hertveldt and Michel 2013)")
     doc.para(_bottom_line(claims, ("low_skill", "skills", "ict", "decomposition")))
     doc.table(_claim_rows(claims, ("low_skill", "skills", "ict")), "Claims from outputs/claims.csv")
@@ -394,6 +328,11 @@ def build_document(layout: Layout) -> Document:
     if layout.has_skill_channel and skills.available():
         skills.add_section(doc)
 
+
+def _decomposition_sections(doc: Document, layout: Layout, claims: pd.DataFrame) -> None:
+    """Section 6 (and 6b, the trade-off): the decomposition."""
+    rel = layout.relative
+    results_dir = layout.analysis
     doc.heading(2, "6. Decomposition of the fall in the low-skilled share")
     decomposition = pd.read_csv(results_dir / "decomposition.csv")
     from replication.decomposition import decomposition_config
@@ -423,6 +362,12 @@ def build_document(layout: Layout) -> Document:
     if layout.has_skill_channel and frontier.available():
         frontier.add_section(doc, frontier.tradeoff_dir() / "frontier.png")
 
+
+def _closing_sections(doc: Document, layout: Layout, claims: pd.DataFrame) -> None:
+    """Sections 7 to 9: all claims, data, provenance."""
+    country = layout.country
+    rel = layout.relative
+    results_dir = layout.analysis
     doc.heading(2, "7. All claims")
     doc.table(claims[["id", "source", "claim", "published", "ours", "interval", "verdict"]], rel(layout.claims))
 
@@ -447,7 +392,6 @@ def build_document(layout: Layout) -> Document:
         "checksums, "
         "the package version and the git commit; data/manifest.toml lists the raw files with their sources."
     )
-    return doc
 
 
 def _measure_gaps(gaps: pd.DataFrame) -> str:

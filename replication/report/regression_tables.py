@@ -24,7 +24,7 @@ from replication.fileio import write_csv, write_text
 from replication.identification import failures
 from replication.layout import Layout
 from replication.provenance import stamp
-from replication.report.render import latex_escape
+from replication.report.render import latex_escape, to_markdown
 from replication.specs import load_specs, relative_to_root, spec_variants
 
 PANEL_COLUMNS = 5
@@ -158,12 +158,12 @@ def notes(results: dict[str, Results], not_estimable: dict[str, str], variants: 
 
 def markdown(title: str, description: str, labels: list[str], table: dict, note_lines: list[str]) -> str:
     variants = list(table)
-    header = "| | " + " | ".join(f"({i}) {v}" for i, v in enumerate(variants, start=1)) + " |\n"
-    header += "|---|" + "|".join("---:" for _ in variants) + "|\n"
-    body = "".join(
-        "| " + _display(label) + " | " + " | ".join(table[v][label] for v in variants) + " |\n" for label in labels
+    frame = pd.DataFrame(
+        {"": [_display(label) for label in labels]}
+        | {f"({i}) {v}": [table[v][label] for label in labels] for i, v in enumerate(variants, start=1)}
     )
-    return f"# {title}\n\n{description}\n\n{header}{body}\n" + "\n\n".join(note_lines) + "\n"
+    body = to_markdown(frame, cell=str, align=["", *["r"] * len(variants)])
+    return f"# {title}\n\n{description}\n\n{body}\n" + "\n\n".join(note_lines) + "\n"
 
 
 def latex(title: str, label: str, labels: list[str], table: dict, note_lines: list[str]) -> str:

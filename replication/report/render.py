@@ -1,8 +1,14 @@
-"""Render a small DataFrame as Markdown or LaTeX (booktabs), with fixed formatting for byte-stable files."""
+"""The one renderer: tables as Markdown or LaTeX (booktabs) and documents as Markdown or HTML, with fixed
+formatting for byte-stable files."""
 
 from __future__ import annotations
 
+import base64
+import html
 import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -19,12 +25,32 @@ def fmt(value: object, digits: int = 2) -> str:
     return str(value)
 
 
-def to_markdown(frame: pd.DataFrame, *, digits: int = 2) -> str:
-    """A GitHub-flavoured Markdown table; numeric columns right-aligned."""
+def significant(value: object) -> str:
+    """A number with three significant digits (whole numbers from 10,000), ``–`` when missing; other values as
+    text (the report's cells)."""
+    if isinstance(value, float):
+        return "–" if math.isnan(value) else f"{value:.3g}" if abs(value) < 1e4 else f"{value:.0f}"
+    return str(value)
+
+
+def to_markdown(
+    frame: pd.DataFrame,
+    *,
+    digits: int = 2,
+    cell: Callable[[object], str] | None = None,
+    align: list[str] | None = None,
+) -> str:
+    """A GitHub-flavoured Markdown table. Cells by ``cell`` (default: :func:`fmt` with ``digits``); ``|`` inside a
+    cell becomes ``/``. ``align``: ``"l"``, ``"r"`` or ``""`` (no alignment) per column; default right for numeric
+    columns."""
+    cell = cell or (lambda v: fmt(v, digits))
+    if align is None:
+        align = ["r" if pd.api.types.is_numeric_dtype(frame[c]) else "l" for c in frame.columns]
+    marks = {"r": "---:", "l": "---", "": "---"}
     header = "| " + " | ".join(map(str, frame.columns)) + " |"
-    align = "|" + "|".join("---:" if pd.api.types.is_numeric_dtype(frame[c]) else "---" for c in frame.columns) + "|"
-    rows = ["| " + " | ".join(fmt(v, digits) for v in row) + " |" for row in frame.itertuples(index=False)]
-    return "\n".join([header, align, *rows]) + "\n"
+    rule = "|" + "|".join(marks[a] for a in align) + "|"
+    rows = ["| " + " | ".join(cell(v).replace("|", "/") for v in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join([header, rule, *rows]) + "\n"
 
 
 def latex_escape(text: str) -> str:
@@ -64,3 +90,74 @@ def to_latex(
         lines.append(rf"\par\smallskip\parbox{{\linewidth}}{{\footnotesize {latex_escape(notes)}}}")
     lines.append(r"\end{table}")
     return "\n".join(lines) + "\n"
+
+
+@dataclass
+class Document:
+    """A list of blocks rendered identically to Markdown and HTML."""
+
+    blocks: list[tuple] = field(default_factory=list)
+
+    def heading(self, level: int, text: str) -> None:
+        self.blocks.append(("h", level, text))
+
+    def para(self, text: str) -> None:
+        self.blocks.append(("p", text))
+
+    def table(self, frame: pd.DataFrame, caption: str = "") -> None:
+        self.blocks.append(("table", frame, caption))
+
+    def image(self, path: Path, alt: str) -> None:
+        self.blocks.append(("img", path, alt))
+
+    def markdown(self, image_root: Path) -> str:
+        out = []
+        for block in self.blocks:
+            if block[0] == "h":
+                out.append("#" * block[1] + " " + block[2])
+            elif block[0] == "p":
+                out.append(block[1])
+            elif block[0] == "table":
+                frame, caption = block[1], block[2]
+                if caption:
+                    out.append(f"*{caption}*")
+                out.append(to_markdown(frame, cell=significant, align=[""] * len(frame.columns)).rstrip("\n"))
+            else:
+                out.append(f"![{block[2]}]({Path('..') / block[1].relative_to(image_root)})")
+        return "\n\n".join(out) + "\n"
+
+    def html(self, title: str) -> str:
+        body = []
+        for block in self.blocks:
+            if block[0] == "h":
+                body.append(f"<h{block[1]}>{html.escape(block[2])}</h{block[1]}>")
+            elif block[0] == "p":
+                body.append(f"<p>{html.escape(block[1])}</p>")
+            elif block[0] == "table":
+                frame, caption = block[1], block[2]
+                head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+                rows = "".join(
+                    "<tr>" + "".join(f"<td>{html.escape(significant(v))}</td>" for v in row) + "</tr>"
+                    for row in frame.itertuples(index=False)
+                )
+                cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
+                body.append(f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
+            else:
+                data = base64.b64encode(block[1].read_bytes()).decode()
+                body.append(
+                    f'<figure><img src="data:image/png;base64,{data}" alt="{html.escape(block[2])}">'
+                    f"<figcaption>{html.escape(block[2])}</figcaption></figure>"
+                )
+        return (
+            f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+            f"<style>{CSS}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n"
+        )
+
+
+CSS = (
+    "body{font-family:system-ui,sans-serif;max-width:70rem;margin:2rem auto;padding:0 1rem;line-height:1.45;"
+    "color:#222}table{border-collapse:collapse;margin:1rem 0;font-size:.85rem}th,td{border:1px solid #ccc;"
+    "padding:.25rem .5rem;text-align:left;vertical-align:top}th{background:#f3f3f3}caption{text-align:left;"
+    "font-style:italic;padding:.3rem 0}img{max-width:100%}figure{margin:1rem 0}figcaption{font-size:.85rem;"
+    "color:#555}h1{font-size:1.6rem}h2{margin-top:2.2rem;border-bottom:1px solid #ddd}"
+)
