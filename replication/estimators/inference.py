@@ -16,7 +16,8 @@ Confidence intervals invert the test: the bounds are the :math:`b_0` where the p
 The draws are vectorised: with :math:`P = (X'X)^{-1}X'`, :math:`\hat\beta^* - \tilde\beta = M v`,
 :math:`M_{\cdot g} = P_g \tilde u_g`, and the cluster scores of :math:`\hat\beta^*_j` are :math:`C v` with
 :math:`C = \mathrm{diag}(a_j'X_g'\tilde u_g) - Q M`, :math:`Q_{g\cdot} = a_j'X_g'X_g` (:math:`a_j` the j-th
-row of :math:`(X'X)^{-1}`): cost :math:`O(G^2 B)` per null value. With Rademacher weights and
+row of :math:`(X'X)^{-1}`). All of it is linear in the null value :math:`b_0`, so it is computed once per
+coefficient and each null value of the test inversion costs :math:`O(GB)`. With Rademacher weights and
 :math:`2^G \le B` all sign patterns are enumerated (the exact bootstrap distribution).
 Draws use ``numpy.random.Generator(PCG64(seed))``: the same seed gives the same numbers.
 """
@@ -85,15 +86,19 @@ class WildClusterBootstrap:
         # cluster sums are taken with a one-hot (n, G) matrix
         self.onehot = np.zeros((n, self.groups))
         self.onehot[np.arange(n), self.codes] = 1.0
+        self._se: dict[int, float] = {}
+        self._parts: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
 
     def _cluster_sum(self, values: np.ndarray) -> np.ndarray:
         """Sum rows of ``values`` (n, ...) within clusters -> (G, ...)."""
         return np.tensordot(self.onehot, values, axes=(0, 0))
 
     def se(self, j: int) -> float:
-        """CR1 standard error of coefficient ``j`` of the original fit."""
-        scores = self._cluster_sum(self.x * self.resid[:, None]) @ self.xtx_inv[j]
-        return float(np.sqrt(self.factor * np.sum(scores**2)))
+        """CR1 standard error of coefficient ``j`` of the original fit (computed once per coefficient)."""
+        if j not in self._se:
+            scores = self._cluster_sum(self.x * self.resid[:, None]) @ self.xtx_inv[j]
+            self._se[j] = float(np.sqrt(self.factor * np.sum(scores**2)))
+        return self._se[j]
 
     def tstat(self, j: int, null: float) -> float:
         return (self.beta[j] - null) / self.se(j)
@@ -108,22 +113,34 @@ class WildClusterBootstrap:
         # (constant weights) differs from t by rounding only (relative error ~ eps |null - beta| / se)
         return float(np.mean(~(t_star < t * (1 - 1e-7) - 1e-12)))
 
+    def _linear_parts(self, j: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        r"""The bootstrap statistics of coefficient ``j`` are linear in the null value: with :math:`u_y`,
+        :math:`u_x` the residuals of :math:`y` and :math:`x_j` on the other columns, the restricted residuals are
+        :math:`\tilde u = u_y - b_0 u_x`, so the draws' numerators are :math:`d_y - b_0 d_x` and their cluster
+        scores :math:`P_y - b_0 P_x` (:math:`G \times B`). Computed once per coefficient; each null value then
+        costs :math:`O(GB)` instead of a least-squares fit and :math:`O(nK + G^2 B)`."""
+        if j not in self._parts:
+            others = [c for c in range(self.k) if c != j]
+            xr = self.x[:, others]
+            both = np.column_stack([self.y, self.x[:, j]])
+            coef = np.linalg.lstsq(xr, both, rcond=None)[0]
+            residuals = both - xr @ coef  # (n, 2): u_y, u_x
+            a_j = self.xtx_inv[j]
+            q = self._cluster_sum(self.x * (self.x @ a_j)[:, None])  # (G, K) = a_j' X_g' X_g
+            parts = []
+            for u in residuals.T:
+                xu = self._cluster_sum(self.x * u[:, None])  # (G, K) = X_g' u_g
+                m = self.xtx_inv @ xu.T  # (K, G)
+                c = np.diag(xu @ a_j) - q @ m  # (G, G)
+                parts.append((m[j] @ self.v, c @ self.v))
+            (d_y, p_y), (d_x, p_x) = parts
+            self._parts[j] = (d_y, d_x, p_y, p_x)
+        return self._parts[j]
+
     def _t_star(self, j: int, null: float) -> np.ndarray:
-        others = [c for c in range(self.k) if c != j]
-        xr = self.x[:, others]
-        yr = self.y - null * self.x[:, j]
-        coef = np.linalg.lstsq(xr, yr, rcond=None)[0]
-        u_tilde = yr - xr @ coef
-        a_j = self.xtx_inv[j]
-        # M (K, G): P_g u_g ; s (G): a_j' X_g' u_g ; Q (G, K): a_j' X_g' X_g
-        xu = self._cluster_sum(self.x * u_tilde[:, None])  # (G, K) = X_g' u_g
-        m = self.xtx_inv @ xu.T
-        s = xu @ a_j
-        xa = self.x @ a_j  # (n,)
-        q = self._cluster_sum(self.x * xa[:, None])  # (G, K) = a_j' X_g' X_g
-        c = np.diag(s) - q @ m
-        scores = c @ self.v  # (G, B)
-        diff = m[j] @ self.v  # beta*_j - null
+        d_y, d_x, p_y, p_x = self._linear_parts(j)
+        scores = p_y - null * p_x  # (G, B)
+        diff = d_y - null * d_x  # beta*_j - null
         se_star = np.sqrt(self.factor * np.sum(scores**2, axis=0))
         with np.errstate(divide="ignore", invalid="ignore"):
             return diff / se_star
