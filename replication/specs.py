@@ -26,7 +26,7 @@ Example (``estimations/validation/emplUK_ab1991_a1.toml``)::
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -35,19 +35,12 @@ import pandas as pd
 from replication import config
 from replication.errors import ConfigError
 from replication.estimators.data import NotIdentifiedError
-from replication.estimators.gmm import DynamicPanelGMM, GMMStyle
-from replication.estimators.inference import BootstrapOptions
-from replication.estimators.iv import estimate_iv
+from replication.estimators.fit import fit
 from replication.estimators.results import Results
-from replication.estimators.static import estimate_static
-from replication.estimators.system import estimate_sur
 from replication.layout import Layout
 from replication.spec_files import instance_names, instances
 from replication.spec_schema import (
     ESTIMATORS,
-    GMMModel,
-    IVModel,
-    StaticModel,
     allowed_keys,
     family,
     validate_inference,
@@ -276,45 +269,7 @@ def run_spec(
     source = read_source(spec, layout) if data is None else data
     frame, dropped = prepare_data(spec, source, country=country, context=context)
     model, inference = spec.typed_model, spec.typed_inference
-    panel = {"entity": spec.data["entity"], "time": spec.data["time"]}
-    if isinstance(model, StaticModel):
-        boot = inference.bootstrap
-        bootstrap = None
-        if boot:  # an empty table (a variant's `bootstrap = {}`) switches it off
-            bootstrap = BootstrapOptions(**{**boot, "terms": tuple(boot.get("terms", ()))})
-        options = {k: v for k, v in asdict(model).items() if k != "estimator"}
-        settings = {k: v for k, v in asdict(inference).items() if k != "bootstrap"}
-        result = estimate_static(frame, estimator=model.estimator, **panel, **options, **settings, bootstrap=bootstrap)
-    elif isinstance(model, IVModel):
-        options = {k: v for k, v in asdict(model).items() if k != "estimator"}
-        method = "2sls" if model.estimator == "iv2sls" else "gmm"
-        result = estimate_iv(frame, method=method, **panel, **options, **asdict(inference))
-    elif isinstance(model, GMMModel):
-        gmm = [GMMStyle(g["variable"], tuple(g.get("lags", (2, None))), g.get("collapse", False)) for g in model.gmm]
-        transformation = "difference" if model.estimator == "difference_gmm" else "system"
-        estimator_obj = DynamicPanelGMM(
-            frame,
-            gmm=gmm,
-            transformation=transformation,
-            dependent=model.dependent,
-            regressors=list(model.regressors),
-            iv=model.iv,
-            time_effects=model.time_effects,
-            **panel,
-        )
-        result = estimator_obj.fit(steps=model.steps, cov_type=inference.cov_type)
-    else:
-        equations = {name: (eq["dependent"], list(eq["regressors"])) for name, eq in model.equations.items()}
-        result = estimate_sur(
-            frame,
-            equations=equations,
-            entity_effects=model.entity_effects,
-            restrictions=list(model.restrictions),
-            method=model.method,
-            absorb=list(model.absorb),
-            **panel,
-            **asdict(inference),
-        )
+    result = fit(frame, model, inference, entity=spec.data["entity"], time=spec.data["time"])
     full_spec = {
         "file": relative_to_root(spec.path),
         "name": spec.name,

@@ -7,13 +7,16 @@ Public API
 - :class:`DynamicPanelGMM`, :class:`GMMStyle` — Arellano-Bond difference and Blundell-Bond system GMM
 - :func:`estimate_sur` — SUR share systems with absorbed effects and cross-equation restrictions
 - :class:`WildClusterBootstrap`, :class:`BootstrapOptions` — restricted wild cluster bootstrap
-- :class:`Results` — the one results object (``tidy()``, JSON round trip)
+- :func:`fit` — one call for every estimator: a typed model and inference (``replication.spec_schema``)
+- :class:`Results` — the one results object (``tidy()``, ``preferred()``, ``wald_test()``, ``glance()``,
+  ``formula()``, ``summary()``, JSON round trip)
 
 Every estimator is validated against an independent implementation or a published table
 (``docs/specs.md``, section "Validation").
 """
 
 from replication.estimators.data import EstimationError
+from replication.estimators.fit import fit
 from replication.estimators.gmm import DynamicPanelGMM, GMMStyle
 from replication.estimators.inference import BootstrapOptions, WildClusterBootstrap
 from replication.estimators.iv import estimate_iv
@@ -31,4 +34,5 @@ __all__ = [
     "estimate_iv",
     "estimate_static",
     "estimate_sur",
+    "fit",
 ]
