@@ -17,6 +17,12 @@ REPLICATION := $(PYTHON) -m replication $(if $(QUIET),--quiet)
 # STRICT=1: a spec variant the data cannot identify stops the run instead of being recorded as not identified
 STRICT_FLAG := $(if $(STRICT),--strict)
 RUN := --vintage $(VINTAGE) --country $(COUNTRY)
+# two stages at a time and one BLAS thread per process (measured on 2 cores: cold make all 143 s serial, 87 s with
+# -j2, 80 s with -j2 and one BLAS thread); outputs are byte-identical to a serial run. JOBS=1 runs serially.
+JOBS ?= 2
+MAKEFLAGS += --jobs=$(JOBS)
+export OPENBLAS_NUM_THREADS ?= 1
+export OMP_NUM_THREADS ?= 1
 
 # Every path of the run comes from replication/layout.py (one rule for Python, Make and the manifest):
 # INTERIM OUT TIDY OFFSHORING PANEL TABLES FIGURES EST_DIR REGTAB_DIR RESULTS REPORT SKILLS_ON SKILL_* TRADEOFF_OUT
