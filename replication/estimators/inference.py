@@ -17,7 +17,7 @@ The draws are vectorised: with :math:`P = (X'X)^{-1}X'`, :math:`\hat\beta^* - \t
 :math:`M_{\cdot g} = P_g \tilde u_g`, and the cluster scores of :math:`\hat\beta^*_j` are :math:`C v` with
 :math:`C = \mathrm{diag}(a_j'X_g'\tilde u_g) - Q M`, :math:`Q_{g\cdot} = a_j'X_g'X_g` (:math:`a_j` the j-th
 row of :math:`(X'X)^{-1}`). All of it is linear in the null value :math:`b_0`, so it is computed once per
-coefficient and each null value of the test inversion costs :math:`O(GB)`. With Rademacher weights and
+coefficient and each null value of the test inversion costs :math:`O(B)`. With Rademacher weights and
 :math:`2^G \le B` all sign patterns are enumerated (the exact bootstrap distribution).
 Draws use ``numpy.random.Generator(PCG64(seed))``: the same seed gives the same numbers.
 """
@@ -87,7 +87,7 @@ class WildClusterBootstrap:
         self.onehot = np.zeros((n, self.groups))
         self.onehot[np.arange(n), self.codes] = 1.0
         self._se: dict[int, float] = {}
-        self._parts: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._parts: dict[int, tuple[np.ndarray, ...]] = {}
 
     def _cluster_sum(self, values: np.ndarray) -> np.ndarray:
         """Sum rows of ``values`` (n, ...) within clusters -> (G, ...)."""
@@ -113,12 +113,14 @@ class WildClusterBootstrap:
         # (constant weights) differs from t by rounding only (relative error ~ eps |null - beta| / se)
         return float(np.mean(~(t_star < t * (1 - 1e-7) - 1e-12)))
 
-    def _linear_parts(self, j: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def _linear_parts(self, j: int) -> tuple[np.ndarray, ...]:
         r"""The bootstrap statistics of coefficient ``j`` are linear in the null value: with :math:`u_y`,
         :math:`u_x` the residuals of :math:`y` and :math:`x_j` on the other columns, the restricted residuals are
         :math:`\tilde u = u_y - b_0 u_x`, so the draws' numerators are :math:`d_y - b_0 d_x` and their cluster
-        scores :math:`P_y - b_0 P_x` (:math:`G \times B`). Computed once per coefficient; each null value then
-        costs :math:`O(GB)` instead of a least-squares fit and :math:`O(nK + G^2 B)`."""
+        scores :math:`P_y - b_0 P_x` (:math:`G \times B`), whose sums of squares per draw are
+        :math:`a - 2 b_0 b + b_0^2 c` (:math:`a, b, c`: the per-draw sums of :math:`P_y^2`, :math:`P_y P_x`,
+        :math:`P_x^2`). Computed once per coefficient; each null value then costs :math:`O(B)` instead of a
+        least-squares fit and :math:`O(nK + G^2 B)`."""
         if j not in self._parts:
             others = [c for c in range(self.k) if c != j]
             xr = self.x[:, others]
@@ -134,14 +136,16 @@ class WildClusterBootstrap:
                 c = np.diag(xu @ a_j) - q @ m  # (G, G)
                 parts.append((m[j] @ self.v, c @ self.v))
             (d_y, p_y), (d_x, p_x) = parts
-            self._parts[j] = (d_y, d_x, p_y, p_x)
+            # sum over clusters of (P_y - b0 P_x)^2 = a - 2 b0 b + b0^2 c, per draw
+            sums = (np.sum(p_y**2, axis=0), np.sum(p_y * p_x, axis=0), np.sum(p_x**2, axis=0))
+            self._parts[j] = (d_y, d_x, *sums)
         return self._parts[j]
 
     def _t_star(self, j: int, null: float) -> np.ndarray:
-        d_y, d_x, p_y, p_x = self._linear_parts(j)
-        scores = p_y - null * p_x  # (G, B)
+        d_y, d_x, a, b, c = self._linear_parts(j)
         diff = d_y - null * d_x  # beta*_j - null
-        se_star = np.sqrt(self.factor * np.sum(scores**2, axis=0))
+        squares = np.maximum(a - 2 * null * b + null**2 * c, 0.0)  # rounding never makes it negative
+        se_star = np.sqrt(self.factor * squares)
         with np.errstate(divide="ignore", invalid="ignore"):
             return diff / se_star
 
