@@ -128,3 +128,11 @@ def test_claims_for_another_country_are_not_judged_against_the_study(monkeypatch
     belgian = claims.build_claims(Layout()).set_index("id")
     assert (belgian["verdict"] == "replicated").all()
     assert isinstance(belgian, pd.DataFrame)
+
+
+def test_another_countrys_report_is_titled_for_that_country():
+    from replication.report.document import report_title
+
+    assert report_title(Layout()) == "Offshoring and its effects for Belgium: replication on public data"
+    german = report_title(Layout("wiod2013", "DEU"))
+    assert german == "Offshoring and its effects for Germany: replication on public data"
