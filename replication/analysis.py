@@ -26,12 +26,11 @@ import pandas as pd
 from replication import config
 from replication.claims import studies_config
 from replication.decomposition import bootstrap_for, decompose, decomposition_config
-from replication.errors import ReplicationError
 from replication.estimation import load_estimates, spec_files
 from replication.estimators.data import parse_term
 from replication.fileio import write_csv
 from replication.layout import Layout
-from replication.panel import coverage, pooled_countries
+from replication.panel import coverage, load_panel, pooled_countries
 from replication.progress import say
 from replication.specs import add_columns, find_spec, load_specs, prepare_data, spec_variants
 
@@ -54,9 +53,7 @@ DECOMPOSITION_COLUMNS = [
 
 def read_panel(layout: Layout) -> tuple[pd.DataFrame, dict]:
     """The run's estimation panel and the ``@`` names of the specs' samples."""
-    if not layout.panel.exists():
-        raise ReplicationError(f"{layout.relative(layout.panel)}: not built; run `make panel VINTAGE={layout.vintage}`")
-    panel = pd.read_parquet(layout.panel)
+    panel = load_panel(layout.vintage)
     return panel, {"pooled_countries": pooled_countries(panel)}
 
 

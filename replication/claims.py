@@ -16,7 +16,6 @@ statements about them), ``skill_channel`` (the skill channel's verdicts, ``outpu
 
 from __future__ import annotations
 
-import functools
 import math
 
 import numpy as np
@@ -29,6 +28,7 @@ from replication.fileio import read_toml, write_csv
 from replication.identification import failures
 from replication.layout import Layout
 from replication.offshoring import pooled_share
+from replication.panel import load_panel
 from replication.vintages import load_country_groups
 
 VERDICTS = ("replicated", "not replicated", "inconclusive", "not testable")
@@ -98,24 +98,10 @@ def effect_verdict(sign: str, estimates: list[dict], *, alpha: float) -> tuple[s
     return "not replicated", f"p = {primary['p_value']:.3f}, opposite sign"
 
 
-def _panel(vintage: str) -> pd.DataFrame:
-    """The vintage's estimation panel, read once per file version in a process (the claims read it for every
-    estimate of a null claim and every data measure); callers filter it, never modify it."""
-    path = Layout(vintage).panel
-    if not path.exists():
-        raise ConfigError(f"{path}: not built; run `make panel VINTAGE={vintage}`")
-    return _read_panel(str(path), path.stat().st_mtime_ns)
-
-
-@functools.lru_cache(maxsize=2)
-def _read_panel(path: str, mtime_ns: int) -> pd.DataFrame:  # mtime_ns: the file version is part of the key
-    return pd.read_parquet(path)
-
-
 def observed_change(term: str, layout: Layout, *, sector: str, start: int, end: int) -> float:
     """Hours-weighted mean change of ``term`` over the country's industries of ``sector`` between two years
     (weights: the mean of the two years' hours shares)."""
-    panel, country = _panel(layout.vintage), layout.country
+    panel, country = load_panel(layout.vintage), layout.country
     part = panel[(panel["country"] == country) & (panel["sector"] == sector)]
     a = part[part["year"] == start].set_index("industry")[[term, "hours"]].dropna()
     b = part[part["year"] == end].set_index("industry")[[term, "hours"]].dropna()
@@ -182,7 +168,7 @@ def _data_measure(measure: str, layout: Layout) -> list[float]:
         return [float(rose.mean() > 0.5 and bool(rose.get(studies_config()["country"], False)))]
     if kind == "low_skill_share":
         sector, start, end = parts[0], int(parts[1]), int(parts[2])
-        panel, country = _panel(layout.vintage), layout.country
+        panel, country = load_panel(layout.vintage), layout.country
         part = panel[(panel["country"] == country) & (panel["sector"] == sector)]
         out = []
         for year in (start, end):
@@ -192,7 +178,7 @@ def _data_measure(measure: str, layout: Layout) -> list[float]:
         return out
     if kind == "price_basis_gap":  # constant- minus current-price intensity, pp, input-weighted, by sector
         term, year = parts[0], int(parts[1])
-        panel, country = _panel(layout.vintage), layout.country
+        panel, country = load_panel(layout.vintage), layout.country
         part = panel[(panel["country"] == country) & (panel["year"] == year)]
         const = term.replace("_", "_const_", 1)
         out = []

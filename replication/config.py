@@ -44,6 +44,15 @@ def published_dir() -> Path:
     return project_root() / "data" / "published"
 
 
+def relative_to_root(path: Path) -> str:
+    """``path`` relative to the project root where it lies below it, as POSIX text (outputs do not depend on the
+    cwd); other paths unchanged."""
+    try:
+        return Path(path).resolve().relative_to(project_root()).as_posix()
+    except ValueError:
+        return Path(path).as_posix()
+
+
 def mirror_dir() -> Path | None:
     """The local mirror named by ``REPLICATION_MIRROR`` (``None`` when unset or empty)."""
     env = os.environ.get("REPLICATION_MIRROR", "").strip()

@@ -30,8 +30,6 @@ from replication.progress import say
 from replication.provenance import git_commit, raw_inputs
 from replication.specs import Spec, load_specs, read_source, relative_to_root, run_spec, spec_source, spec_variants
 
-SPEC_FOLDERS = ("belgium", "skills", "validation")
-
 
 def spec_files(folder: str = "belgium") -> list[Path]:
     """The shipped spec files of ``estimations/<folder>/``."""

@@ -54,7 +54,7 @@ class Layout:
 
     def relative(self, path: Path) -> str:
         """``path`` relative to the project root (as the Makefile and the manifest name it)."""
-        return str(Path(path).relative_to(self.root))
+        return config.relative_to_root(path)
 
     # ------------------------------------------------------------------ interim data (the vintage's)
     @property
@@ -190,19 +190,18 @@ class Layout:
         """The estimates JSON of the spec ``name`` of ``estimations/<folder>/``: skill-channel specs to
         ``outputs/skills/estimates/``, validation specs to ``outputs/validation/``, the others to the run's
         ``estimates`` folder."""
-        if folder == "skills":
-            return self.skill_estimates / f"{name}.json"
-        if folder == "validation":
-            return config.outputs_dir() / "validation" / f"{name}.json"
-        return self.estimates / f"{name}.json"
+        return self._spec_outputs(folder, tables=False) / f"{name}.json"
 
     def regression_table_file(self, folder: str, name: str) -> Path:
         """The Markdown regression table of a spec (``.tex`` and ``.csv`` beside it), as :meth:`estimates_file`."""
+        return self._spec_outputs(folder, tables=True) / f"{name}.md"
+
+    def _spec_outputs(self, folder: str, *, tables: bool) -> Path:
         if folder == "skills":
-            return self.skill_regression_tables / f"{name}.md"
+            return self.skill_regression_tables if tables else self.skill_estimates
         if folder == "validation":
-            return config.outputs_dir() / "validation" / f"{name}.md"
-        return self.regression_tables / f"{name}.md"
+            return config.outputs_dir() / "validation"
+        return self.regression_tables if tables else self.estimates
 
     def estimates_for(self, spec: Path) -> Path:
         """The estimates JSON of a spec file that stands for one spec (named after the file)."""

@@ -29,6 +29,8 @@ rows a set of variables loses and why.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 
@@ -305,6 +307,20 @@ def skill_variation(panel: pd.DataFrame, *, sector: str, variable: str) -> pd.Se
     """Mean over years of the cross-industry standard deviation of ``variable`` in ``sector``, by country."""
     part = panel[(panel["sector"] == sector) & panel[variable].notna()]
     return part.groupby(["country", "year"])[variable].std().groupby("country").mean().sort_values()
+
+
+def load_panel(vintage: str) -> pd.DataFrame:
+    """The vintage's estimation panel, read once per file version in a process (the analysis stage and the claims
+    both read it); callers filter it, never modify it."""
+    path = Layout(vintage).panel
+    if not path.exists():
+        raise ReplicationError(f"{Layout(vintage).relative(path)}: not built; run `make panel VINTAGE={vintage}`")
+    return _read_panel(str(path), path.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=2)
+def _read_panel(path: str, mtime_ns: int) -> pd.DataFrame:  # mtime_ns: the file version is part of the key
+    return pd.read_parquet(path)
 
 
 def pooled_countries(panel: pd.DataFrame) -> list[str]:

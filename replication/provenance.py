@@ -84,15 +84,8 @@ def user_inputs(vintage: str | None) -> dict[str, str]:
     for path in paths:
         path = Path(path)
         if path.exists():
-            out[f"user/{relative(path)}"] = sha256(path)
+            out[f"user/{config.relative_to_root(path)}"] = sha256(path)
     return out
-
-
-def relative(path: Path) -> str:
-    try:
-        return Path(path).resolve().relative_to(config.project_root()).as_posix()
-    except ValueError:
-        return Path(path).as_posix()
 
 
 def build_manifest(layout: Layout) -> dict:

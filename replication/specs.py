@@ -26,13 +26,14 @@ Example (``estimations/validation/emplUK_ab1991_a1.toml``)::
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from replication import config
+from replication.config import relative_to_root
 from replication.errors import ConfigError
 from replication.estimators.data import NotIdentifiedError
 from replication.estimators.fit import fit
@@ -68,6 +69,7 @@ class Spec:
     raw: dict = field(default_factory=dict, repr=False)
     typed_model: Any = field(default=None, repr=False)
     typed_inference: Any = field(default=None, repr=False)
+    variants: dict[str, Spec] = field(default_factory=dict, repr=False)  # the validated variants (main spec only)
 
 
 def _check_keys(section: dict, allowed: set[str], where: str, path: Path) -> None:
@@ -105,10 +107,13 @@ def _checked(raw: dict, path: Path, name: str) -> Spec:
     names = [v.get("name") for v in raw.get("variants", [])]
     if any(not n for n in names) or len(set(names)) != len(names) or "main" in names:
         raise ConfigError(f"{path}: every [[variants]] needs a unique `name` other than 'main'; got {names}")
+    variants = {}
     for variant in raw.get("variants", []):
         _check_keys(variant, KEYS["variant"], f"[[variants]] {variant['name']!r}", path)
-        _validate(_merge(raw, variant), path, where=f" (variant {variant['name']!r})", name=name)
-    return spec
+        merged = _merge(raw, variant)
+        checked = _validate(merged, path, where=f" (variant {variant['name']!r})", name=name)
+        variants[variant["name"]] = replace(checked, title=f"{spec.title} [{variant['name']}]")
+    return replace(spec, variants=variants)
 
 
 def _validate(raw: dict, path: Path, *, where: str, name: str = "") -> Spec:
@@ -169,23 +174,9 @@ def _merge(base: dict, variant: dict) -> dict:
 
 
 def spec_variants(spec: Spec) -> dict[str, Spec]:
-    """``{"main": spec, <variant name>: spec with the variant merged}`` in file order."""
-    out = {"main": spec}
-    for variant in spec.raw.get("variants", []):
-        raw = _merge(spec.raw, variant)
-        checked = _validate(raw, spec.path, where=f" (variant {variant['name']!r})", name=spec.name)
-        out[variant["name"]] = Spec(
-            path=spec.path,
-            name=spec.name,
-            title=f"{spec.title} [{variant['name']}]",
-            data=raw["data"],
-            model=raw["model"],
-            inference=raw.get("inference", {}),
-            raw=raw,
-            typed_model=checked.typed_model,
-            typed_inference=checked.typed_inference,
-        )
-    return out
+    """``{"main": spec, <variant name>: spec with the variant merged}`` in file order (validated once, when the
+    file was loaded)."""
+    return {"main": spec, **spec.variants}
 
 
 def spec_source(spec: Spec, layout: Layout | None = None) -> Path:
@@ -296,11 +287,3 @@ def used_columns(spec: Spec) -> list[str]:
     if spec.inference.get("cluster"):
         terms.append(spec.inference["cluster"])
     return sorted({parse_term(t)[0] for t in terms})
-
-
-def relative_to_root(path: Path) -> str:
-    """``path`` relative to the project root where it lies below it (outputs do not depend on the cwd)."""
-    try:
-        return str(path.resolve().relative_to(config.project_root()))
-    except ValueError:
-        return str(path)
