@@ -23,6 +23,11 @@ JOBS ?= 2
 MAKEFLAGS += --jobs=$(JOBS)
 export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
+# each stage is forked from a warm worker that has imported pandas, SciPy, statsmodels, linearmodels and matplotlib
+# once (replication/warm.py: same arguments, folder, environment and streams; outputs byte-identical); WARM=0 runs
+# every stage in a fresh process
+WARM ?= 1
+export REPLICATION_WARM := $(filter-out 0,$(WARM))
 
 # Every path of the run comes from replication/layout.py (one rule for Python, Make and the manifest):
 # INTERIM OUT TIDY OFFSHORING PANEL TABLES FIGURES EST_DIR REGTAB_DIR RESULTS REPORT SKILLS_ON SKILL_* TRADEOFF_OUT

@@ -139,7 +139,7 @@ def _complete(frame: pd.DataFrame, classification: Classification) -> pd.DataFra
             sorted(frame["country"].unique()),
             sorted(frame["year"].unique()),
             classification.codes,
-            list(dict.fromkeys(frame["origin"])),
+            list(frame["origin"].unique()),  # first-appearance order (iterating the column is slow)
             list(MEASURES),
         ],
         names=["country", "year", "using_industry", "origin", "measure"],
@@ -197,16 +197,24 @@ def imported_input_share(io_use: pd.DataFrame) -> pd.DataFrame:
     Returns country, year, imported, total, share (percent); ``RoW`` is skipped.
     """
     (home, supplier), labels = common_codes(io_use["country"], io_use["supplying_country"])
+    year, years = factor_codes(io_use["year"].to_numpy())
+    order = np.argsort(years, kind="stable")
+    year = np.argsort(order)[year]  # codes in ascending year order
+    years = years[order]
     value = io_use["value"].to_numpy(dtype=np.float64)
-    frame = pd.DataFrame(
+    group = home * len(years) + year
+    n_groups = len(labels) * len(years)
+    total = np.bincount(group, weights=value, minlength=n_groups)
+    imported = np.bincount(group[supplier != home], weights=value[supplier != home], minlength=n_groups)
+    present = np.bincount(group, minlength=n_groups) > 0
+    out = pd.DataFrame(
         {
-            "country": labels[home],
-            "year": io_use["year"].to_numpy(),
-            "imported": np.where(supplier != home, value, 0.0),
-            "total": value,
+            "country": np.repeat(labels, len(years)),
+            "year": np.tile(years, len(labels)).astype(io_use["year"].dtype),
+            "imported": imported,
+            "total": total,
         }
-    )
-    out = frame.groupby(["country", "year"], sort=True)[["imported", "total"]].sum().reset_index()
+    )[present]
     out = out[out["country"] != REST_OF_WORLD].reset_index(drop=True)
     out["share"] = 100.0 * out["imported"] / out["total"]
     return out

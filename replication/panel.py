@@ -113,16 +113,9 @@ def constant_price_offshoring(io_use: pd.DataFrame, accounts: pd.DataFrame, clas
     prices = accounts[accounts["variable"].astype(str) == "GO_P"]
     if prices.empty:
         return None
-    index = pd.Series(
-        prices["value"].to_numpy(),
-        index=pd.MultiIndex.from_arrays(
-            [prices["country"].astype(str), prices["year"].astype(int), prices["industry"].astype(str)]
-        ),
+    price = (
+        _lookup(prices, io_use, [("country", "country"), ("year", "year"), ("industry", "product")], "value") / 100.0
     )
-    keys = pd.MultiIndex.from_arrays(
-        [_labels(io_use["country"]), io_use["year"].astype(int).to_numpy(), _labels(io_use["product"])]
-    )
-    price = index.reindex(keys).to_numpy() / 100.0
     deflated = io_use.assign(value=io_use["value"].to_numpy() / np.where(price > 0, price, np.nan))
     deflated = deflated[np.isfinite(deflated["value"].to_numpy())]
     cfg = load_offshoring_config()
@@ -136,6 +129,23 @@ def constant_price_offshoring(io_use: pd.DataFrame, accounts: pd.DataFrame, clas
     wide.index = wide.index.set_names(["country", "industry", "year"])
     wide.columns.name = None
     return wide
+
+
+def _lookup(table: pd.DataFrame, rows: pd.DataFrame, keys: list[tuple[str, str]], column: str) -> np.ndarray:
+    """``table[column]`` at each row of ``rows``, matching ``table[a] == rows[b]`` for each key pair ``(a, b)``;
+    NaN where ``table`` has no such key (a left join done on small label lists, not on millions of strings).
+
+    Each key's labels are put in one sorted list, the table is laid out as a dense array over the lists'
+    product, and every row reads its cell by integer codes."""
+    row_codes, table_codes, sizes = [], [], []
+    for in_table, in_rows in keys:
+        (t_code, r_code), labels = common_codes(table[in_table], rows[in_rows])
+        table_codes.append(t_code)
+        row_codes.append(r_code)
+        sizes.append(len(labels))
+    dense = np.full(int(np.prod(sizes)), np.nan)
+    dense[np.ravel_multi_index(table_codes, sizes)] = table[column].to_numpy(dtype=float)
+    return dense[np.ravel_multi_index(row_codes, sizes)]
 
 
 def _labels(column: pd.Series) -> np.ndarray:

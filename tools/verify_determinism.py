@@ -1,5 +1,6 @@
 """`make verify`: run `make all` from scratch twice, in two temporary copies of the project, and compare
-every output byte for byte (through the sha256 of outputs/MANIFEST.json). Exit 1 on any difference.
+every output byte for byte (through the sha256 of outputs/MANIFEST.json). Exit 1 on any difference. The first
+run forks its stages from the warm worker (replication/warm.py), the second runs each in a fresh process (WARM=0).
 
 A third run uses another BLAS kernel and one thread (OPENBLAS_CORETYPE=Prescott, an SSE3 kernel every x86-64 CPU
 runs, and OPENBLAS_NUM_THREADS=OMP_NUM_THREADS=1). There the displayed results must agree: every Markdown table,
@@ -39,7 +40,7 @@ def main() -> int:
     env.pop("REPLICATION_ROOT", None)
     runs = {
         "a": {},
-        "b": {},
+        "b": {"WARM": "0"},  # every stage in a fresh process: the warm worker (run a) must not change a byte
         "c": {"OPENBLAS_CORETYPE": "Prescott", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"},
     }
     manifests = {}

@@ -1,0 +1,368 @@
+"""A warm worker: pipeline stages forked from one process that has already imported the heavy libraries.
+
+Every stage of `make all` is its own ``python -m replication`` process (Make decides what to redo), and
+each such process spends 1-2.5 s importing pandas, SciPy, statsmodels, linearmodels and matplotlib
+before doing any work: about a third of a cold build's CPU time. With ``REPLICATION_WARM=1`` (the
+Makefile's default) the command is handed to a server that imported those libraries once and forks a
+child per command; the child runs exactly what the process would have run (same argument list, working
+folder, environment, ``sys.path``, standard streams and exit code), so outputs are identical.
+
+What keeps it safe:
+
+- Only third-party libraries are preloaded; the project's own modules are imported afresh in every child
+  (an edited module is never stale). The server is keyed on the interpreter, the installed packages
+  (site-packages' modification time), this file and the environment variables read at import time
+  (BLAS kernel and threads, hash seed, plotting backend, ``PYTHONPATH``): any change starts another server.
+- No server, or one that does not answer: the command runs in its own process as before (the first
+  command of a build starts the server in the background and runs in-process meanwhile).
+- Ctrl-C and termination reach the child (the client forwards SIGINT, SIGTERM and SIGHUP), and a child
+  whose client has died (even by SIGKILL) kills itself, so an interrupted stage behaves as before.
+- The server exits after ``IDLE_SECONDS`` without work; its log (one JSON line per command with seconds
+  and peak resident memory) lets ``make bench`` count the children's memory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import signal
+import socket
+import struct
+import sys
+import threading
+import time
+from pathlib import Path
+
+IDLE_SECONDS = 30.0
+PRELOAD = (
+    "numpy",
+    "pandas",
+    "pyarrow.parquet",
+    "scipy.stats",
+    "scipy.optimize",
+    "statsmodels.api",
+    "linearmodels",
+    "matplotlib.pyplot",
+    "tqdm",
+    "rdata",
+    "python_calamine",
+)
+# read by the preloaded libraries when they are imported: a server only serves clients that agree on them
+IMPORT_TIME_ENV = (
+    "OPENBLAS_NUM_THREADS",
+    "OPENBLAS_CORETYPE",
+    "OMP_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "PYTHONHASHSEED",
+    "PYTHONPATH",
+    "MPLBACKEND",
+    "MPLCONFIGDIR",
+)
+_HEADER = struct.Struct("!I")
+_PID = struct.Struct("!q")
+_CODE = struct.Struct("!i")
+
+
+def enabled() -> bool:
+    return os.environ.get("REPLICATION_WARM", "") not in ("", "0")
+
+
+def directory() -> Path:
+    """Where sockets and logs live (``REPLICATION_WARM_DIR``, default a private folder in the temp dir)."""
+    chosen = os.environ.get("REPLICATION_WARM_DIR") or os.path.join(
+        os.environ.get("TMPDIR", "/tmp"), f"offshoring-be-warm-{os.getuid()}"
+    )
+    path = Path(chosen)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return path
+
+
+def server_key() -> str:
+    """What a server must share with its clients: interpreter, installed packages, this code, import-time env."""
+    import sysconfig
+
+    site = sysconfig.get_paths()["purelib"]
+    parts = [
+        sys.executable,
+        sys.prefix,
+        str(os.stat(site).st_mtime_ns) if os.path.isdir(site) else "",
+        hashlib.sha256(Path(__file__).read_bytes()).hexdigest(),
+        *(f"{k}={os.environ.get(k, '')}" for k in IMPORT_TIME_ENV),
+    ]
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:16]
+
+
+def socket_path(key: str) -> Path:
+    return directory() / f"{key}.sock"
+
+
+def log_path(key: str) -> Path:
+    return directory() / f"{key}.log"
+
+
+# ----------------------------------------------------------------------------------------------- client
+
+
+def run(argv: list[str]) -> int | None:
+    """Run ``python -m replication argv`` in a warm child; ``None`` when no server took it (run it yourself).
+
+    Starts a server in the background when none is listening.
+    """
+    key = server_key()
+    client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        client.connect(str(socket_path(key)))
+    except OSError:
+        client.close()
+        start_server(key)
+        return None
+    with client:
+        request = json.dumps(
+            {"argv0": sys.argv[0], "argv": argv, "cwd": os.getcwd(), "env": dict(os.environ), "path": sys.path}
+        ).encode()
+        try:
+            client.sendmsg(
+                [_HEADER.pack(len(request)) + request],
+                [(socket.SOL_SOCKET, socket.SCM_RIGHTS, struct.pack("3i", 0, 1, 2))],
+            )
+            pid = _PID.unpack(_receive(client, _PID.size))[0]
+        except OSError:
+            return None  # the command did not start: run it in-process
+        forwarded: list[int] = []
+
+        def forward(signum: int, _frame: object) -> None:
+            forwarded.append(signum)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signum)
+
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, forward)
+        try:
+            return _CODE.unpack(_receive(client, _CODE.size))[0]
+        except OSError:
+            if forwarded:
+                return 128 + forwarded[-1]
+            print(f"error: the warm worker running `{' '.join(argv)}` ended without an exit code", file=sys.stderr)
+            return 1
+
+
+def _receive(conn: socket.socket, size: int) -> bytes:
+    data = b""
+    while len(data) < size:
+        chunk = conn.recv(size - len(data))
+        if not chunk:
+            raise ConnectionError("connection closed")
+        data += chunk
+    return data
+
+
+def start_server(key: str) -> None:
+    """Start a server for ``key`` in its own session, detached from this process's streams."""
+    import subprocess
+
+    subprocess.Popen(
+        [sys.executable, "-m", "replication.warm", "serve", key],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+        close_fds=True,
+    )
+
+
+def stop_server(key: str | None = None) -> bool:
+    """Stop the server of ``key`` (default: this environment's); True if one was listening."""
+    path = socket_path(key or server_key())
+    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        probe.connect(str(path))
+    except OSError:
+        return False
+    finally:
+        probe.close()
+    path.unlink(missing_ok=True)  # the server sees its socket gone and exits once its children are done
+    return True
+
+
+# ----------------------------------------------------------------------------------------------- server
+
+
+def preload() -> None:
+    """Import the heavy third-party libraries (missing optional ones are skipped)."""
+    import importlib
+
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    for name in PRELOAD:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            continue
+
+
+def serve(key: str, *, idle: float = IDLE_SECONDS) -> None:
+    """Accept commands on ``key``'s socket and fork a child for each; exit after ``idle`` seconds without work.
+
+    The socket is bound under a private name and renamed into place, so a client never connects to a
+    half-started server; the server exits when its socket is removed or replaced (``stop_server``).
+    """
+    preload()
+    path = socket_path(key)
+    private = path.with_name(f"{key}.{os.getpid()}.sock")
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(private))
+    listener.listen(16)
+    listener.settimeout(0.5)
+    log_path(key).write_text("")
+    os.replace(private, path)
+    inode = path.stat().st_ino
+    children: dict[int, float] = {}  # pid -> start time
+    last_work = time.monotonic()
+    try:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                conn = None
+            _reap(children, key)
+            if conn is not None:
+                last_work = time.monotonic()
+                pid = os.fork()
+                if pid == 0:
+                    listener.close()
+                    _child(conn, key)
+                conn.close()
+                children[pid] = time.monotonic()
+                continue
+            if children:
+                last_work = time.monotonic()
+                continue
+            try:
+                ours = path.stat().st_ino == inode
+            except FileNotFoundError:
+                ours = False
+            if not ours or time.monotonic() - last_work > idle:
+                break
+    finally:
+        listener.close()
+        try:
+            if path.stat().st_ino == inode:
+                path.unlink()
+        except FileNotFoundError:
+            pass
+
+
+def _reap(children: dict[int, float], key: str) -> None:
+    """Collect finished children and log each one's seconds and peak resident memory."""
+    while children:
+        try:
+            pid, status, usage = os.wait4(-1, os.WNOHANG)
+        except ChildProcessError:
+            children.clear()
+            return
+        if pid == 0:
+            return
+        started = children.pop(pid, time.monotonic())
+        line = {
+            "pid": pid,
+            "seconds": round(time.monotonic() - started, 3),
+            "max_rss_mb": round(usage.ru_maxrss / 1024, 1),
+            "status": os.waitstatus_to_exitcode(status),
+        }
+        with log_path(key).open("a") as log:
+            log.write(json.dumps(line) + "\n")
+
+
+def _child(conn: socket.socket, key: str) -> None:
+    """Run one command as ``python -m replication`` would, in the client's folder, environment and streams."""
+    code = 1
+    try:
+        message, ancillary, _, _ = conn.recvmsg(1 << 20, socket.CMSG_SPACE(3 * 4))
+        fds = [fd for level, kind, data in ancillary if kind == socket.SCM_RIGHTS for fd in struct.unpack("3i", data)]
+        size = _HEADER.unpack(message[: _HEADER.size])[0]
+        body = message[_HEADER.size :]
+        while len(body) < size:
+            body += _receive(conn, size - len(body))
+        request = json.loads(body)
+        for target, fd in zip((0, 1, 2), fds, strict=True):
+            os.dup2(fd, target)
+            os.close(fd)
+        conn.sendall(_PID.pack(os.getpid()))
+        finished = _die_with(conn)
+        with log_path(key).open("a") as log:
+            log.write(json.dumps({"pid": os.getpid(), "argv": request["argv"], "cwd": request["cwd"]}) + "\n")
+        os.chdir(request["cwd"])
+        os.environ.clear()
+        os.environ.update(request["env"])
+        sys.path[:] = request["path"]
+        sys.argv = [request["argv0"], *request["argv"]]
+        for name in [m for m in sys.modules if m == "replication" or m.startswith("replication.")]:
+            del sys.modules[name]  # the project's code is always imported afresh, from the client's path
+        _reopen_streams()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)
+        from replication.cli import main
+
+        try:
+            code = main(request["argv"])
+        except SystemExit as exc:  # argparse errors and --help
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+            if isinstance(exc.code, str):
+                print(exc.code, file=sys.stderr)
+        except BaseException:  # reported as the process itself would report it
+            import traceback
+
+            traceback.print_exc()
+            code = 1
+        sys.stdout.flush()
+        sys.stderr.flush()
+        finished.set()
+        conn.sendall(_CODE.pack(code))
+    finally:
+        os._exit(0)
+
+
+def _reopen_streams() -> None:
+    """Python-level stdin/stdout/stderr on the client's descriptors, buffered as in a fresh process."""
+    stdout_tty = os.isatty(1)
+    sys.stdin = open(0, closefd=False, encoding="utf-8")  # noqa: SIM115
+    sys.stdout = open(1, "w", buffering=1 if stdout_tty else -1, closefd=False, encoding="utf-8")  # noqa: SIM115
+    sys.stderr = open(2, "w", buffering=1, closefd=False, encoding="utf-8", errors="backslashreplace")  # noqa: SIM115
+
+
+def _die_with(conn: socket.socket) -> threading.Event:
+    """Kill this child if its client goes away before the command has finished; set the event when it has."""
+    finished = threading.Event()
+
+    def watch() -> None:
+        try:
+            data = conn.recv(1)
+        except OSError:
+            data = b""
+        if not data and not finished.is_set():
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    threading.Thread(target=watch, daemon=True).start()
+    return finished
+
+
+def main(argv: list[str]) -> int:
+    """``python -m replication.warm serve KEY | stop | status``."""
+    if argv[:1] == ["serve"] and len(argv) == 2:
+        serve(argv[1])
+        return 0
+    if argv == ["stop"]:
+        print("stopped" if stop_server() else "no warm server for this environment")
+        return 0
+    if argv == ["status"]:
+        path = socket_path(server_key())
+        print(f"{path}: {'listening' if path.exists() else 'no server'}")
+        return 0
+    print("usage: python -m replication.warm serve KEY | stop | status", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

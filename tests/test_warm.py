@@ -1,0 +1,147 @@
+"""The warm worker (replication/warm.py) runs a command exactly as its own process would: output, exit code,
+environment, Ctrl-C, and a child that dies with its client. Served by a real server on a stand-in CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from replication import warm
+
+REPO = Path(__file__).resolve().parent.parent
+
+pytestmark = pytest.mark.slow
+
+FAKE_CLI = """
+import os, sys, time
+
+def main(argv=None):
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command, rest = argv[0], argv[1:]
+    if command == "echo":
+        print(" ".join(rest))
+        print("to stderr", file=sys.stderr)
+        return 0
+    if command == "exit":
+        return int(rest[0])
+    if command == "env":
+        print(os.environ.get(rest[0], "<unset>"), os.getcwd(), sys.argv[1:])
+        return 0
+    if command == "sleep":
+        try:
+            time.sleep(float(rest[0]))
+        except KeyboardInterrupt:
+            print("interrupted", file=sys.stderr)
+            return 130
+        return 0
+    raise SystemExit(f"unknown command {command}")
+"""
+
+
+@pytest.fixture
+def fake(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """A folder with a `replication` package whose cli is the stand-in above (warm.py and __main__.py real)."""
+    package = tmp_path / "root" / "replication"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    shutil.copy(REPO / "replication" / "warm.py", package / "warm.py")
+    shutil.copy(REPO / "replication" / "__main__.py", package / "__main__.py")
+    (package / "cli.py").write_text(FAKE_CLI)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env.update(REPLICATION_WARM="1", REPLICATION_WARM_DIR=str(tmp_path / "sockets"))
+    yield package.parent, env
+    subprocess.run([sys.executable, "-m", "replication.warm", "stop"], cwd=package.parent, env=env, check=False)
+
+
+def _run(root: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "replication", *args], cwd=root, env=env, capture_output=True, text=True, timeout=60
+    )
+
+
+def _log(env: dict[str, str]) -> list[dict]:
+    logs = list(Path(env["REPLICATION_WARM_DIR"]).glob("*.log"))
+    return [json.loads(line) for path in logs for line in path.read_text().splitlines()]
+
+
+def _wait(condition, seconds: float = 60.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out")
+        time.sleep(0.1)
+
+
+def _warm_server(root: Path, env: dict[str, str]) -> None:
+    first = _run(root, env, "echo", "first")  # no server yet: runs in-process and starts one
+    assert first.stdout == "first\n" and first.returncode == 0
+    _wait(lambda: any(Path(env["REPLICATION_WARM_DIR"]).glob("*.sock")))
+
+
+def test_same_output_exit_code_and_environment_as_a_fresh_process(fake) -> None:
+    root, env = fake
+    _warm_server(root, env)
+    cold_env = {**env, "REPLICATION_WARM": "0"}
+    for args in (["echo", "a", "b"], ["exit", "3"], ["env", "SOME_SETTING"], ["nonsense"]):
+        warm_run = _run(root, {**env, "SOME_SETTING": "x1"}, *args)
+        cold_run = _run(root, {**cold_env, "SOME_SETTING": "x1"}, *args)
+        assert (warm_run.returncode, warm_run.stdout, warm_run.stderr) == (
+            cold_run.returncode,
+            cold_run.stdout,
+            cold_run.stderr,
+        ), args
+    served = [line["argv"] for line in _log(env) if "argv" in line]
+    assert ["echo", "a", "b"] in served and ["exit", "3"] in served  # they did go through the server
+    assert _run(root, {**env, "SOME_SETTING": "x1"}, "env", "SOME_SETTING").stdout.startswith("x1 ")
+
+
+def test_ctrl_c_reaches_the_child_and_a_killed_client_kills_it(fake) -> None:
+    root, env = fake
+    _warm_server(root, env)
+
+    def start_sleeper() -> tuple[subprocess.Popen, int]:
+        before = {line["pid"] for line in _log(env) if "argv" in line}
+        client = subprocess.Popen(
+            [sys.executable, "-m", "replication", "sleep", "30"],
+            cwd=root,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        _wait(lambda: {line["pid"] for line in _log(env) if line.get("argv") == ["sleep", "30"]} - before)
+        (child,) = {line["pid"] for line in _log(env) if line.get("argv") == ["sleep", "30"]} - before
+        return client, child
+
+    client, _ = start_sleeper()
+    client.send_signal(signal.SIGINT)
+    _, err = client.communicate(timeout=20)
+    assert client.returncode == 130 and "interrupted" in err
+
+    client, child = start_sleeper()
+    client.kill()
+    client.wait(timeout=20)
+    _wait(lambda: any(line.get("pid") == child and "status" in line for line in _log(env)), seconds=20)
+    (ended,) = [line for line in _log(env) if line.get("pid") == child and "status" in line]
+    assert ended["status"] == -signal.SIGKILL  # the orphaned child killed itself, long before its 30 s
+
+
+def test_no_server_means_in_process_and_stop_ends_the_server(fake) -> None:
+    root, env = fake
+    assert warm.enabled() is (os.environ.get("REPLICATION_WARM", "") not in ("", "0"))
+    _warm_server(root, env)
+    stopped = subprocess.run(
+        [sys.executable, "-m", "replication.warm", "stop"], cwd=root, env=env, capture_output=True, text=True
+    )
+    assert stopped.stdout.strip() == "stopped"
+    assert not any(Path(env["REPLICATION_WARM_DIR"]).glob("*.sock"))
+    again = _run(root, env, "echo", "still works")
+    assert again.returncode == 0 and again.stdout == "still works\n"
