@@ -33,7 +33,7 @@ export REPLICATION_WARM := $(filter-out 0,$(WARM))
 # INTERIM OUT TIDY OFFSHORING PANEL TABLES FIGURES EST_DIR REGTAB_DIR RESULTS REPORT SKILLS_ON SKILL_* TRADEOFF_OUT
 LAYOUT_MK := .build/layout-$(VINTAGE)-$(COUNTRY).mk
 include $(LAYOUT_MK)
-$(LAYOUT_MK): replication/layout.py replication/config.py
+$(LAYOUT_MK): replication/layout.py replication/config.py config/vintages.toml
 	@mkdir -p $(@D)
 	@PYTHONPATH=. python3 -m replication.layout $(RUN) > $@.tmp && mv $@.tmp $@
 
@@ -94,8 +94,11 @@ $(RAW_STAMP): data/manifest.toml replication/manifest.py $(CORE) | $(INSTALLED)
 	$(REPLICATION) data
 	touch $@
 
+# a vintage that takes a tidy table from another (config/vintages.toml: io_use = { vintage = ... }) is built after
+# it (TIDY_FROM_<vintage>), so every raw file is read once per build
 $(TIDY): $(RAW_STAMP) $(CONFIG) $(CORE) replication/tidy.py replication/schemas.py \
-         $(wildcard replication/sources/*.py) $(wildcard data/raw/national_sut_csv/*.csv) | $(INSTALLED)
+         $(wildcard replication/sources/*.py) $(wildcard data/raw/national_sut_csv/*.csv) $(TIDY_FROM_$(VINTAGE)) \
+         | $(INSTALLED)
 	$(REPLICATION) tidy --vintage $(VINTAGE)
 
 $(OFFSHORING): $(TIDY) config/offshoring.toml replication/offshoring.py
@@ -115,8 +118,14 @@ $(PANEL): $(OFFSHORING) $(TIDY) config/panel.toml replication/panel.py data/inte
 
 ifneq ($(VINTAGE),wiod2013_euklems)
 data/interim/wiod2013_euklems/tidy.json: $(RAW_STAMP) $(CONFIG) $(CORE) replication/tidy.py replication/schemas.py \
-                                          $(wildcard replication/sources/*.py) | $(INSTALLED)
+                                          $(wildcard replication/sources/*.py) $(TIDY_FROM_wiod2013_euklems) \
+                                          | $(INSTALLED)
 	$(REPLICATION) tidy --vintage wiod2013_euklems
+endif
+ifneq ($(VINTAGE),wiod2013)
+data/interim/wiod2013/tidy.json: $(RAW_STAMP) $(CONFIG) $(CORE) replication/tidy.py replication/schemas.py \
+                                 $(wildcard replication/sources/*.py) | $(INSTALLED)
+	$(REPLICATION) tidy --vintage wiod2013
 endif
 
 $(SKILL_TIDY): $(RAW_STAMP) $(CONFIG) $(CORE) replication/tidy.py replication/schemas.py \

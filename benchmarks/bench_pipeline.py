@@ -73,7 +73,7 @@ for name in ("wiod2013", "wiod2013_euklems", "euklems_countries"):
     classification = load_classification(vintage.classification)
     for table in ("io_use", "accounts"):
         part = getattr(vintage, table)
-        if part is not None:
+        if part is not None and not part.vintage:  # a shared table is read by its own vintage
             get_reader(part.source, table)(part_files(part), classification)
 print(time.perf_counter() - start)
 """

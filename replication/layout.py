@@ -263,9 +263,15 @@ class Layout:
         return any(re.fullmatch(pattern, relative) for pattern in patterns)
 
     def make_variables(self) -> dict[str, str]:
-        """The paths the Makefile needs, relative to the project root."""
+        """The paths the Makefile needs, relative to the project root (``TIDY_FROM_<vintage>``: the tidy records
+        of the vintages whose tables that vintage shares, built before it)."""
         rel = self.relative
+        shared = {
+            f"TIDY_FROM_{name}": " ".join(rel(Layout(other).tidy_record) for other in others)
+            for name, others in shared_tables().items()
+        }
         return {
+            **shared,
             "INTERIM": rel(self.interim),
             "OUT": rel(self.outputs),
             "TIDY": rel(self.tidy_record),
@@ -316,6 +322,18 @@ class Layout:
             (self.claims, "replication/claims.py", "config/claims.toml"),
             (self.report, "replication/report/document.py", "all generated tables and figures"),
         ]
+
+
+def shared_tables() -> dict[str, list[str]]:
+    """``{vintage: [vintages it takes a tidy table from]}`` (``{ vintage = ... }`` parts of config/vintages.toml)."""
+    import tomllib
+
+    with (config.config_dir() / "vintages.toml").open("rb") as handle:
+        vintages = tomllib.load(handle).get("vintages", {})
+    return {
+        name: sorted({part["vintage"] for part in entry.values() if isinstance(part, dict) and "vintage" in part})
+        for name, entry in sorted(vintages.items())
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

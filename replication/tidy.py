@@ -24,8 +24,9 @@ TABLES = ("io_use", "accounts")
 
 
 def interim_path(vintage: str, table: str) -> Path:
-    """``data/interim/<vintage>/<table>.parquet``."""
-    return Layout(vintage).tidy_table(table)
+    """``data/interim/<vintage>/<table>.parquet``, or the other vintage's when the table is shared."""
+    part = getattr(load_vintage(vintage), table, None)
+    return Layout(part.vintage if part is not None and part.vintage else vintage).tidy_table(table)
 
 
 def part_files(part: Part) -> list[Path]:
@@ -114,13 +115,28 @@ def build_tidy(vintage_name: str) -> dict:
         "classification": vintage.classification,
     }
     for table in TABLES:
-        if getattr(vintage, table) is None:
+        part = getattr(vintage, table)
+        if part is None:
+            continue
+        if part.vintage:  # the other vintage's tidy table, already built from the same raw files
+            record[table] = {"from_vintage": part.vintage, **shared_provenance(part.vintage, table)}
             continue
         frame, provenance = build_table(vintage, table)
         write_parquet(interim_path(vintage.name, table), frame)
         record[table] = provenance
     write_text(Layout(vintage.name).tidy_record, json.dumps(record, indent=2, sort_keys=True) + "\n")
     return record
+
+
+def shared_provenance(vintage: str, table: str) -> dict:
+    """The provenance of ``vintage``'s tidy ``table`` from its ``tidy.json`` (which must be built)."""
+    record = Layout(vintage).tidy_record
+    if not record.exists():
+        raise ReplicationError(f"{record}: not built; run `make tidy VINTAGE={vintage}` (its {table} is shared)")
+    provenance = json.loads(record.read_text()).get(table)
+    if provenance is None:
+        raise ReplicationError(f"{record}: vintage {vintage!r} has no {table} table")
+    return provenance
 
 
 def load_table(vintage: str, table: str) -> pd.DataFrame:

@@ -23,12 +23,14 @@ SECTOR_GROUPS = ("manufacturing", "market_services")
 
 @dataclass(frozen=True)
 class Part:
-    """Where one tidy table of a vintage comes from: a source module and a dataset or a path."""
+    """Where one tidy table of a vintage comes from: a source module and a dataset or a path, or the same
+    table of another vintage (``vintage``: its tidy table is used, so the raw files are read once per build)."""
 
     source: str
     dataset: str | tuple[str, ...] | None = None
     path: Path | None = None
     anomalies: Path | None = None
+    vintage: str | None = None
 
 
 @dataclass(frozen=True)
@@ -79,9 +81,11 @@ def list_vintages() -> list[str]:
     return sorted(_read_toml(vintages_file()).get("vintages", {}))
 
 
-def _part(entry: object, where: str) -> Part:
+def _part(entry: object, where: str, vintages: dict | None = None) -> Part:
+    if isinstance(entry, dict) and "vintage" in entry:
+        return _shared_part(entry, where, vintages or {})
     if not isinstance(entry, dict) or "source" not in entry:
-        raise ConfigError(f"{vintages_file()}: {where} needs a table with `source`")
+        raise ConfigError(f"{vintages_file()}: {where} needs a table with `source` (or `vintage`)")
     if ("dataset" in entry) == ("path" in entry):
         raise ConfigError(f"{vintages_file()}: {where} needs exactly one of `dataset` or `path`")
     path = _resolve(entry["path"]) if "path" in entry else None
@@ -90,6 +94,23 @@ def _part(entry: object, where: str) -> Part:
     if isinstance(dataset, list):  # one part read from several manifest datasets
         dataset = tuple(dataset)
     return Part(source=entry["source"], dataset=dataset, path=path, anomalies=anomalies)
+
+
+def _shared_part(entry: dict, where: str, vintages: dict) -> Part:
+    """``{ vintage = "other" }``: the same table as vintage ``other``, which must read its own files."""
+    if set(entry) != {"vintage"}:
+        raise ConfigError(f"{vintages_file()}: {where} with `vintage` takes no other key (found {sorted(entry)})")
+    other = entry["vintage"]
+    table = where.rsplit(".", 1)[-1]
+    own = vintages.get(other, {}).get(table)
+    if not isinstance(own, dict) or "vintage" in own or "source" not in own:
+        raise ConfigError(
+            f"{vintages_file()}: {where} = {{ vintage = {other!r} }} needs vintage {other!r} to read its own {table}"
+        )
+    owner = where.split(".")[1]
+    if vintages[other].get("classification") != vintages.get(owner, {}).get("classification"):
+        raise ConfigError(f"{vintages_file()}: {where}: vintage {other!r} has another classification")
+    return Part(source=own["source"], vintage=other)
 
 
 def load_vintage(name: str) -> Vintage:
@@ -103,8 +124,8 @@ def load_vintage(name: str) -> Vintage:
         description=entry.get("description", ""),
         classification=entry["classification"],
         # an accounts-only vintage (e.g. the EU KLEMS country files) has no io_use part
-        io_use=_part(entry["io_use"], f"vintages.{name}.io_use") if "io_use" in entry else None,
-        accounts=_part(entry.get("accounts"), f"vintages.{name}.accounts"),
+        io_use=_part(entry["io_use"], f"vintages.{name}.io_use", vintages) if "io_use" in entry else None,
+        accounts=_part(entry.get("accounts"), f"vintages.{name}.accounts", vintages),
         accounts_industry_map=entry.get("accounts_industry_map"),
         comparison_notes=tuple(entry.get("comparison_notes", ())),
     )

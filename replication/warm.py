@@ -269,6 +269,7 @@ def _reap(children: dict[int, float], key: str) -> None:
             "seconds": round(time.monotonic() - started, 3),
             "max_rss_mb": round(usage.ru_maxrss / 1024, 1),
             "status": os.waitstatus_to_exitcode(status),
+            "end": time.time(),
         }
         with log_path(key).open("a") as log:
             log.write(json.dumps(line) + "\n")
@@ -291,7 +292,8 @@ def _child(conn: socket.socket, key: str) -> None:
         conn.sendall(_PID.pack(os.getpid()))
         finished = _die_with(conn)
         with log_path(key).open("a") as log:
-            log.write(json.dumps({"pid": os.getpid(), "argv": request["argv"], "cwd": request["cwd"]}) + "\n")
+            started = {"pid": os.getpid(), "argv": request["argv"], "cwd": request["cwd"], "start": time.time()}
+            log.write(json.dumps(started) + "\n")
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
