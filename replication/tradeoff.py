@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -241,12 +242,19 @@ def industry_outcomes(base: pd.DataFrame, changes: pd.DataFrame, elasticities: E
     )
 
 
-def quantile(values: pd.Series, q: float) -> float:
-    """The ``q`` quantile of the non-missing values (linear interpolation, as ``Series.quantile``), NaN when none;
-    numpy on the array (pandas' per-call overhead dominated the scenarios stage: 7,599 calls)."""
-    array = values.to_numpy(dtype=float)
+def quantile(values: pd.Series | np.ndarray, q: float) -> float:
+    """The ``q`` quantile of the non-missing values (linear interpolation, as ``Series.quantile``), NaN when none."""
+    return quantiles(values, (q,))[0]
+
+
+def quantiles(values: pd.Series | np.ndarray, qs: tuple[float, ...]) -> tuple[float, ...]:
+    """Several quantiles of the non-missing values in one pass (numpy on the array: pandas' per-call overhead
+    dominated the scenarios stage, 7,599 calls); each is exactly what :func:`quantile` alone gives."""
+    array = np.asarray(values, dtype=float)
     array = array[~np.isnan(array)]
-    return float(np.quantile(array, q)) if array.size else math.nan
+    if not array.size:
+        return tuple(math.nan for _ in qs)
+    return tuple(float(v) for v in np.quantile(array, list(qs)))
 
 
 def summarise(simulated: pd.DataFrame, elasticities: Elasticities, *, level: float) -> pd.DataFrame:
@@ -264,9 +272,16 @@ def summarise(simulated: pd.DataFrame, elasticities: Elasticities, *, level: flo
     }
     rows = []
     channels = [c for c in simulated["channel"].unique() if c != "all channels"]  # in order of appearance
-    for channel, part in simulated.groupby("channel", sort=False):
-        point = part[part["draw"] < 0].iloc[0]
-        sims = part[part["draw"] >= 0]
+    # plain arrays per channel (pandas' groupby and row access on the string column cost most of the stage)
+    codes, names = pd.factorize(simulated["channel"])  # channels in order of appearance
+    is_draw = simulated["draw"].to_numpy() >= 0
+    columns = {column: simulated[column].to_numpy(dtype=float) for column in outcome_of}
+    for k, channel in enumerate(names):
+        of_channel = codes == k
+        at_point = np.flatnonzero(of_channel & ~is_draw)[0]
+        point = {column: float(values[at_point]) for column, values in columns.items()}
+        arrays = {column: values[of_channel & is_draw] for column, values in columns.items()}
+        n_draws = int((of_channel & is_draw).sum())
         row: dict[str, object] = {"channel": channel}
         for column, outcome in outcome_of.items():
             members = [channel] if channel != "all channels" else None
@@ -277,9 +292,9 @@ def summarise(simulated: pd.DataFrame, elasticities: Elasticities, *, level: flo
             )
             identified = any(est.identified for est in used)
             row[column] = float(point[column]) if identified else math.nan
-            row[f"{column}_low"] = quantile(sims[column], lo) if identified and len(sims) else math.nan
-            row[f"{column}_high"] = quantile(sims[column], hi) if identified and len(sims) else math.nan
-        ratio, low, high, note = trade_off_ratio(point, sims, lo=lo, hi=hi)
+            band = quantiles(arrays[column], (lo, hi)) if identified and n_draws else (math.nan, math.nan)
+            row[f"{column}_low"], row[f"{column}_high"] = band
+        ratio, low, high, note = trade_off_ratio(point, arrays, lo=lo, hi=hi)
         skill_ok = not math.isnan(row["low_jobs_change_k"])
         productivity_ok = not math.isnan(row["output_gain_meur"])
         if not (skill_ok and productivity_ok):
@@ -297,18 +312,24 @@ def summarise(simulated: pd.DataFrame, elasticities: Elasticities, *, level: flo
     return pd.DataFrame(rows)
 
 
-def trade_off_ratio(point: pd.Series, sims: pd.DataFrame, *, lo: float, hi: float) -> tuple[float, float, float, str]:
-    """EUR of output gained per low-skilled job lost, with its band where the job change's band excludes 0."""
+def trade_off_ratio(
+    point: Mapping[str, float], sims: Mapping[str, Sequence[float]], *, lo: float, hi: float
+) -> tuple[float, float, float, str]:
+    """EUR of output gained per low-skilled job lost, with its band where the job change's band excludes 0.
+    ``point`` and ``sims`` hold ``output_gain_meur`` and ``low_jobs_change_k`` (a row and the draws' columns)."""
     # EUR millions per thousand jobs = EUR thousands per job; x 1000 -> EUR per job
     lost = -point["low_jobs_change_k"]
     value = float(1000 * point["output_gain_meur"] / lost) if lost != 0 else math.nan
-    if sims.empty:
+    jobs = -np.asarray(sims.get("low_jobs_change_k", []), dtype=float)
+    if not jobs.size:
         return value, math.nan, math.nan, "point value only (no draws)"
-    jobs = -sims["low_jobs_change_k"]
-    if (quantile(jobs, lo) <= 0 <= quantile(jobs, hi)) or quantile(jobs, hi) < 0:
+    jobs_lo, jobs_hi = quantiles(jobs, (lo, hi))
+    if (jobs_lo <= 0 <= jobs_hi) or jobs_hi < 0:
         return value, math.nan, math.nan, "unbounded: the band of low-skilled jobs lost contains 0 or is negative"
-    ratios = 1000 * sims["output_gain_meur"] / jobs
-    return value, quantile(ratios, lo), quantile(ratios, hi), ""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratios = 1000 * np.asarray(sims["output_gain_meur"], dtype=float) / jobs
+    ratio_lo, ratio_hi = quantiles(ratios, (lo, hi))
+    return value, ratio_lo, ratio_hi, ""
 
 
 # ---------------------------------------------------------------------------------------------- inputs

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -31,12 +32,10 @@ def read_wiot(path: Path) -> dict[str, np.ndarray]:
     """The arrays of one ``wiot_YYYY.RData`` file, with shapes checked."""
     import rdata
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # "Missing constructor for R class iot"
-        try:
-            parsed = rdata.read_rda(path)
-        except Exception as exc:  # rdata raises assorted parser errors on damaged files
-            raise DataError(path, f"cannot be read as an RData file ({type(exc).__name__}: {exc})") from exc
+    try:
+        parsed = rdata.read_rda(path)
+    except Exception as exc:  # rdata raises assorted parser errors on damaged files
+        raise DataError(path, f"cannot be read as an RData file ({type(exc).__name__}: {exc})") from exc
     if len(parsed) != 1:
         raise DataError(path, f"expected one R object, found {sorted(parsed)}")
     obj = next(iter(parsed.values()))
@@ -99,23 +98,39 @@ def wiot_to_long(arrays: dict[str, np.ndarray]) -> pd.DataFrame:
     )
 
 
+def _read_ahead(files: list[Path], ahead: int = 2) -> Iterator[tuple[Path, dict[str, np.ndarray]]]:
+    """``(path, read_wiot(path))`` in file order, the next ``ahead`` files read meanwhile in threads (bz2
+    decompression, half of the reading, releases the GIL; at most ``ahead + 1`` tables are held at once)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=ahead) as pool:
+        pending = [pool.submit(read_wiot, path) for path in files[:ahead]]
+        for i, path in enumerate(files):
+            if i + ahead < len(files):
+                pending.append(pool.submit(read_wiot, files[i + ahead]))
+            yield path, pending.pop(0).result()
+
+
 def read_io_use(files: list[Path], classification: Classification) -> pd.DataFrame:
     """All years of the WIOD 2013 tables as one io_use table (validated by :mod:`replication.tidy`)."""
     frames = []
     reference: tuple | None = None
-    for path in progress(sorted(files), desc="WIOD 2013 tables"):
-        arrays = read_wiot(path)
-        year = int(np.ravel(arrays["year"])[0])
-        stated = re.search(r"(\d{4})", path.name)
-        if stated and int(stated.group(1)) != year:
-            raise DataError(path, f"file name says {stated.group(1)} but the table is for {year}")
-        lists = (tuple(map(str, arrays["countries"])), tuple(map(str, arrays["industries"])))
-        if reference is None:
-            reference = lists
-        elif lists != reference:
-            raise DataError(path, "country or industry list differs from the first file's")
-        _check_identities(arrays, path)
-        frames.append(wiot_to_long(arrays))
+    with warnings.catch_warnings():  # entered once here, not in the reading threads (it is not thread-safe)
+        # rdata warns for every file that it has no constructor for the R class "iot" (the list it returns is what
+        # is read) and, on a damaged file, about its guesses before failing (that failure is one DataError line)
+        warnings.filterwarnings("ignore", category=UserWarning, module=r"rdata(\.|$)")
+        for path, arrays in progress(_read_ahead(sorted(files)), desc="WIOD 2013 tables"):
+            year = int(np.ravel(arrays["year"])[0])
+            stated = re.search(r"(\d{4})", path.name)
+            if stated and int(stated.group(1)) != year:
+                raise DataError(path, f"file name says {stated.group(1)} but the table is for {year}")
+            lists = (tuple(map(str, arrays["countries"])), tuple(map(str, arrays["industries"])))
+            if reference is None:
+                reference = lists
+            elif lists != reference:
+                raise DataError(path, "country or industry list differs from the first file's")
+            _check_identities(arrays, path)
+            frames.append(wiot_to_long(arrays))
     if not frames:
         raise DataError("wiod2013", "no wiot_YYYY.RData file given")
     return pd.concat(frames, ignore_index=True)
