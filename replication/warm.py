@@ -351,18 +351,22 @@ def _die_with(conn: socket.socket) -> threading.Event:
 
 
 def main(argv: list[str]) -> int:
-    """``python -m replication.warm serve KEY | stop | status``."""
+    """``python -m replication.warm serve KEY | stop [--all] | status``."""
     if argv[:1] == ["serve"] and len(argv) == 2:
         serve(argv[1])
         return 0
     if argv == ["stop"]:
         print("stopped" if stop_server() else "no warm server for this environment")
         return 0
+    if argv == ["stop", "--all"]:  # every environment's server (each exits once its running commands are done)
+        stopped = [path.stem for path in sorted(directory().glob("*.sock")) if stop_server(path.stem)]
+        print(f"stopped {len(stopped)} warm server(s)")
+        return 0
     if argv == ["status"]:
         path = socket_path(server_key())
         print(f"{path}: {'listening' if path.exists() else 'no server'}")
         return 0
-    print("usage: python -m replication.warm serve KEY | stop | status", file=sys.stderr)
+    print("usage: python -m replication.warm serve KEY | stop [--all] | status", file=sys.stderr)
     return 2
 
 

@@ -143,5 +143,10 @@ def test_no_server_means_in_process_and_stop_ends_the_server(fake) -> None:
     )
     assert stopped.stdout.strip() == "stopped"
     assert not any(Path(env["REPLICATION_WARM_DIR"]).glob("*.sock"))
-    again = _run(root, env, "echo", "still works")
+    again = _run(root, env, "echo", "still works")  # in-process, and starts a server again
     assert again.returncode == 0 and again.stdout == "still works\n"
+    _wait(lambda: any(Path(env["REPLICATION_WARM_DIR"]).glob("*.sock")))
+    everything = subprocess.run(
+        [sys.executable, "-m", "replication.warm", "stop", "--all"], cwd=root, env=env, capture_output=True, text=True
+    )
+    assert everything.stdout.strip() == "stopped 1 warm server(s)"

@@ -267,13 +267,13 @@ class DynamicPanelGMM:
             raise NotIdentifiedError(
                 f"singular design: the regressors {s.names} are perfectly collinear in the estimation sample"
             )
-        zx = np.einsum("nrl,nrk->lk", s.z, s.x)
-        zy = np.einsum("nrl,nr->l", s.z, s.y)
-        zhz = np.einsum("nrl,rq,nqm->lm", s.z, s.h, s.z)
+        zx = np.einsum("nrl,nrk->lk", s.z, s.x, optimize=True)
+        zy = np.einsum("nrl,nr->l", s.z, s.y, optimize=True)
+        zhz = np.einsum("nrl,rq,nqm->lm", s.z, s.h, s.z, optimize=True)
         a1, pinv1 = _inverse(zhz)
         beta1, b1 = _gmm_step(zx, zy, a1)
-        u1 = s.y - np.einsum("nrk,k->nr", s.x, beta1)
-        g1 = np.einsum("nrl,nr->nl", s.z, u1)
+        u1 = s.y - np.einsum("nrk,k->nr", s.x, beta1, optimize=True)
+        g1 = np.einsum("nrl,nr->nl", s.z, u1, optimize=True)
         big_s = g1.T @ g1
         if steps == 2:
             rank = int(np.linalg.matrix_rank(big_s))
@@ -290,10 +290,10 @@ class DynamicPanelGMM:
             beta, resid, cov, a_used, b_used = beta1, u1, v1_robust, a1, b1
         else:
             beta, b2 = _gmm_step(zx, zy, a2)
-            resid = s.y - np.einsum("nrk,k->nr", s.x, beta)
+            resid = s.y - np.einsum("nrk,k->nr", s.x, beta, optimize=True)
             a_used, b_used = a2, b2
             cov = b2 if cov_type == "unadjusted" else _windmeijer(s, u1, resid, zx, a2, b2, v1_robust)
-        g = np.einsum("nrl,nr->l", s.z, resid)
+        g = np.einsum("nrl,nr->l", s.z, resid, optimize=True)
         n_instr = s.z.shape[2]
         k = len(beta)
         hansen = float(g @ a2 @ g)  # S from the one-step residuals: the two-step criterion
@@ -382,9 +382,9 @@ def _windmeijer(
     s: _Stacked, u1: np.ndarray, u2: np.ndarray, zx: np.ndarray, a2: np.ndarray, b2: np.ndarray, v1: np.ndarray
 ) -> np.ndarray:
     """Windmeijer (2005) corrected covariance of the two-step estimator."""
-    g1 = np.einsum("nrl,nr->nl", s.z, u1)  # Z_i' u1_i
-    p = np.einsum("nrl,nrk->nkl", s.z, s.x)  # Z_i' x_ik
-    ze2 = np.einsum("nrl,nr->l", s.z, u2)
+    g1 = np.einsum("nrl,nr->nl", s.z, u1, optimize=True)  # Z_i' u1_i
+    p = np.einsum("nrl,nrk->nkl", s.z, s.x, optimize=True)  # Z_i' x_ik
+    ze2 = np.einsum("nrl,nr->l", s.z, u2, optimize=True)
     right = a2 @ ze2
     d = np.empty_like(b2)
     for k in range(b2.shape[0]):
@@ -406,8 +406,8 @@ def _ar_test(
     el[:, order:nd] = resid[:, : nd - order]
     num = float(np.sum(e * el))
     eve = float(np.sum(np.sum(e * el, axis=1) ** 2))
-    ex = np.einsum("nr,nrk->k", el, s.x)
-    zve = np.einsum("nrl,nr,n->l", s.z, e, np.sum(e * el, axis=1))
+    ex = np.einsum("nr,nrk->k", el, s.x, optimize=True)
+    zve = np.einsum("nrl,nr,n->l", s.z, e, np.sum(e * el, axis=1), optimize=True)
     denom = eve - 2 * ex @ b @ zx.T @ a @ zve + ex @ cov @ ex
     stat = num / np.sqrt(denom) if denom > 0 else float("nan")
     return {"stat": float(stat), "pvalue": float(2 * stats.norm.sf(abs(stat)))}
