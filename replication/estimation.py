@@ -14,6 +14,7 @@ run's country and ``@pooled_countries`` the countries of the pooled skill-share 
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -115,9 +116,22 @@ def read_record(path: Path) -> dict:
 
 
 def load_estimates(stem: str, layout: Layout | None = None, *, folder: str = "belgium") -> dict[str, Results]:
-    """The variants of a spec's estimates (``estimations/<folder>/<stem>.toml``) for the run of ``layout``."""
+    """The variants of a spec's estimates (``estimations/<folder>/<stem>.toml``) for the run of ``layout``.
+
+    Read once per process and file version (the analysis and report stages ask for the same file dozens of
+    times); the ``Results`` are immutable, the returned dict is the caller's own."""
     layout = layout or Layout()
-    record = read_record(layout.estimates_file(folder, stem))
+    path = layout.estimates_file(folder, stem)
+    if not path.exists():
+        read_record(path)  # the one-line error naming the Make target
+    stat = path.stat()
+    return dict(_load_variants(path.resolve(), stat.st_ino, stat.st_mtime_ns, stat.st_size))
+
+
+@functools.lru_cache(maxsize=64)
+def _load_variants(path: Path, _inode: int, _mtime_ns: int, _size: int) -> dict[str, Results]:
+    """Keyed on the file's version too: outputs are replaced by rename (a new inode) whenever rewritten."""
+    record = read_record(path)
     return {name: Results.from_dict(data) for name, data in record["variants"].items()}
 
 

@@ -16,6 +16,7 @@ A spec file may declare
 
 from __future__ import annotations
 
+import functools
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -101,4 +102,10 @@ def instances(path: Path, raw: dict | None = None) -> dict[str, dict]:
 
 def instance_names(path: Path) -> list[str]:
     """The names of the specs a file stands for (its stem, or one per parameter value)."""
-    return list(instances(path))
+    stat = path.stat()
+    return list(_instance_names(path.resolve(), stat.st_mtime_ns, stat.st_size))
+
+
+@functools.lru_cache(maxsize=256)
+def _instance_names(path: Path, _mtime_ns: int, _size: int) -> tuple[str, ...]:
+    return tuple(instances(path))

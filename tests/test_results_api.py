@@ -65,3 +65,25 @@ def test_glance_formula_summary_and_preferred_inference():
     boot, analytic = fit.preferred("x1"), fit.preferred("x2")
     assert boot["source"] == "wild bootstrap" and boot["p_value"] == fit.bootstrap["x1"]["p_value"]
     assert analytic["source"] == "clustered" and analytic["p_value"] == pytest.approx(float(fit.pvalues["x2"]))
+
+
+def test_estimates_are_read_once_per_file_version(project, monkeypatch):
+    """load_estimates caches by path, modification time and size: asked again, the same variants; the file
+    rewritten, the new ones; the caller's dict is its own."""
+    import json
+
+    from replication import estimation
+    from replication.layout import Layout
+
+    monkeypatch.setattr(estimation.Results, "from_dict", staticmethod(lambda data: data["value"]))
+    path = Layout().estimates_file("belgium", "cached")
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps({"variants": {"main": {"value": 1}}}))
+    first = estimation.load_estimates("cached")
+    first["extra"] = 0
+    assert estimation.load_estimates("cached") == {"main": 1}
+    path.write_text(json.dumps({"variants": {"main": {"value": 2}, "other": {"value": 3}}}))
+    assert estimation.load_estimates("cached") == {"main": 2, "other": 3}
+    path.unlink()
+    with pytest.raises(estimation.ReplicationError, match="not built; run `make estimates`"):
+        estimation.load_estimates("cached")
