@@ -36,6 +36,7 @@ import time
 from pathlib import Path
 
 IDLE_SECONDS = 30.0
+STARTUP_SECONDS = 60.0  # a server that has not listened this long after its start is taken for dead
 PRELOAD = (
     "numpy",
     "pandas",
@@ -102,6 +103,10 @@ def log_path(key: str) -> Path:
     return directory() / f"{key}.log"
 
 
+def starting_marker(key: str) -> Path:
+    return directory() / f"{key}.starting"
+
+
 # ----------------------------------------------------------------------------------------------- client
 
 
@@ -159,9 +164,23 @@ def _receive(conn: socket.socket, size: int) -> bytes:
 
 
 def start_server(key: str) -> None:
-    """Start a server for ``key`` in its own session, detached from this process's streams."""
+    """Start a server for ``key`` in its own session, detached from this process's streams, unless one is starting
+    (a marker file, removed by the server once it listens; a marker older than ``STARTUP_SECONDS`` is stale): the
+    first commands of a parallel build would otherwise each start one, and each preloads for seconds."""
     import subprocess
 
+    marker = starting_marker(key)
+    try:
+        os.close(os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        try:
+            fresh = time.time() - marker.stat().st_mtime < STARTUP_SECONDS
+        except FileNotFoundError:
+            fresh = True  # the server has just started listening
+        if fresh:
+            return
+        marker.unlink(missing_ok=True)
+        return start_server(key)
     subprocess.Popen(
         [sys.executable, "-m", "replication.warm", "serve", key],
         stdin=subprocess.DEVNULL,
@@ -216,6 +235,7 @@ def serve(key: str, *, idle: float = IDLE_SECONDS) -> None:
     listener.settimeout(0.5)
     log_path(key).write_text("")
     os.replace(private, path)
+    starting_marker(key).unlink(missing_ok=True)
     inode = path.stat().st_ino
     children: dict[int, float] = {}  # pid -> start time
     last_work = time.monotonic()

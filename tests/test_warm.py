@@ -150,3 +150,36 @@ def test_no_server_means_in_process_and_stop_ends_the_server(fake) -> None:
         [sys.executable, "-m", "replication.warm", "stop", "--all"], cwd=root, env=env, capture_output=True, text=True
     )
     assert everything.stdout.strip() == "stopped 1 warm server(s)"
+
+
+def test_commands_started_together_start_one_server(fake) -> None:
+    """The first commands of a parallel build find no server: one of them starts it, the others run in-process."""
+    root, env = fake
+    clients = [
+        subprocess.Popen(
+            [sys.executable, "-m", "replication", "echo", str(i)], cwd=root, env=env, stdout=subprocess.PIPE, text=True
+        )
+        for i in range(4)
+    ]
+    assert [client.communicate(timeout=60)[0] for client in clients] == [f"{i}\n" for i in range(4)]
+    _wait(lambda: any(Path(env["REPLICATION_WARM_DIR"]).glob("*.sock")))
+    key = subprocess.run(
+        [sys.executable, "-c", "from replication import warm; print(warm.server_key())"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    servers = [
+        proc for proc in Path("/proc").glob("[0-9]*") if _cmdline(proc)[-3:] == ["replication.warm", "serve", key]
+    ]
+    assert len(servers) == 1
+    assert not list(Path(env["REPLICATION_WARM_DIR"]).glob("*.starting"))  # removed once it listens
+
+
+def _cmdline(proc: Path) -> list[str]:
+    try:
+        return (proc / "cmdline").read_bytes().decode(errors="replace").split("\0")[:-1]
+    except OSError:
+        return []
