@@ -197,10 +197,7 @@ def imported_input_share(io_use: pd.DataFrame) -> pd.DataFrame:
     Returns country, year, imported, total, share (percent); ``RoW`` is skipped.
     """
     (home, supplier), labels = common_codes(io_use["country"], io_use["supplying_country"])
-    year, years = factor_codes(io_use["year"].to_numpy())
-    order = np.argsort(years, kind="stable")
-    year = np.argsort(order)[year]  # codes in ascending year order
-    years = years[order]
+    years, year = np.unique(io_use["year"].to_numpy(), return_inverse=True)  # ascending years, each row's code
     value = io_use["value"].to_numpy(dtype=np.float64)
     group = home * len(years) + year
     n_groups = len(labels) * len(years)

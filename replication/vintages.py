@@ -81,9 +81,11 @@ def list_vintages() -> list[str]:
     return sorted(_read_toml(vintages_file()).get("vintages", {}))
 
 
-def _part(entry: object, where: str, vintages: dict | None = None) -> Part:
+def _part(entry: object, vintage: str, table: str, vintages: dict) -> Part:
+    """Part ``table`` of ``vintage`` from its ``config/vintages.toml`` entry (``vintages``: every entry)."""
+    where = f"vintages.{vintage}.{table}"
     if isinstance(entry, dict) and "vintage" in entry:
-        return _shared_part(entry, where, vintages or {})
+        return _shared_part(entry, vintage, table, vintages)
     if not isinstance(entry, dict) or "source" not in entry:
         raise ConfigError(f"{vintages_file()}: {where} needs a table with `source` (or `vintage`)")
     if ("dataset" in entry) == ("path" in entry):
@@ -96,19 +98,18 @@ def _part(entry: object, where: str, vintages: dict | None = None) -> Part:
     return Part(source=entry["source"], dataset=dataset, path=path, anomalies=anomalies)
 
 
-def _shared_part(entry: dict, where: str, vintages: dict) -> Part:
+def _shared_part(entry: dict, vintage: str, table: str, vintages: dict) -> Part:
     """``{ vintage = "other" }``: the same table as vintage ``other``, which must read its own files."""
+    where = f"vintages.{vintage}.{table}"
     if set(entry) != {"vintage"}:
         raise ConfigError(f"{vintages_file()}: {where} with `vintage` takes no other key (found {sorted(entry)})")
     other = entry["vintage"]
-    table = where.rsplit(".", 1)[-1]
     own = vintages.get(other, {}).get(table)
     if not isinstance(own, dict) or "vintage" in own or "source" not in own:
         raise ConfigError(
             f"{vintages_file()}: {where} = {{ vintage = {other!r} }} needs vintage {other!r} to read its own {table}"
         )
-    owner = where.split(".")[1]
-    if vintages[other].get("classification") != vintages.get(owner, {}).get("classification"):
+    if vintages[other].get("classification") != vintages[vintage].get("classification"):
         raise ConfigError(f"{vintages_file()}: {where}: vintage {other!r} has another classification")
     return Part(source=own["source"], vintage=other)
 
@@ -124,8 +125,8 @@ def load_vintage(name: str) -> Vintage:
         description=entry.get("description", ""),
         classification=entry["classification"],
         # an accounts-only vintage (e.g. the EU KLEMS country files) has no io_use part
-        io_use=_part(entry["io_use"], f"vintages.{name}.io_use", vintages) if "io_use" in entry else None,
-        accounts=_part(entry.get("accounts"), f"vintages.{name}.accounts", vintages),
+        io_use=_part(entry["io_use"], name, "io_use", vintages) if "io_use" in entry else None,
+        accounts=_part(entry.get("accounts"), name, "accounts", vintages),
         accounts_industry_map=entry.get("accounts_industry_map"),
         comparison_notes=tuple(entry.get("comparison_notes", ())),
     )
