@@ -24,7 +24,7 @@ from replication import __version__, config
 from replication.errors import ReplicationError
 from replication.estimators.data import NotIdentifiedError
 from replication.estimators.results import Results
-from replication.fileio import sha256, write_text
+from replication.fileio import file_version, sha256, write_text
 from replication.layout import Layout
 from replication.panel import pooled_countries
 from replication.progress import say
@@ -124,14 +124,12 @@ def load_estimates(stem: str, layout: Layout | None = None, *, folder: str = "be
     path = layout.estimates_file(folder, stem)
     if not path.exists():
         read_record(path)  # the one-line error naming the Make target
-    stat = path.stat()
-    return dict(_load_variants(path.resolve(), stat.st_ino, stat.st_mtime_ns, stat.st_size))
+    return dict(_load_variants(file_version(path)))
 
 
 @functools.lru_cache(maxsize=64)
-def _load_variants(path: Path, _inode: int, _mtime_ns: int, _size: int) -> dict[str, Results]:
-    """Keyed on the file's version too: outputs are replaced by rename (a new inode) whenever rewritten."""
-    record = read_record(path)
+def _load_variants(version: tuple[Path, int, int, int]) -> dict[str, Results]:
+    record = read_record(version[0])
     return {name: Results.from_dict(data) for name, data in record["variants"].items()}
 
 

@@ -9,10 +9,12 @@ import tempfile
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from replication.errors import ConfigError
+
+if TYPE_CHECKING:  # the standard library only at run time: replication.layout (run before the venv) reads spec files
+    import pandas as pd
 
 
 @contextlib.contextmanager
@@ -54,6 +56,13 @@ def write_csv(target: str | os.PathLike[str], frame: pd.DataFrame) -> None:
     """Write a CSV atomically with a fixed float format (12 significant digits) for byte-stable output."""
     with atomic_path(target) as tmp:
         frame.to_csv(tmp, index=False, float_format="%.12g", lineterminator="\n")
+
+
+def file_version(path: str | os.PathLike[str]) -> tuple[Path, int, int, int]:
+    """``(resolved path, inode, mtime_ns, size)``: a key that changes whenever the file is rewritten (outputs are
+    replaced by rename, a new inode), for caching what is read from it within one process."""
+    stat = os.stat(path)
+    return Path(path).resolve(), stat.st_ino, stat.st_mtime_ns, stat.st_size
 
 
 def sha256(path: str | os.PathLike[str], *, chunk: int = 1 << 20) -> str:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from replication.errors import ConfigError
+from replication.fileio import file_version
 
 
 def read_raw(path: Path) -> dict:
@@ -102,10 +103,9 @@ def instances(path: Path, raw: dict | None = None) -> dict[str, dict]:
 
 def instance_names(path: Path) -> list[str]:
     """The names of the specs a file stands for (its stem, or one per parameter value)."""
-    stat = path.stat()
-    return list(_instance_names(path.resolve(), stat.st_mtime_ns, stat.st_size))
+    return list(_instance_names(file_version(path)))
 
 
 @functools.lru_cache(maxsize=256)
-def _instance_names(path: Path, _mtime_ns: int, _size: int) -> tuple[str, ...]:
-    return tuple(instances(path))
+def _instance_names(version: tuple[Path, int, int, int]) -> tuple[str, ...]:
+    return tuple(instances(version[0]))

@@ -242,14 +242,9 @@ def industry_outcomes(base: pd.DataFrame, changes: pd.DataFrame, elasticities: E
     )
 
 
-def quantile(values: pd.Series | np.ndarray, q: float) -> float:
-    """The ``q`` quantile of the non-missing values (linear interpolation, as ``Series.quantile``), NaN when none."""
-    return quantiles(values, (q,))[0]
-
-
 def quantiles(values: pd.Series | np.ndarray, qs: tuple[float, ...]) -> tuple[float, ...]:
-    """Several quantiles of the non-missing values in one pass (numpy on the array: pandas' per-call overhead
-    dominated the scenarios stage, 7,599 calls); each is exactly what :func:`quantile` alone gives."""
+    """The ``qs`` quantiles of the non-missing values (linear interpolation, as ``Series.quantile``), NaN when
+    none; in one pass with numpy on the array (pandas' per-call overhead dominated the scenarios stage)."""
     array = np.asarray(values, dtype=float)
     array = array[~np.isnan(array)]
     if not array.size:

@@ -136,3 +136,18 @@ def test_another_countrys_report_is_titled_for_that_country():
     assert report_title(Layout()) == "Offshoring and its effects for Belgium: replication on public data"
     german = report_title(Layout("wiod2013", "DEU"))
     assert german == "Offshoring and its effects for Germany: replication on public data"
+
+
+def test_the_layout_runs_on_the_standard_library_alone():
+    """Make runs `python3 -m replication.layout` (variables and --rules) before the environment exists: neither it
+    nor what it imports (spec files, file versions) may need pandas or numpy."""
+    blocked = "import sys; sys.modules['pandas'] = None; sys.modules['numpy'] = None; sys.modules['scipy'] = None; "
+    for args in ([], ["--rules"]):
+        done = subprocess.run(
+            [sys.executable, "-c", blocked + f"from replication.layout import main; main({args!r})"],
+            capture_output=True,
+            text=True,
+            cwd=PACKAGE.parent,
+        )
+        assert done.returncode == 0, done.stderr
+        assert " := " in done.stdout
