@@ -12,7 +12,11 @@ class DataError(ReplicationError):
 
     def __init__(self, file: object, message: str) -> None:
         self.file = str(file)
+        self.message = message
         super().__init__(f"{file}: {message}")
+
+    def __reduce__(self) -> tuple:  # pickled whole (e.g. back from a worker process), not from its one-line text
+        return (type(self), (self.file, self.message))
 
 
 class ConfigError(ReplicationError):

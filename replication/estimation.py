@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -57,23 +58,69 @@ def estimate_spec(
     source = spec_source(spec, layout)
     data = read_source(spec, layout)
     context = _context(spec, data, layout)
+    variants = spec_variants(spec)
     results, failed = {}, {}
     label = spec.name
-    for name, variant in spec_variants(spec).items():
-        say(f"[estimate] {label}: {name}")
-        variant_data = data if spec_source(variant, layout) == source else read_source(variant, layout)
-        try:
-            results[name] = run_spec(variant, data=variant_data, country=layout.country, context=context)
-        except NotIdentifiedError as exc:
+    outcomes = _run_variants(label, variants, data, source, layout, context)
+    for name, outcome in zip(variants, outcomes, strict=True):
+        if isinstance(outcome, NotIdentifiedError):
             if strict:
                 raise ReplicationError(
-                    f"{relative_to_root(spec.path)} {label} [{name}]: not identified: {exc}"
-                ) from exc
-            failed[name] = str(exc)
-            say(f"[estimate] {label}: {name} not identified ({_short(str(exc))})")
-        except ReplicationError as exc:
-            raise ReplicationError(f"{relative_to_root(spec.path)} {label} [{name}]: {exc}") from exc
+                    f"{relative_to_root(spec.path)} {label} [{name}]: not identified: {outcome}"
+                ) from outcome
+            failed[name] = str(outcome)
+            say(f"[estimate] {label}: {name} not identified ({_short(str(outcome))})")
+        elif isinstance(outcome, ReplicationError):
+            raise ReplicationError(f"{relative_to_root(spec.path)} {label} [{name}]: {outcome}") from outcome
+        else:
+            results[name] = outcome
     return results, failed, source
+
+
+def estimation_workers() -> int:
+    """Processes that estimate a spec's variants side by side: ``REPLICATION_ESTIMATION_WORKERS`` (default 2, the
+    reference machine's cores; 1 = one after the other). Every variant is computed alone, from its own seed, so
+    the results do not depend on it."""
+    value = os.environ.get("REPLICATION_ESTIMATION_WORKERS", "2")
+    if not value.isdigit() or int(value) < 1:
+        raise ReplicationError(f"REPLICATION_ESTIMATION_WORKERS={value!r}: expected a whole number >= 1")
+    return int(value)
+
+
+# what the forked workers estimate: set by _run_variants before the fork, read by _estimate_one in each worker
+_BATCH: tuple = ()
+
+
+def _estimate_one(index: int) -> Results | NotIdentifiedError | ReplicationError:
+    """Variant ``index`` of the batch: its results, or the error that says why it has none."""
+    label, variants, data, source, layout, context = _BATCH
+    name, variant = list(variants.items())[index]
+    say(f"[estimate] {label}: {name}")
+    variant_data = data if spec_source(variant, layout) == source else read_source(variant, layout)
+    try:
+        return run_spec(variant, data=variant_data, country=layout.country, context=context)
+    except (NotIdentifiedError, ReplicationError) as exc:
+        return exc
+
+
+def _run_variants(
+    label: str, variants: dict[str, Spec], data: pd.DataFrame, source: Path, layout: Layout, context: dict
+) -> list[Results | NotIdentifiedError | ReplicationError]:
+    """Every variant's outcome in file order; in :func:`estimation_workers` forked processes when there are
+    several (the processes share the data read once; each result comes back whole)."""
+    global _BATCH
+    _BATCH = (label, variants, data, source, layout, context)
+    try:
+        workers = min(estimation_workers(), len(variants))
+        if workers < 2:
+            return [_estimate_one(i) for i in range(len(variants))]
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            return list(pool.map(_estimate_one, range(len(variants))))
+    finally:
+        _BATCH = ()
 
 
 def _short(text: str, limit: int = 140) -> str:

@@ -8,7 +8,9 @@ import json
 
 import numpy as np
 import pandas as pd
+import pytest
 
+from replication.errors import ReplicationError
 from replication.estimation import write_estimates
 from replication.layout import Layout
 from replication.offshoring import build_offshoring
@@ -140,3 +142,56 @@ model = { estimator = "first_difference", constant = false }
     (table,) = write_regression_table(spec, layout)
     assert table == project / "outputs" / "national_sut_csv" / "tables" / "estimates" / "production.md"
     assert "om_total" in table.read_text() and "ln_go ~ ln_hours" in table.read_text()
+
+
+def test_variants_estimated_side_by_side_give_the_same_bytes(project, tmp_path, monkeypatch):
+    """A spec's variants run in forked worker processes (REPLICATION_ESTIMATION_WORKERS): the estimates JSON is
+    byte-identical to one process, a variant the data cannot identify is recorded the same way, and --strict
+    names the same variant."""
+    folder = project / "data" / "raw" / "national_sut_csv"
+    folder.mkdir(parents=True)
+    simulate(folder)
+    build_tidy("national_sut_csv")
+    build_offshoring("national_sut_csv")
+    build_panel("national_sut_csv")
+    spec = tmp_path / "production.toml"
+    spec.write_text("""
+title = "simulated production function, three variants"
+report = ["ln_hours", "ln_k"]
+[data]
+panel = true
+entity = "entity"
+time = "year"
+sample = "country == @country and sector == 'manufacturing'"
+[data.columns]
+one = "ln_hours * 0 + 1"
+[model]
+estimator = "within"
+dependent = "ln_go"
+regressors = ["ln_hours", "ln_k", "ln_ii"]
+time_effects = true
+[inference]
+cov_type = "clustered"
+bootstrap = { draws = 199, weights = "webb", seed = 7 }
+[[variants]]
+name = "entity_constant"
+model = { regressors = ["ln_hours", "one"] }
+[[variants]]
+name = "first_difference"
+model = { estimator = "first_difference", constant = false }
+""")
+    layout = Layout("national_sut_csv", "BEL")
+    outputs = {}
+    for workers in ("1", "2"):
+        monkeypatch.setenv("REPLICATION_ESTIMATION_WORKERS", workers)
+        (out,) = write_estimates(spec, layout)
+        outputs[workers] = out.read_bytes()
+    assert outputs["1"] == outputs["2"]
+    record = json.loads(outputs["2"])
+    assert set(record["variants"]) == {"main", "first_difference"}
+    assert list(record["not_estimable"]) == ["entity_constant"]
+    with pytest.raises(ReplicationError, match=r"\[entity_constant\]: not identified"):
+        write_estimates(spec, layout, strict=True)
+    monkeypatch.setenv("REPLICATION_ESTIMATION_WORKERS", "0")
+    with pytest.raises(ReplicationError, match="REPLICATION_ESTIMATION_WORKERS='0'"):
+        write_estimates(spec, layout)

@@ -34,3 +34,12 @@ def test_duplicate_flow_is_located() -> None:
     with pytest.raises(DataError, match=r"duplicate key .*country.*row"):
         validate_io_use(frame, file="io_use.csv", industries=["c1", "c2", "c3"])
     assert list(IO_USE_KEYS) == ["country", "year", "using_industry", "supplying_country", "product"]
+
+
+def test_a_data_error_survives_pickling() -> None:
+    """Errors come back whole from the processes that estimate variants side by side."""
+    import pickle
+
+    error = pickle.loads(pickle.dumps(DataError("io_use.csv", "row 3: bad value")))
+    assert isinstance(error, DataError) and str(error) == "io_use.csv: row 3: bad value"
+    assert error.file == "io_use.csv" and error.message == "row 3: bad value"
