@@ -117,8 +117,11 @@ def _run_variants(
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+        try:
             return list(pool.map(_estimate_one, range(len(variants))))
+        finally:  # interrupted: the variants not yet started are dropped, not waited for
+            pool.shutdown(wait=True, cancel_futures=True)
     finally:
         _BATCH = ()
 
