@@ -59,7 +59,8 @@ SKILLS := $(if $(SKILLS_ON),$(SKILL_ANALYSIS) $(SKILL_REGTABS))
 TRADEOFF := $(if $(SKILLS_ON),$(TRADEOFF_OUT))
 
 .PHONY: all install data tidy offshoring tables figures panel estimates regression-tables analysis results report \
-        skills scenarios verify test test-fast golden golden-update latex lint bench clean clean-all help
+        skills scenarios coefficient-figure verify test test-fast golden golden-update latex lint bench clean clean-all \
+        help
 
 # vintages whose accounts carry what the estimation panel needs (output, inputs, prices, hours, skills,
 # capital in the IO classification); the others stop after the offshoring tables and figures
@@ -89,6 +90,7 @@ analysis results: $(RESULTS)
 report: $(REPORT) $(MANIFEST_FILE)
 skills: $(SKILL_ANALYSIS) $(SKILL_REGTABS)
 scenarios: $(TRADEOFF_OUT)
+coefficient-figure: $(COEF_FIGURE)
 
 $(RAW_STAMP): data/manifest.toml replication/manifest.py $(CORE) | $(INSTALLED)
 	$(REPLICATION) data
@@ -152,10 +154,15 @@ $(RESULTS): $(ESTIMATES) $(if $(SKILLS_ON),$(SKILL_ANALYSIS)) $(TABLES) $(PANEL)
             replication/claims.py replication/identification.py
 	$(REPLICATION) analysis $(RUN)
 
+# the offshoring coefficients by origin, drawn as soon as the estimates exist (not in the build's last step)
+$(COEF_FIGURE): $(ESTIMATES) replication/report/coefficients.py replication/report/figures.py \
+                replication/identification.py
+	$(REPLICATION) coefficient-figure $(RUN)
+
 # the report and the run's MANIFEST (every output with its sha256 and provenance) come last; grouped targets: if
 # an interrupted run left the report without its manifest, Make redoes the step
-$(REPORT) $(MANIFEST_FILE) &: $(RESULTS) $(REGTABS) $(TABLES) $(FIGURES) $(SKILLS) $(TRADEOFF) $(wildcard replication/report/*.py) \
-           replication/provenance.py
+$(REPORT) $(MANIFEST_FILE) &: $(RESULTS) $(REGTABS) $(TABLES) $(FIGURES) $(COEF_FIGURE) $(SKILLS) $(TRADEOFF) \
+           $(wildcard replication/report/*.py) replication/provenance.py
 	$(REPLICATION) report $(RUN)
 
 # two `make all` runs from scratch must give byte-identical outputs

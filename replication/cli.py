@@ -123,16 +123,26 @@ def _cmd_analysis(args: argparse.Namespace) -> None:
         print(f"analysis {args.vintage}/{args.country}: {len(tables)} tables, {len(claims)} claims {counts}")
 
 
+def _cmd_coefficient_figure(args: argparse.Namespace) -> None:
+    from replication.report.coefficients import coefficient_plot
+
+    layout = _layout(args)
+    written = coefficient_plot(layout)
+    if not args.quiet:
+        print(f"coefficient figure -> {', '.join(layout.relative(path) for path in written)}")
+
+
 def _cmd_report(args: argparse.Namespace) -> None:
     from replication.provenance import write_manifest
     from replication.report.analysis_tables import write_decomposition_tables, write_identifying_variation_table
-    from replication.report.coefficients import coefficient_plot
     from replication.report.document import write_report
 
     layout = _layout(args)
+    figure = layout.coefficient_figure.with_suffix(".png")
+    if not figure.exists():
+        raise ReplicationError(f"{layout.relative(figure)}: not built; run `make coefficient-figure`")
     write_decomposition_tables(layout)
     write_identifying_variation_table(layout)
-    coefficient_plot(layout)
     written = write_report(layout)
     manifest = write_manifest(layout)
     if not args.quiet:
@@ -233,6 +243,12 @@ def build_parser() -> argparse.ArgumentParser:
         ("offshoring", "compute om/os intensities for every country of a vintage", [common, vintage], _cmd_offshoring),
         ("tables", "write the offshoring CSV and the Table 1 comparison", [common, vintage, country], _cmd_tables),
         ("figures", "write the offshoring figures", [common, vintage, country], _cmd_figures),
+        (
+            "coefficient-figure",
+            "draw the offshoring coefficients by origin from the run's estimates",
+            [common, vintage, country],
+            _cmd_coefficient_figure,
+        ),
         ("panel", "build the estimation panel of a vintage", [common, vintage], _cmd_panel),
         (
             "estimate",

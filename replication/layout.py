@@ -279,6 +279,7 @@ class Layout:
             "PANEL": rel(self.panel),
             "TABLES": rel(self.offshoring_table),
             "FIGURES": rel(self.trends_figure.with_suffix(".png")),
+            "COEF_FIGURE": rel(self.coefficient_figure.with_suffix(".png")),
             "EST_DIR": rel(self.estimates),
             "REGTAB_DIR": rel(self.regression_tables),
             "ANALYSIS": rel(self.analysis / "decomposition.csv"),

@@ -104,6 +104,8 @@ def test_makefile_variables_come_from_the_layout(tmp_path):
     assert "include $(LAYOUT_MK)" in makefile
     for derived in ("outputs/estimates", "claims_$(COUNTRY)", "report_$(COUNTRY)", "interim/$(VINTAGE)"):
         assert derived not in makefile, f"the Makefile re-derives a layout path: {derived}"
+    report_rule = next(line for line in makefile.splitlines() if line.startswith("$(REPORT) $(MANIFEST_FILE) &:"))
+    assert "$(COEF_FIGURE)" in report_rule and "\n$(COEF_FIGURE): $(ESTIMATES)" in makefile
 
 
 def test_claims_for_another_country_are_not_judged_against_the_study(monkeypatch):
