@@ -270,7 +270,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
         (
             "report",
-            "rendered analysis tables, coefficient plot, the report (HTML, Markdown) and the run's MANIFEST",
+            "rendered analysis tables, the report (HTML, Markdown) and the run's MANIFEST",
             [common, vintage, country],
             _cmd_report,
         ),

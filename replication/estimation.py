@@ -94,7 +94,7 @@ _BATCH: tuple = ()
 def _estimate_one(index: int) -> Results | NotIdentifiedError | ReplicationError:
     """Variant ``index`` of the batch: its results, or the error that says why it has none."""
     label, variants, data, source, layout, context = _BATCH
-    name, variant = list(variants.items())[index]
+    name, variant = variants[index]
     say(f"[estimate] {label}: {name}")
     variant_data = data if spec_source(variant, layout) == source else read_source(variant, layout)
     try:
@@ -109,7 +109,7 @@ def _run_variants(
     """Every variant's outcome in file order; in :func:`estimation_workers` forked processes when there are
     several (the processes share the data read once; each result comes back whole)."""
     global _BATCH
-    _BATCH = (label, variants, data, source, layout, context)
+    _BATCH = (label, list(variants.items()), data, source, layout, context)
     try:
         workers = min(estimation_workers(), len(variants))
         if workers < 2:
