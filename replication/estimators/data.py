@@ -40,14 +40,22 @@ def check_panel(data: pd.DataFrame, *, entity: str, time: str, columns: list[str
     for column in [entity, time, *columns]:
         if column not in data.columns:
             raise EstimationError(f"column {column!r} is not in the data; columns are {list(data.columns)}")
-    duplicated = data.duplicated([entity, time], keep=False)
-    if duplicated.any():
-        first = data.loc[duplicated, [entity, time]].iloc[0]
-        key = {c: _python(first[c]) for c in (entity, time)}
-        count = int((data[entity].eq(first[entity]) & data[time].eq(first[time])).sum())
+    if _has_duplicate_pairs(data[entity], data[time]):
+        duplicated = data.duplicated([entity, time], keep=False).to_numpy()
+        row = int(np.flatnonzero(duplicated)[0])
+        key = {c: _python(data[c].iloc[row]) for c in (entity, time)}
+        same = np.ones(len(data), dtype=bool)
+        for c in (entity, time):  # missing values equal to each other, as in `duplicated`
+            values = data[c]
+            same &= values.eq(values.iloc[row]).to_numpy(dtype=bool, na_value=False) | (
+                values.isna().to_numpy() & bool(pd.isna(values.iloc[row]))
+            )
+        count = int(same.sum())
         raise EstimationError(
             f"(entity, time) is not unique: {entity}={key[entity]!r}, {time}={key[time]!r} appears {count} times"
         )
+    if _all_finite_numeric(data, columns):
+        return
     for column in columns:
         missing = data[column].isna()
         if missing.any():
@@ -66,6 +74,31 @@ def check_panel(data: pd.DataFrame, *, entity: str, time: str, columns: list[str
                 f"column {column!r} has {int(infinite.sum())} infinite value(s), first at "
                 f"{entity}={_python(row[entity])!r}, {time}={_python(row[time])!r}"
             )
+
+
+def _has_duplicate_pairs(first: pd.Series, second: pd.Series) -> bool:
+    """Whether some (first, second) pair occurs twice (missing values equal to each other, as in
+    ``DataFrame.duplicated``): one integer key per row from the two factorizations, sorted."""
+    a = pd.factorize(first, use_na_sentinel=False)[0].astype(np.int64)
+    b = pd.factorize(second, use_na_sentinel=False)[0].astype(np.int64)
+    keys = np.sort(a * (int(b.max(initial=0)) + 1) + b)
+    return bool((keys[1:] == keys[:-1]).any())
+
+
+def _all_finite_numeric(data: pd.DataFrame, columns: list[str]) -> bool:
+    """The common case in one pass: every column numeric, no value missing or infinite. ``False`` sends
+    :func:`check_panel` to its column-by-column checks, which name the first problem."""
+    for column in columns:
+        series = data[column]
+        if not pd.api.types.is_numeric_dtype(series.dtype):
+            return False
+        try:
+            values = series.to_numpy(dtype=float, na_value=np.nan)
+        except (TypeError, ValueError):
+            return False
+        if not np.isfinite(values).all():
+            return False
+    return True
 
 
 def _python(value: object) -> object:
@@ -108,7 +141,10 @@ def frame_checksum(data: pd.DataFrame) -> str:
 
 
 def with_terms(data: pd.DataFrame, terms: list[str], *, entity: str, time: str) -> pd.DataFrame:
-    """A copy of ``data`` with a column per lag term (``L2.x``), lagged on the entity x period grid."""
+    """``data`` with a column per lag term (``L2.x``), lagged on the entity x period grid: a copy, or
+    ``data`` itself when no term is a new lag (callers filter it into a new frame)."""
+    if all(parse_term(term)[1] == 0 or term in data.columns for term in terms):
+        return data
     out = data.copy()
     periods = pd.Index(sorted(data[time].unique()))
     position = pd.Series(periods.get_indexer(data[time]), index=data.index)
@@ -218,5 +254,32 @@ def check_rank(exog: pd.DataFrame) -> None:
 
 def demean(values: pd.DataFrame | pd.Series) -> pd.DataFrame | pd.Series:
     r"""The within transformation :math:`\ddot x_{it} = x_{it} - \bar x_i` (entity means; the entity is the
-    first index level). The one implementation every estimator uses."""
+    first index level). The one implementation every estimator uses (:func:`demean_array` for arrays)."""
     return values - values.groupby(level=0).transform("mean")
+
+
+def demean_array(values: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    r""":func:`demean` on an array whose rows belong to the entities ``codes`` (0, 1, ...): the entity means
+    :math:`\bar x_i = \frac{1}{T_i}\sum_t x_{it}` from ``np.bincount`` sums. Equal to :func:`demean` up to
+    rounding (pandas compensates its sums; tested to 1e-12 of the data's scale)."""
+    values = np.asarray(values, dtype=float)
+    counts = np.bincount(codes)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = np.column_stack([np.bincount(codes, weights=column) for column in values.T]) / counts[:, None]
+    return values - means[codes]
+
+
+def sorted_complete_rows(
+    data: pd.DataFrame, *, entity: str, time: str, columns: list[str]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Positions of the rows of ``data`` with no missing value in ``columns``, in (entity, time) order (the
+    order of ``set_index([entity, time]).sort_index()``), with their entity and period codes (0, 1, ... in
+    sorted order of the values, counting only the rows kept)."""
+    complete = np.ones(len(data), dtype=bool)
+    for column in columns:
+        complete &= ~np.isnan(data[column].to_numpy(dtype=float, na_value=np.nan))
+    rows = np.flatnonzero(complete)
+    entity_codes = pd.factorize(data[entity].to_numpy()[rows], sort=True)[0]
+    time_codes = pd.factorize(data[time].to_numpy()[rows], sort=True)[0]
+    order = np.lexsort((time_codes, entity_codes))
+    return rows[order], entity_codes[order], time_codes[order]

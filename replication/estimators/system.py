@@ -36,11 +36,12 @@ from replication.estimators.data import (
     EstimationError,
     NotIdentifiedError,
     check_panel,
-    demean,
+    demean_array,
     effect_dummies,
     frame_checksum,
     parse_term,
     redundant_columns,
+    sorted_complete_rows,
     unidentified_columns,
     with_terms,
 )
@@ -55,11 +56,12 @@ def parse_restrictions(restrictions: list[str], names: list[str]) -> tuple[pd.Da
 
     Parameter names are ``<equation>_<term>``. Each side is a sum of ``[number *] name`` or numbers.
     """
+    position = {name: i for i, name in enumerate(names)}
     rows, q = [], []
     for text in restrictions:
         if text.count("=") != 1:
             raise EstimationError(f"restriction {text!r} needs exactly one '='")
-        row = pd.Series(0.0, index=names)
+        row = np.zeros(len(names))
         constant = 0.0
         for side, sign in zip(text.split("="), (1.0, -1.0), strict=True):
             for token in re.findall(r"[+-]?[^+-]+", side.replace(" ", "")):
@@ -76,13 +78,13 @@ def parse_restrictions(restrictions: list[str], names: list[str]) -> tuple[pd.Da
                 value = (-1.0 if negative == "-" else 1.0) * (float(number) if number else 1.0)
                 if name is None:
                     constant -= sign * value
-                elif name not in row.index:
+                elif name not in position:
                     raise EstimationError(f"unknown parameter {name!r} in restriction {text!r}; parameters: {names}")
                 else:
-                    row[name] += sign * value
+                    row[position[name]] += sign * value
         rows.append(row)
         q.append(constant)
-    r = pd.DataFrame(rows, columns=names).reset_index(drop=True)
+    r = pd.DataFrame(np.array(rows).reshape(len(rows), len(names)), columns=names)
     return r, pd.Series(q, dtype=float)
 
 
@@ -115,60 +117,73 @@ def estimate_sur(
     base = sorted({*dependents, *(parse_term(t)[0] for t in terms)})
     check_panel(data, entity=entity, time=time, columns=base + ([cluster] if cluster else []))
     frame = with_terms(data, terms, entity=entity, time=time)
-    frame = frame.dropna(subset=[*dependents, *terms]).set_index([entity, time]).sort_index()
-    variables = frame[sorted({*dependents, *terms})].astype(float)
+    # the common sample, sorted by (entity, time), as arrays: pandas indexing costs more than the fit here
+    columns = sorted({*dependents, *terms})
+    used = [*dependents, *terms]
+    rows, entity_codes, time_codes = sorted_complete_rows(frame, entity=entity, time=time, columns=used)
+    raw = np.column_stack([frame[c].to_numpy(dtype=float)[rows] for c in columns])
+    position = {c: i for i, c in enumerate(columns)}
+    values = raw
     dummies: list[str] = []
     for column in absorb or []:
         if column not in frame.columns:
             raise EstimationError(f"absorb column {column!r} is not in the data")
-        block = effect_dummies(frame[column], prefix=column)
-        variables = pd.concat([variables, block], axis=1)
+        block = effect_dummies(pd.Series(frame[column].to_numpy()[rows]), prefix=column)
+        position.update({name: values.shape[1] + i for i, name in enumerate(block.columns)})
+        values = np.column_stack([values, block.to_numpy()])
         dummies += list(block.columns)
     absorbed = 0
     if entity_effects:
-        variables = demean(variables)
-        absorbed = frame.index.get_level_values(0).nunique()
+        values = demean_array(values, entity_codes)
+        absorbed = int(entity_codes.max(initial=-1)) + 1
+
+    def design(names: list[str], const: str | None = None) -> pd.DataFrame:
+        block = pd.DataFrame(values[:, [position[n] for n in names]], columns=names)
+        return block if const is None else pd.concat([pd.DataFrame({const: np.ones(len(block))}), block], axis=1)
+
     if dummies:  # effect dummies made redundant by the other effects (not by the regressors: see below)
-        check = variables[dummies]
-        if not entity_effects:
-            check = check.assign(const=1.0)[["const", *dummies]]
-        redundant = set(redundant_columns(check, dummies))
+        redundant = set(redundant_columns(design(dummies, None if entity_effects else "const"), dummies))
         dummies = [d for d in dummies if d not in redundant]
     regressors_all = sorted({t for _, regs in equations.values() for t in regs})
-    check = variables[[*dummies, *regressors_all]]
-    if not entity_effects:
-        check = check.assign(__const=1.0)[["__const", *dummies, *regressors_all]]
-    weak = unidentified_columns(check, frame[regressors_all], regressors_all)
+    check = design([*dummies, *regressors_all], None if entity_effects else "__const")
+    reference = pd.DataFrame(raw[:, [position[n] for n in regressors_all]], columns=regressors_all)
+    weak = unidentified_columns(check, reference, regressors_all)
     if weak:
         raise NotIdentifiedError(
             f"not identified: regressor(s) {weak} have (almost) no variation left after the entity and absorbed effects"
         )
-    system = {}
+    # linearmodels gets NumPy arrays (its pandas input checks cost more than the fit on a share system) and
+    # its positional names are put back: parameter k of equation m is ``<m>_<column k>``, in this order
+    system, names = {}, []
     for name, (dependent, regressors) in equations.items():
-        exog = variables[[*regressors, *dummies]].copy()
+        exog_names = [*regressors, *dummies]
+        exog = values[:, [position[n] for n in exog_names]]
         if not entity_effects:
-            exog = pd.concat([pd.Series(1.0, index=exog.index, name="const"), exog], axis=1)
-        system[name] = {"dependent": variables[dependent], "exog": exog}
+            exog = np.column_stack([np.ones(len(exog)), exog])
+            exog_names = ["const", *exog_names]
+        system[name] = {"dependent": values[:, position[dependent]], "exog": exog}
+        names += [f"{name}_{column}" for column in exog_names]
     model = SUR(system)
-    names = list(model.param_names)
+    if len(model.param_names) != len(names):  # pragma: no cover - linearmodels' naming contract
+        raise EstimationError(f"linearmodels returned {len(model.param_names)} parameters for {len(names)} names")
     if restrictions:
         r, q = parse_restrictions(restrictions, names)
-        model.add_constraints(r, q)
+        model.add_constraints(pd.DataFrame(r.to_numpy(), columns=model.param_names), q)
     options: dict = {"cov_type": cov_type}
     groups = 0
     if cov_type == "clustered":
         # one-way clusters (the entity unless `cluster` names another column), CR1-type factor G/(G-1)
-        labels = frame[cluster] if cluster else pd.Series(frame.index.get_level_values(0), index=frame.index)
-        codes = pd.factorize(np.asarray(labels))[0]
+        labels = frame[cluster].to_numpy()[rows] if cluster else entity_codes
+        codes = pd.factorize(labels)[0]
         groups = int(codes.max()) + 1
-        options.update(clusters=pd.DataFrame({"cluster": codes}, index=frame.index), group_debias=True)
+        options.update(clusters=codes[:, None], group_debias=True)
     if method == "ols":
         options["method"] = "ols"
     else:
         options.update(method="gls", iterate=method == "iterated", tol=tol, iter_limit=max_iter)
     fitted = model.fit(**options)
     n = int(fitted.nobs / len(equations))
-    cov = fitted.cov.astype(float)
+    cov = pd.DataFrame(np.asarray(fitted.cov, dtype=float), index=names, columns=names)
     if cov_type == "clustered":  # linearmodels' group_debias is G/(G-1) (N-1)/N, N the stacked rows: keep G/(G-1)
         stacked = int(fitted.nobs)
         cov = cov * stacked / (stacked - 1)
@@ -176,8 +191,8 @@ def estimate_sur(
         "n_equations": len(equations),
         "nobs_per_equation": n,
         "absorbed_entity_effects": absorbed,
-        "n_entities": int(frame.index.get_level_values(0).nunique()),
-        "n_periods": int(frame.index.get_level_values(1).nunique()),
+        "n_entities": int(entity_codes.max(initial=-1)) + 1,
+        "n_periods": int(time_codes.max(initial=-1)) + 1,
         "iterations": int(getattr(fitted, "iterations", 1)),
         "restrictions": list(restrictions or []),
         "sigma": np.asarray(fitted.sigma, dtype=float).tolist(),
@@ -198,7 +213,7 @@ def estimate_sur(
     }
     return Results(
         estimator="sur",
-        params=fitted.params.astype(float),
+        params=pd.Series(np.asarray(fitted.params, dtype=float), index=names),
         std_errors=pd.Series(np.sqrt(np.diag(cov)), index=cov.index),
         cov=cov,
         nobs=int(fitted.nobs),
@@ -206,5 +221,6 @@ def estimate_sur(
         cov_type=cov_type,
         diagnostics=diagnostics,
         spec=spec,
-        data_checksum=frame_checksum(frame[sorted({*dependents, *terms})].reset_index()),
+        # the checksum of the sample as `set_index([entity, time]).sort_index().reset_index()` lays it out
+        data_checksum=frame_checksum(pd.DataFrame({c: frame[c].array.take(rows) for c in [entity, time, *columns]})),
     )
