@@ -198,7 +198,12 @@ def _import_origin_shares(groups: list[str], years: list[int], layout: Layout) -
     from replication.tidy import load_table
 
     country = layout.country
-    use = load_table(layout.vintage, "io_use")
+    use = load_table(
+        layout.vintage,
+        "io_use",
+        columns=["country", "year", "supplying_country", "value"],
+        filters=[("country", "==", country)],
+    )
     use = use[use["country"].astype(str) == country]
     supplier = use["supplying_country"].astype(str)
     imported = use[supplier != country]

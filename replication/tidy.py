@@ -139,9 +139,12 @@ def shared_provenance(vintage: str, table: str) -> dict:
     return provenance
 
 
-def load_table(vintage: str, table: str) -> pd.DataFrame:
-    """A tidy table built by :func:`build_tidy`, with a clear error when it is missing."""
+def load_table(
+    vintage: str, table: str, *, columns: list[str] | None = None, filters: list[tuple] | None = None
+) -> pd.DataFrame:
+    """A tidy table built by :func:`build_tidy`, with a clear error when it is missing; ``columns`` and
+    ``filters`` (pyarrow's ``[(column, op, value)]``, rows in file order) read only what a stage uses."""
     path = interim_path(vintage, table)
     if not path.exists():
         raise ReplicationError(f"{path}: not built; run `make tidy VINTAGE={vintage}`")
-    return pd.read_parquet(path)
+    return pd.read_parquet(path, columns=columns, filters=filters)

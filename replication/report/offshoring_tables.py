@@ -188,7 +188,9 @@ def write_table1(vintage: str, country: str) -> pd.DataFrame | None:
     published = published.rename(columns={"value": "published"})
     ours = load_intensities(vintage, country)
     comparison = table1_comparison(ours, published, base=base, end=end)
-    io_countries = set(map(str, load_table(vintage, "io_use")["supplying_country"].unique()))
+    io_countries = set(
+        map(str, load_table(vintage, "io_use", columns=["supplying_country"])["supplying_country"].unique())
+    )
     missing = missing_members(load_country_groups(), load_offshoring_config()["origins"], io_countries)
     years = sorted(int(y) for y in ours["year"].unique())
     note = differences_note(
