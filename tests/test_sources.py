@@ -71,6 +71,7 @@ def test_wiot_year_mismatch_and_damaged_file(tmp_path):
 
 
 @pytest.mark.realdata
+@pytest.mark.filterwarnings("ignore:Missing constructor for R class:UserWarning")  # filtered by read_io_use
 def test_wiot_real_file(mirror):
     arrays = wiod2013_wiot.read_wiot(mirror / "wiod2013" / "wiot_2007.RData")
     countries = [str(c) for c in arrays["countries"]]

@@ -246,3 +246,23 @@ def test_check_panel_names_the_first_problem_after_its_one_pass_check():
         check(DATA.assign(off=DATA["off"].where(DATA.index > 1, np.inf)))
     with pytest.raises(EstimationError, match="not unique: industry=nan, year=1995 appears 2 times"):
         check(DATA.assign(industry=DATA["industry"].where(~DATA.index.isin([0, 10]))))
+
+
+def test_frame_checksum_sees_values_labels_order_and_types():
+    """The data checksum changes with any value, column name, row order, index or type, and only then."""
+    from replication.estimators.data import frame_checksum
+
+    frame = DATA.head(20).assign(name=[f"i{k}" for k in range(20)])
+    base = frame_checksum(frame)
+    assert frame_checksum(frame.copy()) == base
+    assert frame_checksum(frame.astype({"name": "string[pyarrow]"})) == base  # the same text
+    changed = [
+        frame.assign(sL=frame["sL"].where(frame.index != 3, frame["sL"] + 1e-15)),
+        frame.rename(columns={"sL": "sl"}),
+        frame.iloc[::-1],
+        frame.iloc[::-1].reset_index(drop=True),
+        frame.set_index("industry"),
+        frame.assign(year=frame["year"].astype(float)),
+        frame.assign(name=frame["name"].where(frame.index != 5, "i50")),
+    ]
+    assert len({base, *(frame_checksum(c) for c in changed)}) == len(changed) + 1
