@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from replication.estimators.results import Results
 
 DEFAULTS = {"min_clusters": 6, "hansen_edge": 1e-6}
@@ -31,12 +33,11 @@ def failures(
     rules = {**DEFAULTS, **(rules or {})}
     reasons = []
     names = [n for n in (terms or list(result.params.index)) if n in result.params.index]
-    bad = [
-        n
-        for n in names
-        if not (math.isfinite(float(result.params[n])) and math.isfinite(float(result.std_errors[n])))
-        or float(result.std_errors[n]) <= 0
-    ]
+    # as arrays: a pooled model has hundreds of terms and this runs for every table cell and claim
+    params = result.params.reindex(names).to_numpy(dtype=float)
+    std_errors = result.std_errors.reindex(names).to_numpy(dtype=float)
+    usable = np.isfinite(params) & np.isfinite(std_errors) & (std_errors > 0)
+    bad = [n for n, ok in zip(names, usable, strict=True) if not ok]
     if len(bad) == 1:
         reasons.append(f"{bad[0]}: non-finite or zero standard error")
     elif bad:

@@ -164,8 +164,16 @@ def draw_elasticities(
     return Elasticities(sector=sector, table=table)
 
 
-def project(base: pd.DataFrame, changes: pd.DataFrame, elasticities: Elasticities, channels: list[str]) -> pd.DataFrame:
-    """Outcomes by channel (and all channels together) for every draw, summed over the sector's industries.
+def project(
+    base: pd.DataFrame,
+    changes: pd.DataFrame,
+    elasticities: Elasticities,
+    channels: list[str],
+    *,
+    all_channels_only: bool = False,
+) -> pd.DataFrame:
+    """Outcomes by channel (and all channels together) for every draw, summed over the sector's industries;
+    ``all_channels_only``: the all-channels rows alone (the year-by-year paths use no other).
 
     ``base``: industry rows with ``go_real`` (EUR millions, base-year prices), ``hours`` (millions), ``emp``
     (thousands), ``sh_ls``; ``changes``: the same industries with one column of :math:`\\Delta x` per channel.
@@ -178,7 +186,9 @@ def project(base: pd.DataFrame, changes: pd.DataFrame, elasticities: Elasticitie
     y, h, e, s = (base[c].to_numpy(dtype=float) for c in ("go_real", "hours", "emp", "sh_ls"))
     persons_per_hour = np.divide(e, h, out=np.zeros_like(h), where=h > 0)  # an industry weighted to 0 adds 0
     frames = []
-    groups = {**{c: [c] for c in channels}, "all channels": channels}
+    groups = (
+        {"all channels": channels} if all_channels_only else {**{c: [c] for c in channels}, "all channels": channels}
+    )
     for group, members in groups.items():
         exponent = _exponents(changes, elasticities, members)  # outcome -> (1 + draws, industries)
         d_y = y * np.expm1(exponent["productivity"])
@@ -252,10 +262,13 @@ def quantiles(values: pd.Series | np.ndarray, qs: tuple[float, ...]) -> tuple[fl
     return tuple(float(v) for v in np.quantile(array, list(qs)))
 
 
-def summarise(simulated: pd.DataFrame, elasticities: Elasticities, *, level: float) -> pd.DataFrame:
+def summarise(
+    simulated: pd.DataFrame, elasticities: Elasticities, *, level: float, channels: list[str] | None = None
+) -> pd.DataFrame:
     """Point value and band of every outcome by channel, the trade-off ratio (EUR of output per low-skilled job
     lost, base-year prices), and which estimate was used; the all-channels row lists the channel x outcome
-    pairs left out (not identified or not credible), whose contribution is missing from its totals."""
+    pairs left out (not identified or not credible), whose contribution is missing from its totals. The
+    channels are those of ``simulated`` unless given (when it holds the all-channels rows alone)."""
     lo, hi = (1 - level) / 2, (1 + level) / 2
     outcome_of = {
         "output_gain_meur": "productivity",
@@ -266,7 +279,8 @@ def summarise(simulated: pd.DataFrame, elasticities: Elasticities, *, level: flo
         "low_jobs_change_k": "skill",
     }
     rows = []
-    channels = [c for c in simulated["channel"].unique() if c != "all channels"]  # in order of appearance
+    if channels is None:
+        channels = [c for c in simulated["channel"].unique() if c != "all channels"]  # in order of appearance
     # plain arrays per channel (pandas' groupby and row access on the string column cost most of the stage)
     codes, names = pd.factorize(simulated["channel"])  # channels in order of appearance
     is_draw = simulated["draw"].to_numpy() >= 0
@@ -521,10 +535,9 @@ def run_tradeoff(scenario_paths: list[Path] | None = None, *, out_dir: Path | No
             industries.append(industry_outcomes(base_s, delta, elasticities, channels).assign(**tag))
             for year in range(1, int(scenario["horizon"]) + 1):  # the path, year by year (all channels)
                 step = scenario_changes(base_s, trend, {**scenario, "horizon": year}, channels, trend_years=end - start)
-                row = summarise(project(base_s, step, elasticities, channels), elasticities, level=level)
-                paths_out.append(
-                    row[row["channel"] == "all channels"].assign(**tag, year=int(scenario["base_year"]) + year)
-                )
+                simulated = project(base_s, step, elasticities, channels, all_channels_only=True)
+                row = summarise(simulated, elasticities, level=level, channels=channels)
+                paths_out.append(row.assign(**tag, year=int(scenario["base_year"]) + year))
     out = {
         "history": pd.concat(history, ignore_index=True),
         "scenarios": pd.concat(scenarios, ignore_index=True) if scenarios else pd.DataFrame(),

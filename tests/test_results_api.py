@@ -87,3 +87,24 @@ def test_estimates_are_read_once_per_file_version(project, monkeypatch):
     path.unlink()
     with pytest.raises(estimation.ReplicationError, match="not built; run `make estimates`"):
         estimation.load_estimates("cached")
+
+
+def test_json_round_trip_keeps_missing_and_infinite_numbers():
+    """to_json -> from_json gives back every number: NaN (written as null) and infinities (written as "inf",
+    "-inf") in the estimates, standard errors, covariance and diagnostics."""
+    names = ["a", "b"]
+    results = Results(
+        estimator="within",
+        params=pd.Series([0.5, np.nan], index=names),
+        std_errors=pd.Series([np.inf, 0.1], index=names),
+        cov=pd.DataFrame([[np.inf, -np.inf], [np.nan, 0.01]], index=names, columns=names),
+        nobs=10,
+        df_resid=8,
+        cov_type="clustered",
+        diagnostics={"rsquared": np.nan, "ar2": {"stat": np.inf, "pvalue": None}, "list": [1.0, np.nan]},
+    )
+    back = Results.from_json(results.to_json())
+    assert back.equals(results)
+    assert math.isnan(back.params["b"]) and back.std_errors["a"] == np.inf
+    np.testing.assert_array_equal(back.cov.to_numpy(), results.cov.to_numpy())
+    assert back.cov.to_numpy().dtype == float and math.isnan(back.diagnostics["rsquared"])

@@ -1,4 +1,5 @@
-"""The schema's duplicate-key check (integer codes, sorted) agrees with pandas' ``duplicated`` and names the rows."""
+"""The schema's duplicate-key check (integer codes, flagged or sorted) agrees with pandas' ``duplicated`` and
+names the rows."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from replication.errors import DataError
 from replication.schemas import IO_USE_KEYS, _has_duplicate_keys, validate_io_use
 
 
+@pytest.mark.parametrize("limit", [2**26, 0], ids=["flags", "sorted"])
 @pytest.mark.parametrize("seed", range(40))
-def test_duplicate_check_agrees_with_pandas(seed: int) -> None:
+def test_duplicate_check_agrees_with_pandas(seed: int, limit: int, monkeypatch) -> None:
+    monkeypatch.setattr("replication.schemas.BITMAP_LIMIT", limit)
     rng = np.random.default_rng(seed)
     n = int(rng.integers(1, 60))
     frame = pd.DataFrame(

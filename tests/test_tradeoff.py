@@ -273,3 +273,31 @@ def test_an_estimate_that_fails_identification_is_not_used(tmp_path, monkeypatch
     assert drawn.get("om_ceec", "skill").identified
     estimate = drawn.get("om_ceec", "productivity")
     assert not estimate.identified and "4 clusters < 6" in estimate.reason
+
+
+def test_the_all_channels_projection_alone_equals_its_rows_of_the_full_one():
+    """The year-by-year paths project all channels together only: the same rows and summary (bands, ratio and
+    the channels left out) as the all-channels rows of the full projection."""
+    rng = np.random.default_rng(7)
+    elasticities = Elasticities(
+        "manufacturing",
+        {
+            ("om_ceec", "productivity"): Estimate(value=2.0, draws=rng.normal(2.0, 1.0, 200), source="test"),
+            ("om_ceec", "hours"): Estimate(value=-5.0, draws=rng.normal(-5.0, 2.0, 200), source="test"),
+            ("om_ceec", "skill"): Estimate(value=-1.0, draws=rng.normal(-1.0, 0.5, 200), source="test"),
+            ("ict", "productivity"): Estimate(value=0.5, draws=rng.normal(0.5, 0.2, 200), source="test"),
+        },
+    )
+    channels = ["om_ceec", "ict"]
+    changes = CHANGES.assign(ict=[0.03, 0.01])
+    full = project(BASE, changes, elasticities, channels)
+    alone = project(BASE, changes, elasticities, channels, all_channels_only=True)
+    expected = full[full["channel"] == "all channels"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(alone, expected)
+    summary = summarise(full, elasticities, level=0.9)
+    row = summarise(alone, elasticities, level=0.9, channels=channels)
+    expected_row = summary[summary["channel"] == "all channels"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(row, expected_row[row.columns])
+    # the full summary's other columns are the single channels' estimate names, empty on this row
+    assert expected_row.drop(columns=row.columns).isna().all(axis=None)
+    assert summary.set_index("channel").loc["all channels", "left_out"] == "ict:hours; ict:skill"

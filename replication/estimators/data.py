@@ -136,12 +136,17 @@ def frame_checksum(data: pd.DataFrame) -> str:
     every column and index level as its dtype and bytes (numbers and booleans as stored, anything else as the
     ``repr`` of each value joined by a unit separator). Plain bytes instead of pandas' row hashes: the
     per-call cost of those exceeded a small SUR system's fit."""
+    columns = [np.asarray(data.iloc[:, j]) for j in range(data.shape[1])]
+    levels = [np.asarray(data.index.get_level_values(i)) for i in range(data.index.nlevels)]
+    return arrays_checksum(list(data.columns), [*columns, *levels])
+
+
+def arrays_checksum(names: list, arrays: list[np.ndarray]) -> str:
+    """:func:`frame_checksum` of a frame given as its column names and the arrays of its columns and then its
+    index levels (a frame with a default index: ``np.arange(n)`` last)."""
     digest = hashlib.sha256()
-    digest.update("|".join(map(str, data.columns)).encode())
-    columns = [data.iloc[:, j] for j in range(data.shape[1])]
-    levels = [data.index.get_level_values(i) for i in range(data.index.nlevels)]
-    for values in [*columns, *levels]:
-        array = np.asarray(values)
+    digest.update("|".join(map(str, names)).encode())
+    for array in arrays:
         digest.update(f"\x1e{array.dtype.str}:{len(array)}\x1e".encode())
         if array.dtype.kind in "biuf":
             digest.update(np.ascontiguousarray(array).tobytes())
@@ -213,15 +218,23 @@ def unidentified_columns(
     before the transformation). This catches a regressor that is constant within entities up to rounding,
     whose coefficient would otherwise be a number of order :math:`10^8`.
     """
-    values = transformed.to_numpy(dtype=float)
+    reference_columns = {name: reference[name].to_numpy(dtype=float) for name in columns if name in transformed}
+    return unidentified_in(transformed.to_numpy(dtype=float), list(transformed.columns), reference_columns, tol=tol)
+
+
+def unidentified_in(
+    values: np.ndarray, names: list[str], reference: dict[str, np.ndarray], *, tol: float = 1e-7
+) -> list[str]:
+    """:func:`unidentified_columns` on arrays: ``values`` the transformed design with columns ``names``, and
+    ``reference`` the untransformed values of the columns to check, by name."""
     if values.size == 0:
         return []
     diagonal = np.abs(np.diag(np.linalg.qr(values, mode="r")))
     out = []
-    for position, name in enumerate(transformed.columns):
-        if name not in columns:
+    for position, name in enumerate(names):
+        if name not in reference:
             continue
-        raw = reference[name].to_numpy(dtype=float)
+        raw = reference[name]
         spread = float(np.linalg.norm(raw - raw.mean()))
         if spread == 0 or diagonal[position] <= tol * spread:
             out.append(name)
@@ -280,14 +293,15 @@ def demean_array(values: np.ndarray, codes: np.ndarray) -> np.ndarray:
 
 
 def sorted_complete_rows(
-    data: pd.DataFrame, *, entity: str, time: str, columns: list[str]
+    data: pd.DataFrame, *, entity: str, time: str, columns: list[str] | None = None, complete: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Positions of the rows of ``data`` with no missing value in ``columns``, in (entity, time) order (the
-    order of ``set_index([entity, time]).sort_index()``), with their entity and period codes (0, 1, ... in
-    sorted order of the values, counting only the rows kept)."""
-    complete = np.ones(len(data), dtype=bool)
-    for column in columns:
-        complete &= ~np.isnan(data[column].to_numpy(dtype=float, na_value=np.nan))
+    """Positions of the rows of ``data`` with no missing value in ``columns`` (or where ``complete`` is true), in
+    (entity, time) order (the order of ``set_index([entity, time]).sort_index()``), with their entity and
+    period codes (0, 1, ... in sorted order of the values, counting only the rows kept)."""
+    if complete is None:
+        complete = np.ones(len(data), dtype=bool)
+        for column in columns or []:
+            complete &= ~np.isnan(data[column].to_numpy(dtype=float, na_value=np.nan))
     rows = np.flatnonzero(complete)
     entity_codes = pd.factorize(data[entity].to_numpy()[rows], sort=True)[0]
     time_codes = pd.factorize(data[time].to_numpy()[rows], sort=True)[0]

@@ -35,14 +35,14 @@ import pandas as pd
 from replication.estimators.data import (
     EstimationError,
     NotIdentifiedError,
+    arrays_checksum,
     check_panel,
     demean_array,
     effect_dummies,
-    frame_checksum,
     parse_term,
     redundant_columns,
     sorted_complete_rows,
-    unidentified_columns,
+    unidentified_in,
     with_terms,
 )
 from replication.estimators.results import Results
@@ -119,9 +119,11 @@ def estimate_sur(
     frame = with_terms(data, terms, entity=entity, time=time)
     # the common sample, sorted by (entity, time), as arrays: pandas indexing costs more than the fit here
     columns = sorted({*dependents, *terms})
-    used = [*dependents, *terms]
-    rows, entity_codes, time_codes = sorted_complete_rows(frame, entity=entity, time=time, columns=used)
-    raw = np.column_stack([frame[c].to_numpy(dtype=float)[rows] for c in columns])
+    stored = {c: np.asarray(frame[c]) for c in columns}  # as stored (the checksum's bytes), then as floats
+    full = np.column_stack([frame[c].to_numpy(dtype=float, na_value=np.nan) for c in columns])
+    complete = ~np.isnan(full).any(axis=1)
+    rows, entity_codes, time_codes = sorted_complete_rows(frame, entity=entity, time=time, complete=complete)
+    raw = full[rows]
     position = {c: i for i, c in enumerate(columns)}
     values = raw
     dummies: list[str] = []
@@ -145,9 +147,11 @@ def estimate_sur(
         redundant = set(redundant_columns(design(dummies, None if entity_effects else "const"), dummies))
         dummies = [d for d in dummies if d not in redundant]
     regressors_all = sorted({t for _, regs in equations.values() for t in regs})
-    check = design([*dummies, *regressors_all], None if entity_effects else "__const")
-    reference = pd.DataFrame(raw[:, [position[n] for n in regressors_all]], columns=regressors_all)
-    weak = unidentified_columns(check, reference, regressors_all)
+    checked = [*dummies, *regressors_all]
+    check = values[:, [position[n] for n in checked]]
+    if not entity_effects:
+        check, checked = np.column_stack([np.ones(len(check)), check]), ["__const", *checked]
+    weak = unidentified_in(check, checked, {n: raw[:, position[n]] for n in regressors_all})
     if weak:
         raise NotIdentifiedError(
             f"not identified: regressor(s) {weak} have (almost) no variation left after the entity and absorbed effects"
@@ -222,5 +226,10 @@ def estimate_sur(
         diagnostics=diagnostics,
         spec=spec,
         # the checksum of the sample as `set_index([entity, time]).sort_index().reset_index()` lays it out
-        data_checksum=frame_checksum(pd.DataFrame({c: frame[c].array.take(rows) for c in [entity, time, *columns]})),
+        data_checksum=arrays_checksum(
+            [entity, time, *columns],
+            [np.asarray(frame[c])[rows] for c in (entity, time)]
+            + [stored[c][rows] for c in columns]
+            + [np.arange(len(rows))],
+        ),
     )

@@ -30,6 +30,7 @@ from replication.vintages import country_names, load_country_groups, load_offsho
 
 COLOURS = {"total": "#1b1b1b", "oecd": "#1f77b4", "ceec": "#d62728", "asia": "#2ca02c"}
 MEASURE_LABELS = {"om": "Materials offshoring (om)", "os": "Business-services offshoring (os)"}
+DPI = 150
 STYLE = {"font.size": 9, "axes.spines.top": False, "axes.spines.right": False, "svg.hashsalt": "offshoring-be"}
 
 
@@ -48,10 +49,17 @@ def save_figure(fig: plt.Figure, stem: Path, *, provenance: str = "") -> list[Pa
         "pdf": {"Creator": None, "Producer": None, "CreationDate": None, "Subject": provenance or None},
         "png": {"Software": None, "Description": provenance or None},
     }
+    # one draw per file: the tight bounding box is measured once, at the PNG's resolution, for both files
+    # (`bbox_inches="tight"` laid the whole figure out again per file to find it), and the placeholder layout
+    # engine `tight_layout()` leaves (whose presence made every savefig lay out the figure first) is removed,
+    # the layout being done; 4 layouts -> 2, the PNG's bytes unchanged
+    fig.set_layout_engine(None)
+    fig.set_dpi(DPI)
+    box = fig.get_tightbbox(fig.canvas.get_renderer()).padded(plt.rcParams["savefig.pad_inches"])
     for ext, meta in metadata.items():
         target = stem.with_suffix(f".{ext}")
         with atomic_path(target) as tmp:
-            fig.savefig(tmp, format=ext, dpi=150, metadata=meta, bbox_inches="tight")
+            fig.savefig(tmp, format=ext, dpi=DPI, metadata=meta, bbox_inches=box)
         written.append(target)
     plt.close(fig)
     return written

@@ -50,8 +50,10 @@ def long_table(results: dict[str, Results], report: list[str], not_estimable: di
     rows = []
     for variant, result in results.items():
         reasons = failures(result, inference=False)
-        for _, row in result.tidy().iterrows():
-            label = _label(result, str(row["term"]), report)
+        tidy = result.tidy()
+        labels = [_label(result, str(term), report) for term in tidy["term"]]
+        records = tidy.to_dict("records")  # plain dicts: iterrows built a Series per absorbed effect
+        for label, row in zip(labels, records, strict=True):
             if label is None:
                 continue
             numbers = {
