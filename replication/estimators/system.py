@@ -187,10 +187,11 @@ def estimate_sur(
         options.update(method="gls", iterate=method == "iterated", tol=tol, iter_limit=max_iter)
     fitted = model.fit(**options)
     n = int(fitted.nobs / len(equations))
-    cov = pd.DataFrame(np.asarray(fitted.cov, dtype=float), index=names, columns=names)
+    cov_values = np.asarray(fitted.cov, dtype=float)
+    sigma = np.asarray(fitted.sigma, dtype=float)
     if cov_type == "clustered":  # linearmodels' group_debias is G/(G-1) (N-1)/N, N the stacked rows: keep G/(G-1)
         stacked = int(fitted.nobs)
-        cov = cov * stacked / (stacked - 1)
+        cov_values = cov_values * stacked / (stacked - 1)
     diagnostics = {
         "n_equations": len(equations),
         "nobs_per_equation": n,
@@ -199,9 +200,9 @@ def estimate_sur(
         "n_periods": int(time_codes.max(initial=-1)) + 1,
         "iterations": int(getattr(fitted, "iterations", 1)),
         "restrictions": list(restrictions or []),
-        "sigma": np.asarray(fitted.sigma, dtype=float).tolist(),
+        "sigma": sigma.tolist(),
         "rsquared": {name: float(fitted.equations[name].rsquared) for name in equations},
-        "loglik_concentrated": float(-n / 2 * np.log(np.linalg.det(np.asarray(fitted.sigma, dtype=float)))),
+        "loglik_concentrated": float(-n / 2 * np.log(np.linalg.det(sigma))),
         **({"clusters": groups} if groups else {}),
     }
     spec = {
@@ -218,8 +219,8 @@ def estimate_sur(
     return Results(
         estimator="sur",
         params=pd.Series(np.asarray(fitted.params, dtype=float), index=names),
-        std_errors=pd.Series(np.sqrt(np.diag(cov)), index=cov.index),
-        cov=cov,
+        std_errors=pd.Series(np.sqrt(np.diag(cov_values)), index=names),
+        cov=pd.DataFrame(cov_values, index=names, columns=names),
         nobs=int(fitted.nobs),
         df_resid=int(fitted.nobs) - len(names) - absorbed * len(equations),
         cov_type=cov_type,
