@@ -197,7 +197,8 @@ def imported_input_share(io_use: pd.DataFrame) -> pd.DataFrame:
     Returns country, year, imported, total, share (percent); ``RoW`` is skipped.
     """
     (home, supplier), labels = common_codes(io_use["country"], io_use["supplying_country"])
-    years, year = np.unique(io_use["year"].to_numpy(), return_inverse=True)  # ascending years, each row's code
+    # ascending years and each row's code (hashed: np.unique sorted the millions of rows)
+    year, years = pd.factorize(io_use["year"].to_numpy(), sort=True)
     value = io_use["value"].to_numpy(dtype=np.float64)
     group = home * len(years) + year
     n_groups = len(labels) * len(years)

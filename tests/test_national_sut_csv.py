@@ -138,3 +138,29 @@ def test_user_data_outputs_carry_the_user_files_sha256(user_data):
     before = stamp("national_sut_csv")
     (user_data / "io_use.csv").write_text((user_data / "io_use.csv").read_text().replace(",10\n", ",11\n", 1))
     assert stamp("national_sut_csv") != before  # every table footer and figure names the user's data version
+
+
+def test_tables_built_side_by_side_equal_one_after_the_other(user_data, project, monkeypatch):
+    """A vintage's tables built in a forked process beside the first (forced here for small files) give the same
+    files and record as one after the other, and an accounts error comes back from the fork whole, with no
+    record written."""
+    import replication.tidy as tidy
+
+    monkeypatch.setenv("REPLICATION_TIDY_WORKERS", "1")
+    serial = build_tidy("national_sut_csv")
+    files = {t: interim_path("national_sut_csv", t).read_bytes() for t in ("io_use", "accounts")}
+    record = Layout("national_sut_csv").tidy_record
+    record.unlink()
+    monkeypatch.setenv("REPLICATION_TIDY_WORKERS", "2")
+    monkeypatch.setattr(tidy, "PARALLEL_TIDY_BYTES", 0)
+    assert build_tidy("national_sut_csv") == serial
+    assert {t: interim_path("national_sut_csv", t).read_bytes() for t in files} == files
+    record.unlink()
+    accounts = user_data / "accounts.csv"
+    accounts.write_text(accounts.read_text().replace("BEL,2000,CHEM,GO,150", "BEL,2000,CHEM,OUTPUT,150"))
+    with pytest.raises(DataError, match=r"accounts\.csv: line 9, column 'variable': 'OUTPUT' is not one of"):
+        build_tidy("national_sut_csv")
+    assert not record.exists()
+    monkeypatch.setenv("REPLICATION_TIDY_WORKERS", "0")
+    with pytest.raises(Exception, match=r"REPLICATION_TIDY_WORKERS='0': expected a whole number >= 1"):
+        build_tidy("national_sut_csv")
