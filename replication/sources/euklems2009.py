@@ -100,14 +100,16 @@ def _read_sheets(path: Path, *, keep: set[str] | None = None) -> dict[str, Sheet
     return sheets
 
 
-def _long(sheet: Sheet, variable: str) -> pd.DataFrame:
-    """One variable sheet to long (industry, year, value, variable)."""
+def _stacked(sheets: list[Sheet], variables: list[str]) -> pd.DataFrame:
+    """One or more variable sheets to long (industry, year, value, variable), one after the other, as one frame
+    (a frame per sheet, then concatenated, cost more than reading the workbooks)."""
+    sizes = [sheet.cells.size for sheet in sheets]
     return pd.DataFrame(
         {
-            "industry": np.repeat(sheet.codes, len(sheet.years)),
-            "year": np.tile(sheet.years, len(sheet.codes)),
-            "value": sheet.cells.ravel(),
-            "variable": variable,
+            "industry": np.concatenate([np.repeat(sheet.codes, len(sheet.years)) for sheet in sheets]),
+            "year": np.concatenate([np.tile(sheet.years, len(sheet.codes)) for sheet in sheets]),
+            "value": np.concatenate([sheet.cells.ravel() for sheet in sheets]),
+            "variable": np.repeat(np.array(variables, dtype=object), sizes),
         }
     )
 
@@ -153,7 +155,8 @@ def read_accounts(files: list[Path], classification: Classification) -> pd.DataF
         pieces = []
         if "output" in parts:
             basic = _read_sheets(parts["output"], keep=variables)
-            pieces += [_long(sheet, name) for name, sheet in basic.items()]
+            if basic:
+                pieces.append(_stacked(list(basic.values()), list(basic)))
         if "labour_input" in parts:
             shares, dropped = skill_shares(parts["labour_input"])
             pieces.append(shares)
@@ -176,7 +179,7 @@ def skill_shares(path: Path) -> tuple[pd.DataFrame, int]:
     """Skill shares of hours (``H_HS``...) and compensation (``LABHS``...) as fractions, and the number of
     industry-year cells dropped because their three shares do not add up to one."""
     sheets = _read_sheets(path)
-    parts: dict[str, list[pd.DataFrame]] = defaultdict(list)
+    parts: dict[str, list[Sheet]] = defaultdict(list)
     ages: dict[tuple[str, str], set[str]] = defaultdict(set)
     for name, sheet in sheets.items():
         match = LABOUR_SHEET.match(name)
@@ -184,7 +187,7 @@ def skill_shares(path: Path) -> tuple[pd.DataFrame, int]:
             raise DataError(path, f"unexpected sheet {name!r} (expected H_|LAB_<HS|MS|LS>_<age>_<M|F>)")
         measure, skill, age, sex = match.groups()
         variable = f"H_{skill}" if measure == "H" else f"LAB{skill}"
-        parts[variable].append(_long(sheet, variable))
+        parts[variable].append(sheet)
         ages[(measure, skill)].add(f"{age}_{sex}")
     out, dropped = [], 0
     for measure, names in (("H", [f"H_{s}" for s in SKILLS]), ("LAB", [f"LAB{s}" for s in SKILLS])):
@@ -199,7 +202,7 @@ def skill_shares(path: Path) -> tuple[pd.DataFrame, int]:
             raise DataError(path, f"{measure}_ sheets: age x sex split {sorted(split)} is not a complete partition")
         summed = {}
         for variable in names:
-            stacked = pd.concat(parts[variable])
+            stacked = _stacked(parts[variable], [variable] * len(parts[variable]))
             summed[variable] = (
                 stacked.groupby(["industry", "year"], sort=True)["value"].sum(min_count=len(split)) / 100.0
             )
