@@ -266,3 +266,14 @@ def test_frame_checksum_sees_values_labels_order_and_types():
         frame.assign(name=frame["name"].where(frame.index != 5, "i50")),
     ]
     assert len({base, *(frame_checksum(c) for c in changed)}) == len(changed) + 1
+
+
+def test_a_row_without_its_entity_is_left_out_of_the_sample():
+    """A row whose entity is missing belongs to no entity: it is left out (as pandas' grouping left it out),
+    never a crash in the array path."""
+    data = DATA.astype({"industry": float})
+    data.loc[3, "industry"] = np.nan
+    with_gap = estimate_sur(data, equations=SYSTEM, entity="industry", time="year", restrictions=SYMMETRY)
+    without = estimate_sur(data.drop(index=3), equations=SYSTEM, entity="industry", time="year", restrictions=SYMMETRY)
+    np.testing.assert_allclose(with_gap.params.to_numpy(), without.params.to_numpy(), rtol=1e-12)
+    assert with_gap.nobs == without.nobs

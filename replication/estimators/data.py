@@ -295,14 +295,15 @@ def demean_array(values: np.ndarray, codes: np.ndarray) -> np.ndarray:
 def sorted_complete_rows(
     data: pd.DataFrame, *, entity: str, time: str, columns: list[str] | None = None, complete: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Positions of the rows of ``data`` with no missing value in ``columns`` (or where ``complete`` is true), in
-    (entity, time) order (the order of ``set_index([entity, time]).sort_index()``), with their entity and
-    period codes (0, 1, ... in sorted order of the values, counting only the rows kept)."""
+    """Positions of the rows of ``data`` with no missing value in ``columns`` (or where ``complete`` is true) and
+    with an entity and a period, in (entity, time) order (the order of ``set_index([entity, time]).sort_index()``),
+    with their entity and period codes (0, 1, ... in sorted order of the values, counting only the rows kept)."""
     if complete is None:
         complete = np.ones(len(data), dtype=bool)
         for column in columns or []:
             complete &= ~np.isnan(data[column].to_numpy(dtype=float, na_value=np.nan))
-    rows = np.flatnonzero(complete)
+    # a row without its entity or period belongs to no group (pandas' grouping drops it too)
+    rows = np.flatnonzero(complete & data[entity].notna().to_numpy() & data[time].notna().to_numpy())
     entity_codes = pd.factorize(data[entity].to_numpy()[rows], sort=True)[0]
     time_codes = pd.factorize(data[time].to_numpy()[rows], sort=True)[0]
     order = np.lexsort((time_codes, entity_codes))
