@@ -41,8 +41,8 @@ CORE := replication/__init__.py replication/config.py replication/errors.py repl
         replication/progress.py replication/vintages.py replication/layout.py
 CONFIG := config/vintages.toml $(wildcard config/classifications/*.csv) $(wildcard config/anomalies/*.csv)
 RAW_STAMP := data/raw/.verified
-ESTIMATORS := $(wildcard replication/estimators/*.py replication/estimators/gmm/*.py) replication/specs.py \
-              replication/spec_schema.py replication/spec_files.py replication/estimation.py
+ESTIMATORS := $(wildcard replication/estimators/*.py replication/estimators/gmm/*.py) replication/keys.py \
+              replication/specs.py replication/spec_schema.py replication/spec_files.py replication/estimation.py
 TABLE_CODE := replication/report/regression_tables.py replication/identification.py replication/report/render.py
 # spec file -> estimates JSON -> regression table, one rule per spec file (a file with [parameters] stands for one
 # spec per value): generated from the specs by replication/layout.py, with the lists ESTIMATES, REGTABS,
@@ -98,7 +98,7 @@ $(RAW_STAMP): data/manifest.toml replication/manifest.py $(CORE) | $(INSTALLED)
 
 # a vintage that takes a tidy table from another (config/vintages.toml: io_use = { vintage = ... }) is built after
 # it (TIDY_FROM_<vintage>), so every raw file is read once per build
-$(TIDY): $(RAW_STAMP) $(CONFIG) $(CORE) replication/tidy.py replication/schemas.py \
+$(TIDY): $(RAW_STAMP) $(CONFIG) $(CORE) replication/tidy.py replication/schemas.py replication/keys.py \
          $(wildcard replication/sources/*.py) $(wildcard data/raw/national_sut_csv/*.csv) $(TIDY_FROM_$(VINTAGE)) \
          | $(INSTALLED)
 	$(REPLICATION) tidy --vintage $(VINTAGE)
@@ -120,17 +120,19 @@ $(PANEL): $(OFFSHORING) $(TIDY) config/panel.toml replication/panel.py data/inte
 
 ifneq ($(VINTAGE),wiod2013_euklems)
 data/interim/wiod2013_euklems/tidy.json: $(RAW_STAMP) $(CONFIG) $(CORE) replication/tidy.py replication/schemas.py \
+                                          replication/keys.py \
                                           $(wildcard replication/sources/*.py) $(TIDY_FROM_wiod2013_euklems) \
                                           | $(INSTALLED)
 	$(REPLICATION) tidy --vintage wiod2013_euklems
 endif
 ifneq ($(VINTAGE),wiod2013)
 data/interim/wiod2013/tidy.json: $(RAW_STAMP) $(CONFIG) $(CORE) replication/tidy.py replication/schemas.py \
+                                 replication/keys.py \
                                  $(wildcard replication/sources/*.py) | $(INSTALLED)
 	$(REPLICATION) tidy --vintage wiod2013
 endif
 
-$(SKILL_TIDY): $(RAW_STAMP) $(CONFIG) $(CORE) replication/tidy.py replication/schemas.py \
+$(SKILL_TIDY): $(RAW_STAMP) $(CONFIG) $(CORE) replication/tidy.py replication/schemas.py replication/keys.py \
                replication/sources/euklems2009.py | $(INSTALLED)
 	$(REPLICATION) tidy --vintage euklems_countries
 

@@ -8,13 +8,14 @@ import pandas as pd
 import pytest
 
 from replication.errors import DataError
-from replication.schemas import IO_USE_KEYS, _has_duplicate_keys, validate_io_use
+from replication.keys import has_duplicate_keys
+from replication.schemas import IO_USE_KEYS, validate_io_use
 
 
 @pytest.mark.parametrize("limit", [2**26, 0], ids=["flags", "sorted"])
 @pytest.mark.parametrize("seed", range(40))
 def test_duplicate_check_agrees_with_pandas(seed: int, limit: int, monkeypatch) -> None:
-    monkeypatch.setattr("replication.schemas.BITMAP_LIMIT", limit)
+    monkeypatch.setattr("replication.keys.BITMAP_LIMIT", limit)
     rng = np.random.default_rng(seed)
     n = int(rng.integers(1, 60))
     frame = pd.DataFrame(
@@ -28,7 +29,7 @@ def test_duplicate_check_agrees_with_pandas(seed: int, limit: int, monkeypatch) 
     if seed % 3 == 0:  # categorical with missing codes
         frame.loc[frame.index[: n // 4], "a"] = None
     for keys in (("a",), ("a", "b"), ("a", "b", "c"), ("b", "c", "d"), ("a", "b", "c", "d")):
-        assert _has_duplicate_keys(frame, keys) == bool(frame.duplicated(list(keys)).any()), keys
+        assert has_duplicate_keys(frame, keys) == bool(frame.duplicated(list(keys)).any()), keys
 
 
 def test_duplicate_flow_is_located() -> None:

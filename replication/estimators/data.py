@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from replication.errors import ReplicationError
+from replication.keys import has_duplicate_keys
 
 LAG = re.compile(r"^L(\d+)\.(.+)$")
 
@@ -40,7 +41,7 @@ def check_panel(data: pd.DataFrame, *, entity: str, time: str, columns: list[str
     for column in [entity, time, *columns]:
         if column not in data.columns:
             raise EstimationError(f"column {column!r} is not in the data; columns are {list(data.columns)}")
-    if _has_duplicate_pairs(data[entity], data[time]):
+    if has_duplicate_keys(data, (entity, time)):
         duplicated = data.duplicated([entity, time], keep=False).to_numpy()
         row = int(np.flatnonzero(duplicated)[0])
         key = {c: _python(data[c].iloc[row]) for c in (entity, time)}
@@ -74,15 +75,6 @@ def check_panel(data: pd.DataFrame, *, entity: str, time: str, columns: list[str
                 f"column {column!r} has {int(infinite.sum())} infinite value(s), first at "
                 f"{entity}={_python(row[entity])!r}, {time}={_python(row[time])!r}"
             )
-
-
-def _has_duplicate_pairs(first: pd.Series, second: pd.Series) -> bool:
-    """Whether some (first, second) pair occurs twice (missing values equal to each other, as in
-    ``DataFrame.duplicated``): one integer key per row from the two factorizations, sorted."""
-    a = pd.factorize(first, use_na_sentinel=False)[0].astype(np.int64)
-    b = pd.factorize(second, use_na_sentinel=False)[0].astype(np.int64)
-    keys = np.sort(a * (int(b.max(initial=0)) + 1) + b)
-    return bool((keys[1:] == keys[:-1]).any())
 
 
 def _all_finite_numeric(data: pd.DataFrame, columns: list[str]) -> bool:

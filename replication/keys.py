@@ -1,0 +1,37 @@
+"""Duplicate keys in a table, fast: one shared check for the tidy schemas (millions of IO flows) and the
+estimators' panel check ((entity, time) pairs)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+BITMAP_LIMIT = 2**26  # possible keys up to which duplicates are found with a flag array (64 MB at most)
+
+
+def has_duplicate_keys(frame: pd.DataFrame, keys: tuple[str, ...]) -> bool:
+    """Whether two rows share ``keys``: the columns' integer codes combined into one int64 per row, then one
+    flag per possible key set (O(n); the WIOD table's 39 million possible keys: 0.02 s where sorting its 5.7
+    million rows took 1.4 s), or sorted when the key space is larger (O(n log n)); pandas' ``duplicated``
+    hashes millions of tuples, ten times slower."""
+    codes, sizes = [], []
+    for key in keys:
+        column = frame[key]
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            code, size = column.cat.codes.to_numpy().astype(np.int64), len(column.cat.categories) + 1
+            code = code + 1  # missing (-1) becomes its own code
+        else:
+            code, uniques = pd.factorize(column, use_na_sentinel=False)
+            size = len(uniques)
+        codes.append(code)
+        sizes.append(max(size, 1))
+    if float(np.prod(np.asarray(sizes, dtype=float))) >= 2.0**62:  # the combined code would overflow
+        return bool(frame.duplicated(list(keys)).any())
+    combined = np.ravel_multi_index(codes, sizes)
+    space = int(np.prod(sizes))
+    if space <= BITMAP_LIMIT:  # one flag per possible key: a duplicate leaves fewer flags set than rows
+        seen = np.zeros(space, dtype=bool)
+        seen[combined] = True
+        return int(np.count_nonzero(seen)) < len(combined)
+    combined.sort()
+    return bool((combined[1:] == combined[:-1]).any())
