@@ -151,12 +151,21 @@ PARALLEL_TIDY_BYTES = 1_000_000  # raw input below which a forked process costs 
 
 
 def _raw_bytes(vintage_name: str, tables: list[str]) -> int:
-    """Size of the raw files of ``tables``; 0 when they cannot be listed (the build then reports why, in order)."""
+    """Size of the raw files of ``tables`` that exist (not verified here: each table's build verifies its own,
+    and reports a missing or altered file in order)."""
     vintage = load_vintage(vintage_name)
-    try:
-        return sum(f.stat().st_size for table in tables for f in part_files(getattr(vintage, table)))
-    except (OSError, ReplicationError):
-        return 0
+    paths: list[Path] = []
+    for table in tables:
+        part = getattr(vintage, table)
+        if part.path is not None:
+            paths.append(part.path)
+            continue
+        for name in part.dataset if isinstance(part.dataset, tuple) else (part.dataset or "",):
+            try:
+                paths += [raw.path for raw in manifest.get_dataset(name).files]
+            except ReplicationError:
+                continue
+    return sum(path.stat().st_size for path in paths if path.exists())
 
 
 def _build_tables(vintage_name: str, tables: list[str]) -> dict[str, dict]:
