@@ -1,4 +1,5 @@
-"""The project's roots and defaults; nothing else (every path of a run: :mod:`replication.layout`).
+"""The project's roots and defaults (and process counts set in the environment); nothing else (every path of a
+run: :mod:`replication.layout`).
 
 The project root is the folder holding ``pyproject.toml`` (the package is installed in editable
 mode), overridable with ``REPLICATION_ROOT``. ``REPLICATION_MIRROR`` names a local folder laid out
@@ -57,3 +58,14 @@ def mirror_dir() -> Path | None:
     """The local mirror named by ``REPLICATION_MIRROR`` (``None`` when unset or empty)."""
     env = os.environ.get("REPLICATION_MIRROR", "").strip()
     return Path(env).resolve() if env else None
+
+
+def worker_count(variable: str, default: int = 2) -> int:
+    """Processes a stage may run side by side, from the environment variable ``variable`` (``default``, the
+    reference machine's cores, when unset; 1 = one after the other)."""
+    from replication.errors import ReplicationError
+
+    value = os.environ.get(variable, str(default))
+    if not value.isdigit() or int(value) < 1:
+        raise ReplicationError(f"{variable}={value!r}: expected a whole number >= 1")
+    return int(value)

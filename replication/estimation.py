@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 from pathlib import Path
 
 import pandas as pd
@@ -81,10 +80,7 @@ def estimation_workers() -> int:
     """Processes that estimate a spec's variants side by side: ``REPLICATION_ESTIMATION_WORKERS`` (default 2, the
     reference machine's cores; 1 = one after the other). Every variant is computed alone, from its own seed, so
     the results do not depend on it."""
-    value = os.environ.get("REPLICATION_ESTIMATION_WORKERS", "2")
-    if not value.isdigit() or int(value) < 1:
-        raise ReplicationError(f"REPLICATION_ESTIMATION_WORKERS={value!r}: expected a whole number >= 1")
-    return int(value)
+    return config.worker_count("REPLICATION_ESTIMATION_WORKERS")
 
 
 # what the forked workers estimate: set by _run_variants before the fork, read by _estimate_one in each worker

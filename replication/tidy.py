@@ -7,7 +7,6 @@ row counts, anomalies applied). Everything after this stage is vintage-agnostic.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pandas as pd
@@ -36,9 +35,8 @@ def part_files(part: Part) -> list[Path]:
         if not part.path.exists():
             raise ReplicationError(f"{part.path}: not found (source {part.source!r}; see docs/national_sut_csv.md)")
         return [part.path]
-    names = part.dataset if isinstance(part.dataset, tuple) else (part.dataset or "",)
     files = []
-    for name in names:
+    for name in _dataset_names(part):
         dataset = manifest.get_dataset(name)
         missing = [raw for raw in dataset.files if not manifest.is_verified(raw)]
         if missing:
@@ -48,6 +46,11 @@ def part_files(part: Part) -> list[Path]:
             )
         files += [raw.path for raw in dataset.files]
     return files
+
+
+def _dataset_names(part: Part) -> tuple[str, ...]:
+    """The manifest datasets a vintage part reads (one name or several)."""
+    return part.dataset if isinstance(part.dataset, tuple) else (part.dataset or "",)
 
 
 def accounts_industries(vintage: Vintage, classification: Classification) -> list[str]:
@@ -133,10 +136,7 @@ def tidy_workers() -> int:
     """Processes that build a vintage's tables side by side: ``REPLICATION_TIDY_WORKERS`` (default 2, the reference
     machine's cores; 1 = one after the other). Each table is read and written alone, so the files do not depend
     on it."""
-    value = os.environ.get("REPLICATION_TIDY_WORKERS", "2")
-    if not value.isdigit() or int(value) < 1:
-        raise ReplicationError(f"REPLICATION_TIDY_WORKERS={value!r}: expected a whole number >= 1")
-    return int(value)
+    return config.worker_count("REPLICATION_TIDY_WORKERS")
 
 
 def _build_and_write(vintage_name: str, table: str) -> dict:
@@ -160,7 +160,7 @@ def _raw_bytes(vintage_name: str, tables: list[str]) -> int:
         if part.path is not None:
             paths.append(part.path)
             continue
-        for name in part.dataset if isinstance(part.dataset, tuple) else (part.dataset or "",):
+        for name in _dataset_names(part):
             try:
                 paths += [raw.path for raw in manifest.get_dataset(name).files]
             except ReplicationError:
@@ -172,8 +172,8 @@ def _build_tables(vintage_name: str, tables: list[str]) -> dict[str, dict]:
     """Provenance of each table built; with :func:`tidy_workers` > 1, the tables after the first are built in a
     forked process meanwhile when their raw files reach ``PARALLEL_TIDY_BYTES`` (the WIOD 2013 accounts, 2 s,
     beside its IO tables, 7 s: the build's first stage had one core idle once the EU KLEMS workbooks were read).
-    The record is written after both, so an
-    interrupted or failed build leaves no ``tidy.json`` and Make redoes it."""
+    The record is written after both, so an interrupted or failed build leaves no ``tidy.json`` and Make redoes
+    it."""
     if tidy_workers() < 2 or len(tables) < 2 or _raw_bytes(vintage_name, tables[1:]) < PARALLEL_TIDY_BYTES:
         return {table: _build_and_write(vintage_name, table) for table in tables}
     import multiprocessing
