@@ -38,7 +38,8 @@ def key(doc: str, *, default: Any = MISSING, applies: tuple[str, ...] = (), choi
 # ---------------------------------------------------------------------------------------------- [model]
 @dataclass(frozen=True, kw_only=True)
 class StaticModel:
-    """``pooled``, ``within``, ``first_difference`` (linearmodels PooledOLS, PanelOLS, FirstDifferenceOLS)."""
+    """``pooled``, ``within``, ``first_difference`` (linearmodels PooledOLS, FirstDifferenceOLS; within: PanelOLS,
+    or the same on the swept data when unweighted with a clustered or robust covariance)."""
 
     estimator: str = key("`pooled`, `within` or `first_difference`", choices=STATIC)
     dependent: str = key("dependent variable (a column or a lag `L<k>.<column>`)")

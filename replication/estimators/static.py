@@ -1,4 +1,9 @@
-r"""Static panel regressions: thin layers over linearmodels (instrumental variables: :mod:`.iv`).
+r"""Static panel regressions: thin layers over linearmodels and statsmodels (instrumental variables: :mod:`.iv`).
+
+Unweighted within models with a clustered or robust covariance (every within spec the build ships) are fitted on
+the swept data (:mod:`.within`: the effects partialled out in NumPy, then statsmodels' OLS and sandwich), which
+equals ``PanelOLS`` to rounding (tested option by option) at a thirtieth of its time; the other combinations go
+to linearmodels' ``PooledOLS``, ``PanelOLS`` and ``FirstDifferenceOLS``.
 
 Static (:func:`estimate_static`), for :math:`y_{it} = x_{it}'\beta + \alpha_i + \delta_t + u_{it}`:
 
@@ -21,6 +26,7 @@ normal.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -89,9 +95,8 @@ def estimate_static(
     entity and time effects are swept out first (Frisch-Waugh-Lovell). ``absorb`` names columns of
     further fixed effects (e.g. country-year) entered as dummies ``<column>=<level>``.
     """
-    from linearmodels.panel import FirstDifferenceOLS, PanelOLS, PooledOLS
-
     check_choice("estimator", estimator, STATIC_ESTIMATORS)
+    check_choice("cov_type", cov_type, COV_TYPES)
     extra = [c for c in (weights, cluster) if c]
     frame = prepare_frame(data, dependent=dependent, terms=regressors, entity=entity, time=time, extra=extra)
     exog = _exog(
@@ -109,38 +114,37 @@ def estimate_static(
         raise NotIdentifiedError(f"a clustered covariance needs at least 2 clusters; the sample has {groups.nunique()}")
     if bootstrap is not None and estimator == "within" and cluster:
         _check_nested(frame, cluster)
-    w = frame[weights] if weights else None
-    cov = _cov_config(cov_type, cluster=frame[cluster] if cluster else None, bandwidth=bandwidth)
-    if estimator == "pooled":
-        model = PooledOLS(frame[dependent], exog, weights=w)
-    elif estimator == "within":
-        model = PanelOLS(
-            frame[dependent], exog, entity_effects=True, time_effects=time_effects, weights=w, drop_absorbed=False
+    if estimator == "within" and weights is None and cov_type in ("clustered", "robust"):
+        fitted = _fit_swept(
+            frame, dependent=dependent, exog=exog, cov_type=cov_type, cluster=cluster, time_effects=time_effects
         )
     else:
-        model = FirstDifferenceOLS(frame[dependent], exog, weights=w)
-    # HC0/CR0/Driscoll-Kraay without linearmodels' own effect-count rescaling (count_effects=False), so that
-    # the one documented small-sample factor below applies; unadjusted counts the effects in its df
-    options = {"auto_df": False, "count_effects": cov_type == "unadjusted"} if estimator == "within" else {}
-    fitted = model.fit(debiased=debiased and cov_type == "unadjusted", **options, **cov)
+        fitted = _fit_linearmodels(
+            frame,
+            dependent=dependent,
+            exog=exog,
+            estimator=estimator,
+            weights=weights,
+            cov_type=cov_type,
+            cluster=cluster,
+            bandwidth=bandwidth,
+            debiased=debiased,
+            time_effects=time_effects,
+        )
     absorbed = frame.index.get_level_values(0).nunique() if estimator == "within" else 0
     slopes = len(fitted.params) - int(estimator == "within" and "const" in fitted.params.index)
     factor = small_sample_factor(
         cov_type,
         debiased=debiased,
-        nobs=int(fitted.nobs),
+        nobs=fitted.nobs,
         k=slopes,
         absorbed=absorbed,
         groups=pd.Series(groups).nunique(),
         periods=frame.index.get_level_values(1).nunique(),
     )
-    diagnostics = {
-        "rsquared": float(fitted.rsquared),
-        "n_entities": int(fitted.entity_info["total"]),
-        "n_periods": int(fitted.time_info["total"]),
-    }
+    diagnostics = {"rsquared": fitted.rsquared, "n_entities": fitted.n_entities, "n_periods": fitted.n_periods}
     if estimator == "within":
-        diagnostics["rsquared_within"] = float(fitted.rsquared_within)
+        diagnostics["rsquared_within"] = fitted.rsquared_within
     spec = {
         "dependent": dependent,
         "regressors": regressors,
@@ -156,7 +160,7 @@ def estimate_static(
         "entity": entity,
         "time": time,
     }
-    cov_matrix = fitted.cov.astype(float) * factor
+    cov_matrix = fitted.cov * factor
     boot = {}
     if bootstrap is not None:
         boot = _bootstrap(
@@ -173,18 +177,111 @@ def estimate_static(
     return Results(
         estimator=estimator,
         bootstrap=boot,
-        params=fitted.params.astype(float),
+        params=fitted.params,
         std_errors=pd.Series(np.sqrt(np.diag(cov_matrix)), index=fitted.params.index),
         cov=cov_matrix,
         nobs=int(fitted.nobs),
         # clustered: the t reference distribution has G - 1 degrees of freedom (the Stata convention for few
         # clusters); otherwise the model's residual degrees of freedom
-        df_resid=pd.Series(groups).nunique() - 1 if cov_type == "clustered" else int(fitted.df_resid),
+        df_resid=pd.Series(groups).nunique() - 1 if cov_type == "clustered" else fitted.df_resid,
         cov_type=cov_type,
         diagnostics=diagnostics,
         spec=spec,
         data_checksum=frame_checksum(frame[[dependent, *regressors, *extra]].reset_index()),
         dist="t" if debiased else "normal",
+    )
+
+
+@dataclass(frozen=True)
+class _Fitted:
+    """What :func:`estimate_static` takes from a fit: slopes, the covariance before its small-sample factor, counts."""
+
+    params: pd.Series
+    cov: pd.DataFrame
+    nobs: int
+    df_resid: int
+    rsquared: float
+    rsquared_within: float
+    n_entities: int
+    n_periods: int
+
+
+def _fit_swept(
+    frame: pd.DataFrame, *, dependent: str, exog: pd.DataFrame, cov_type: str, cluster: str | None, time_effects: bool
+) -> _Fitted:
+    """An unweighted within model with a clustered or robust covariance, on the swept data (:mod:`.within`)."""
+    from replication.estimators.within import fit_within
+
+    entity = pd.factorize(frame.index.get_level_values(0), sort=True)[0]
+    time = pd.factorize(frame.index.get_level_values(1), sort=True)[0]
+    clusters = pd.factorize(frame[cluster].to_numpy(), sort=True)[0] if cluster else None
+    names = list(exog.columns)
+    fit = fit_within(
+        frame[dependent].to_numpy(dtype=float),
+        exog.to_numpy(dtype=float),
+        entity,
+        time,
+        names=names,
+        time_effects=time_effects,
+        cov_type=cov_type,  # type: ignore[arg-type]
+        clusters=clusters,
+    )
+    return _Fitted(
+        params=pd.Series(fit.params, index=names, name="parameter"),
+        cov=pd.DataFrame(fit.cov, index=names, columns=names),
+        nobs=fit.nobs,
+        df_resid=fit.df_resid,
+        rsquared=float(fit.rsquared),
+        rsquared_within=float(fit.rsquared_within),
+        n_entities=fit.n_entities,
+        n_periods=fit.n_periods,
+    )
+
+
+def _fit_linearmodels(
+    frame: pd.DataFrame,
+    *,
+    dependent: str,
+    exog: pd.DataFrame,
+    estimator: str,
+    weights: str | None,
+    cov_type: str,
+    cluster: str | None,
+    bandwidth: float | None,
+    debiased: bool,
+    time_effects: bool,
+) -> _Fitted:
+    """Pooled and first-difference models, and within models with weights or an unadjusted or Driscoll-Kraay
+    covariance: linearmodels' ``PooledOLS``, ``FirstDifferenceOLS`` and ``PanelOLS``."""
+    from linearmodels.panel import FirstDifferenceOLS, PanelOLS, PooledOLS
+    from linearmodels.panel.utility import AbsorbingEffectError
+
+    w = frame[weights] if weights else None
+    cov = _cov_config(cov_type, cluster=frame[cluster] if cluster else None, bandwidth=bandwidth)
+    if estimator == "pooled":
+        model = PooledOLS(frame[dependent], exog, weights=w)
+    elif estimator == "within":
+        model = PanelOLS(
+            frame[dependent], exog, entity_effects=True, time_effects=time_effects, weights=w, drop_absorbed=False
+        )
+    else:
+        model = FirstDifferenceOLS(frame[dependent], exog, weights=w)
+    # HC0/CR0/Driscoll-Kraay without linearmodels' own effect-count rescaling (count_effects=False), so that
+    # the one documented small-sample factor applies; unadjusted counts the effects in its df
+    options = {"auto_df": False, "count_effects": cov_type == "unadjusted"} if estimator == "within" else {}
+    try:
+        fitted = model.fit(debiased=debiased and cov_type == "unadjusted", **options, **cov)
+    except AbsorbingEffectError as exc:
+        raise NotIdentifiedError(f"not identified: {exc}") from exc
+    return _Fitted(
+        params=fitted.params.astype(float),
+        cov=fitted.cov.astype(float),
+        nobs=int(fitted.nobs),
+        df_resid=int(fitted.df_resid),
+        rsquared=float(fitted.rsquared),
+        rsquared_within=float(fitted.rsquared_within) if estimator == "within" else float("nan"),
+        n_entities=int(fitted.entity_info["total"]),
+        n_periods=int(fitted.time_info["total"]),
     )
 
 
