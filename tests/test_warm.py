@@ -24,7 +24,7 @@ FAKE_CLI = """
 import os, sys, time
 
 def main(argv=None):
-    argv = list(sys.argv[1:] if argv is None else argv)
+    argv = [a for a in (sys.argv[1:] if argv is None else argv) if a != "--quiet"]
     command, rest = argv[0], argv[1:]
     if command == "echo":
         print(" ".join(rest))
@@ -32,6 +32,9 @@ def main(argv=None):
         return 0
     if command == "exit":
         return int(rest[0])
+    if command == "data":
+        print("verified", os.getpid())
+        return 0
     if command == "env":
         print(os.environ.get(rest[0], "<unset>"), os.getcwd(), sys.argv[1:])
         return 0
@@ -153,7 +156,8 @@ def test_no_server_means_in_process_and_stop_ends_the_server(fake) -> None:
 
 
 def test_commands_started_together_start_one_server(fake) -> None:
-    """The first commands of a parallel build find no server: one of them starts it, the others run in-process."""
+    """The first commands of a parallel build find no server: one of them starts it and runs in-process; the others
+    wait for it (it listens at once and serves them once it has preloaded) instead of importing everything again."""
     root, env = fake
     clients = [
         subprocess.Popen(
@@ -176,6 +180,24 @@ def test_commands_started_together_start_one_server(fake) -> None:
     ]
     assert len(servers) == 1
     assert not list(Path(env["REPLICATION_WARM_DIR"]).glob("*.starting"))  # removed once it listens
+    _wait(lambda: sum("status" in line for line in _log(env)) == 3)
+    served = sorted(line["argv"][1] for line in _log(env) if "argv" in line)
+    assert len(served) == 3  # all but the one that started the server
+
+
+def test_the_checksum_command_runs_in_process_and_starts_the_server(fake) -> None:
+    """`data` imports none of the preloaded libraries: it never waits for the server, and starts it for the stages
+    that follow."""
+    root, env = fake
+    first = _run(root, env, "data")
+    assert first.returncode == 0 and first.stdout.startswith("verified")
+    _wait(lambda: any(Path(env["REPLICATION_WARM_DIR"]).glob("*.sock")))
+    second = _run(root, env, "echo", "x")
+    assert second.stdout == "x\n"
+    again = _run(root, env, "--quiet", "data")
+    assert again.returncode == 0
+    served = [line["argv"] for line in _log(env) if "argv" in line]
+    assert served == [["echo", "x"]]  # the stage went through the server, `data` never did
 
 
 def _cmdline(proc: Path) -> list[str]:
