@@ -117,3 +117,16 @@ def test_absorbed_regressors_are_not_identified():
     # the linearmodels path says the same (it raised AbsorbingEffectError)
     with pytest.raises(NotIdentifiedError, match="not identified"):
         estimate_static(frame, regressors=["x1", "cycle"], time_effects=True, **{**kw, "cov_type": "unadjusted"})
+
+
+def test_a_second_constant_column_is_absorbed_not_a_second_constant():
+    from replication.estimators.within import fit_within
+
+    frame = _panel(10, 6, seed=8)
+    entity = frame["id"].to_numpy()
+    time = (frame["year"] - 2000).to_numpy()
+    x = np.column_stack([np.ones(len(frame)), frame["x1"], np.full(len(frame), 2.0)])
+    with pytest.raises(NotIdentifiedError, match="absorbed by the entity effects"):
+        fit_within(
+            frame["y"].to_numpy(), x, entity, time, names=["const", "x1", "two"], time_effects=False, cov_type="robust"
+        )

@@ -94,7 +94,8 @@ def fit_within(
     y = np.asarray(y, dtype=float)
     x = np.asarray(x, dtype=float)
     n, k = x.shape
-    constant = [j for j in range(k) if x[0, j] != 0 and np.all(x[:, j] == x[0, j])]
+    # the first column of one value is the constant (as linearmodels takes it); another such column is absorbed
+    constant = [j for j in range(k) if x[0, j] != 0 and np.all(x[:, j] == x[0, j])][:1]
     swept = sweep_effects(np.column_stack([y, x]), entity, time, time_effects=time_effects)
     y_swept, x_swept = swept[:, 0], swept[:, 1:]
     slopes = [j for j in range(k) if j not in constant]
