@@ -159,14 +159,6 @@ def test_commands_started_together_start_one_server(fake) -> None:
     """The first commands of a parallel build find no server: one of them starts it and runs in-process; the others
     wait for it (it listens at once and serves them once it has preloaded) instead of importing everything again."""
     root, env = fake
-    clients = [
-        subprocess.Popen(
-            [sys.executable, "-m", "replication", "echo", str(i)], cwd=root, env=env, stdout=subprocess.PIPE, text=True
-        )
-        for i in range(4)
-    ]
-    assert [client.communicate(timeout=60)[0] for client in clients] == [f"{i}\n" for i in range(4)]
-    _wait(lambda: any(Path(env["REPLICATION_WARM_DIR"]).glob("*.sock")))
     key = subprocess.run(
         [sys.executable, "-c", "from replication import warm; print(warm.server_key())"],
         cwd=root,
@@ -175,10 +167,18 @@ def test_commands_started_together_start_one_server(fake) -> None:
         text=True,
         check=True,
     ).stdout.strip()
-    servers = [
-        proc for proc in Path("/proc").glob("[0-9]*") if _cmdline(proc)[-3:] == ["replication.warm", "serve", key]
+    # the servers of the tests before (same environment, so the same key) were stopped; one stopped while it was
+    # preloading exits when it has preloaded
+    _wait(lambda: not _servers(key))
+    clients = [
+        subprocess.Popen(
+            [sys.executable, "-m", "replication", "echo", str(i)], cwd=root, env=env, stdout=subprocess.PIPE, text=True
+        )
+        for i in range(4)
     ]
-    assert len(servers) == 1
+    assert [client.communicate(timeout=60)[0] for client in clients] == [f"{i}\n" for i in range(4)]
+    _wait(lambda: any(Path(env["REPLICATION_WARM_DIR"]).glob("*.sock")))
+    assert len(_servers(key)) == 1
     assert not list(Path(env["REPLICATION_WARM_DIR"]).glob("*.starting"))  # removed once it listens
     _wait(lambda: sum("status" in line for line in _log(env)) == 3)
     served = sorted(line["argv"][1] for line in _log(env) if "argv" in line)
@@ -198,6 +198,10 @@ def test_the_checksum_command_runs_in_process_and_starts_the_server(fake) -> Non
     assert again.returncode == 0
     served = [line["argv"] for line in _log(env) if "argv" in line]
     assert served == [["echo", "x"]]  # the stage went through the server, `data` never did
+
+
+def _servers(key: str) -> list[Path]:
+    return [proc for proc in Path("/proc").glob("[0-9]*") if _cmdline(proc)[-3:] == ["replication.warm", "serve", key]]
 
 
 def _cmdline(proc: Path) -> list[str]:
