@@ -26,7 +26,6 @@ normal.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -45,6 +44,7 @@ from replication.estimators.data import (
 )
 from replication.estimators.inference import BootstrapOptions, WildClusterBootstrap
 from replication.estimators.results import Results
+from replication.estimators.within import PanelFit, fit_within
 
 StaticEstimator = Literal["pooled", "within", "first_difference"]
 CovType = Literal["unadjusted", "robust", "clustered", "driscoll_kraay"]
@@ -192,49 +192,22 @@ def estimate_static(
     )
 
 
-@dataclass(frozen=True)
-class _Fitted:
-    """What :func:`estimate_static` takes from a fit: slopes, the covariance before its small-sample factor, counts."""
-
-    params: pd.Series
-    cov: pd.DataFrame
-    nobs: int
-    df_resid: int
-    rsquared: float
-    rsquared_within: float
-    n_entities: int
-    n_periods: int
-
-
 def _fit_swept(
     frame: pd.DataFrame, *, dependent: str, exog: pd.DataFrame, cov_type: str, cluster: str | None, time_effects: bool
-) -> _Fitted:
+) -> PanelFit:
     """An unweighted within model with a clustered or robust covariance, on the swept data (:mod:`.within`)."""
-    from replication.estimators.within import fit_within
-
     entity = pd.factorize(frame.index.get_level_values(0), sort=True)[0]
     time = pd.factorize(frame.index.get_level_values(1), sort=True)[0]
     clusters = pd.factorize(frame[cluster].to_numpy(), sort=True)[0] if cluster else None
-    names = list(exog.columns)
-    fit = fit_within(
+    return fit_within(
         frame[dependent].to_numpy(dtype=float),
         exog.to_numpy(dtype=float),
         entity,
         time,
-        names=names,
+        names=list(exog.columns),
         time_effects=time_effects,
         cov_type=cov_type,  # type: ignore[arg-type]
         clusters=clusters,
-    )
-    return _Fitted(
-        params=pd.Series(fit.params, index=names, name="parameter"),
-        cov=pd.DataFrame(fit.cov, index=names, columns=names),
-        nobs=fit.nobs,
-        df_resid=fit.df_resid,
-        rsquared=float(fit.rsquared),
-        rsquared_within=float(fit.rsquared_within),
-        n_entities=fit.n_entities,
-        n_periods=fit.n_periods,
     )
 
 
@@ -250,7 +223,7 @@ def _fit_linearmodels(
     bandwidth: float | None,
     debiased: bool,
     time_effects: bool,
-) -> _Fitted:
+) -> PanelFit:
     """Pooled and first-difference models, and within models with weights or an unadjusted or Driscoll-Kraay
     covariance: linearmodels' ``PooledOLS``, ``FirstDifferenceOLS`` and ``PanelOLS``."""
     from linearmodels.panel import FirstDifferenceOLS, PanelOLS, PooledOLS
@@ -273,7 +246,7 @@ def _fit_linearmodels(
         fitted = model.fit(debiased=debiased and cov_type == "unadjusted", **options, **cov)
     except AbsorbingEffectError as exc:
         raise NotIdentifiedError(f"not identified: {exc}") from exc
-    return _Fitted(
+    return PanelFit(
         params=fitted.params.astype(float),
         cov=fitted.cov.astype(float),
         nobs=int(fitted.nobs),

@@ -40,11 +40,12 @@ ABSORBED_TOLERANCE = 1e-5  # a column with less than this share of its norm left
 
 
 @dataclass(frozen=True)
-class WithinFit:
-    """Slopes, the sandwich covariance (no small-sample factor) and the counts of one within fit."""
+class PanelFit:
+    """What a static panel fit gives :func:`~replication.estimators.static.estimate_static`: slopes, the covariance
+    before its small-sample factor, the counts and the R² (here and from linearmodels)."""
 
-    params: np.ndarray
-    cov: np.ndarray
+    params: pd.Series
+    cov: pd.DataFrame
     nobs: int
     df_resid: int
     rsquared: float
@@ -80,7 +81,7 @@ def fit_within(
     time_effects: bool,
     cov_type: Literal["clustered", "robust"],
     clusters: np.ndarray | None = None,
-) -> WithinFit:
+) -> PanelFit:
     """The within fit of ``y`` on ``x`` (columns ``names``; a column of ones is the constant) with entity effects and,
     when ``time_effects``, period effects; ``entity``/``time`` are row codes 0, 1, ...; ``clusters`` the cluster codes
     of a clustered covariance (default: the entities).
@@ -127,13 +128,13 @@ def fit_within(
     rsquared_within = r_squared(float(within_residuals @ within_residuals), float(y_within @ y_within), y_ss, n)
     if constant and k == 1 and not np.isnan(rsquared_within):
         rsquared_within = 0.0
-    return WithinFit(
-        params=params,
-        cov=np.asarray(fitted.cov_params()),
+    return PanelFit(
+        params=pd.Series(params, index=names, name="parameter"),
+        cov=pd.DataFrame(np.asarray(fitted.cov_params()), index=names, columns=names),
         nobs=n,
         df_resid=n - k - effects_df,
-        rsquared=rsquared,
-        rsquared_within=rsquared_within,
+        rsquared=float(rsquared),
+        rsquared_within=float(rsquared_within),
         n_entities=n_entities,
         n_periods=n_periods,
     )
