@@ -114,8 +114,13 @@ $(FIGURES): $(OFFSHORING) $(wildcard data/published/*.csv) replication/report/fi
             replication/report/offshoring_tables.py
 	$(REPLICATION) figures $(RUN)
 
+# the panel's aggregates of the IO table need no offshoring intensities: built beside the offshoring stage
+$(PANEL_IO): $(TIDY) config/offshoring.toml replication/offshoring.py replication/panel.py
+	$(REPLICATION) panel-io --vintage $(VINTAGE)
+
 # the estimation panel also reads the EU KLEMS accounts (ICT capital) of the wiod2013_euklems vintage
-$(PANEL): $(OFFSHORING) $(TIDY) config/panel.toml replication/panel.py data/interim/wiod2013_euklems/tidy.json
+$(PANEL): $(OFFSHORING) $(PANEL_IO) $(TIDY) config/panel.toml replication/panel.py \
+          data/interim/wiod2013_euklems/tidy.json
 	$(REPLICATION) panel --vintage $(VINTAGE)
 
 ifneq ($(VINTAGE),wiod2013_euklems)

@@ -111,6 +111,14 @@ def _cmd_panel(args: argparse.Namespace) -> None:
         print(f"panel {args.vintage}: {len(panel):,} rows, {panel['country'].nunique()} countries")
 
 
+def _cmd_panel_io(args: argparse.Namespace) -> None:
+    from replication.panel import build_panel_io
+
+    frame = build_panel_io(args.vintage)
+    if not args.quiet:
+        print(f"panel io {args.vintage}: {len(frame):,} country-industry-years")
+
+
 def _cmd_analysis(args: argparse.Namespace) -> None:
     from replication.analysis import write_analysis
     from replication.claims import write_claims
@@ -248,6 +256,13 @@ def build_parser() -> argparse.ArgumentParser:
             "draw the offshoring coefficients by origin from the run's estimates",
             [common, vintage, country],
             _cmd_coefficient_figure,
+        ),
+        (
+            "panel-io",
+            "the estimation panel's aggregates of a vintage's IO table (constant-price offshoring, input totals, "
+            "domestic flows)",
+            [common, vintage],
+            _cmd_panel_io,
         ),
         ("panel", "build the estimation panel of a vintage", [common, vintage], _cmd_panel),
         (

@@ -78,6 +78,16 @@ class Layout:
         return self.interim / "imported_input_share.parquet"
 
     @property
+    def panel_io(self) -> Path:
+        """The panel's aggregates of the IO table (constant-price om/os, input totals); written last by its stage."""
+        return self.interim / "panel_io.parquet"
+
+    @property
+    def domestic_flows(self) -> Path:
+        """Domestic intermediate flows supplier -> user (the spillover weights), written before :attr:`panel_io`."""
+        return self.interim / "domestic_flows.parquet"
+
+    @property
     def panel(self) -> Path:
         return self.interim / "panel.parquet"
 
@@ -276,6 +286,7 @@ class Layout:
             "OUT": rel(self.outputs),
             "TIDY": rel(self.tidy_record),
             "OFFSHORING": rel(self.offshoring),
+            "PANEL_IO": rel(self.panel_io),
             "PANEL": rel(self.panel),
             "TABLES": rel(self.offshoring_table),
             "FIGURES": rel(self.trends_figure.with_suffix(".png")),

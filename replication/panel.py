@@ -231,31 +231,62 @@ def load_ict(panel_cfg: dict, classification_codes: pd.DataFrame) -> pd.Series |
     return frame.set_index(["country", "industry", "year"])["ict"]
 
 
-def build_panel(vintage_name: str) -> pd.DataFrame:
-    """Stage: the estimation panel of every country of the vintage -> ``data/interim/<vintage>/panel.parquet``."""
+def _panel_vintage(vintage_name: str):
     vintage = load_vintage(vintage_name)
     if vintage.accounts_industry_map:
         raise ReplicationError(
             f"vintage {vintage_name!r} maps its accounts to other industries; the panel is "
             "built on vintages whose accounts use the IO classification"
         )
-    classification = load_classification(vintage.classification)
+    return vintage, load_classification(vintage.classification)
+
+
+INPUT_TOTALS = ["non_energy", "all_inputs"]
+
+
+def build_panel_io(vintage_name: str) -> pd.DataFrame:
+    """Stage: the panel's aggregates of the IO table, which need no offshoring intensities, so Make builds them
+    beside the offshoring stage (both read the IO table; the panel stage then reads neither it nor the flows):
+
+    - ``domestic_flows.parquet``: the domestic intermediate flows supplier -> user (:func:`spillover_weights`);
+    - ``panel_io.parquet`` (written last: the file Make checks): by country, industry and year, the constant-price
+      om/os (:func:`constant_price_offshoring`, when the accounts have GO_P) and the input totals
+      (:func:`_input_totals`).
+    """
+    vintage, classification = _panel_vintage(vintage_name)
+    say(f"[panel io] {vintage_name}: constant-price offshoring, input totals, domestic flows")
+    io_use = load_table(vintage.name, "io_use")
+    constant = constant_price_offshoring(io_use, load_table(vintage.name, "accounts"), classification)
+    totals = _input_totals(io_use, classification.products["energy"])
+    frame = totals if constant is None else constant.join(totals, how="outer")
+    layout = Layout(vintage.name)
+    write_parquet(layout.domestic_flows, spillover_weights(io_use))
+    write_parquet(layout.panel_io, frame.reset_index())
+    return frame
+
+
+def _read_built(path, target: str, vintage_name: str) -> pd.DataFrame:
+    if not path.exists():
+        raise ReplicationError(f"{path}: not built; run `make {target} VINTAGE={vintage_name}`")
+    return pd.read_parquet(path)
+
+
+def build_panel(vintage_name: str) -> pd.DataFrame:
+    """Stage: the estimation panel of every country of the vintage -> ``data/interim/<vintage>/panel.parquet``."""
+    vintage, classification = _panel_vintage(vintage_name)
     cfg = panel_config()
     say(f"[panel] {vintage_name}: accounts, offshoring and spillovers")
     raw_accounts = load_table(vintage.name, "accounts")
     accounts = accounts_wide(raw_accounts)
-    path = Layout(vintage.name).offshoring
-    if not path.exists():
-        raise ReplicationError(f"{path}: not built; run `make offshoring VINTAGE={vintage_name}`")
-    intensities = pd.read_parquet(path)
-    io_use = load_table(vintage.name, "io_use")
+    layout = Layout(vintage.name)
+    intensities = _read_built(layout.offshoring, "offshoring", vintage_name)
+    io_aggregates = _read_built(layout.panel_io, "panel", vintage_name).set_index(["country", "industry", "year"])
     offshoring = offshoring_wide(intensities, classification.codes)
     panel = accounts.join(offshoring, how="left")
-    constant = constant_price_offshoring(io_use, raw_accounts, classification)
-    if constant is not None:
-        panel = panel.join(constant, how="left")
-    totals = _input_totals(io_use, classification.products["energy"])
-    panel = panel.join(totals, how="left")
+    constant = [c for c in io_aggregates.columns if c not in INPUT_TOTALS]
+    if constant:
+        panel = panel.join(io_aggregates[constant], how="left")
+    panel = panel.join(io_aggregates[INPUT_TOTALS], how="left")
     ict = load_ict(cfg, classification.industries)
     panel["ict"] = ict.reindex(panel.index) if ict is not None else np.nan
     panel = panel.reset_index()
@@ -263,12 +294,13 @@ def build_panel(vintage_name: str) -> pd.DataFrame:
     sector_of = classification.sector_of()
     panel["sector"] = panel["industry"].map(sector_of).fillna("other")
     panel = construct(panel)
-    panel = add_spillovers(panel, spillover_weights(io_use), self_weight=bool(cfg["spillovers"]["self_weight"]))
+    flows = _read_built(layout.domestic_flows, "panel", vintage_name)
+    panel = add_spillovers(panel, flows, self_weight=bool(cfg["spillovers"]["self_weight"]))
     order = {c: i for i, c in enumerate(classification.codes)}
     panel = panel.sort_values(
         ["country", "industry", "year"], key=lambda s: s.map(order) if s.name == "industry" else s
     ).reset_index(drop=True)
-    write_parquet(Layout(vintage.name).panel, panel)
+    write_parquet(layout.panel, panel)
     return panel
 
 

@@ -89,8 +89,9 @@ def real_panel(real_project: Path):
     saved = os.environ.get("REPLICATION_ROOT")
     os.environ["REPLICATION_ROOT"] = str(real_project)
     try:
-        from replication.panel import build_panel
+        from replication.panel import build_panel, build_panel_io
 
+        build_panel_io("wiod2013")
         build_panel("wiod2013")
     finally:
         if saved is None:

@@ -66,6 +66,9 @@ def test_every_stage_writes_its_checked_file_last(project, renames, tmp_path):
     assert _stage(renames, ["offshoring", *run])[-1] == checked["OFFSHORING"]
     assert _stage(renames, ["tables", *run, "--country", "BEL"])[-1] == checked["TABLES"]
     assert _stage(renames, ["figures", *run, "--country", "BEL"])[-1] == checked["FIGURES"]
+    panel_io = _stage(renames, ["panel-io", *run])
+    assert [p.name for p in panel_io] == ["domestic_flows.parquet", "panel_io.parquet"]
+    assert panel_io[-1] == checked["PANEL_IO"]
     assert _stage(renames, ["panel", *run])[-1] == checked["PANEL"]
     spec = tmp_path / "prod.toml"
     spec.write_text(SPEC)
@@ -83,7 +86,7 @@ def test_an_interrupted_stage_leaves_its_checked_file_absent_and_a_rerun_complet
     folder.mkdir(parents=True)
     simulate(folder)
     run = ["--vintage", "national_sut_csv"]
-    for stage in (["tidy", *run], ["offshoring", *run], ["panel", *run]):
+    for stage in (["tidy", *run], ["offshoring", *run], ["panel-io", *run], ["panel", *run]):
         assert main(["-q", *stage]) == 0
     spec = tmp_path / "prod.toml"
     spec.write_text(SPEC)

@@ -14,7 +14,7 @@ from replication.errors import ReplicationError
 from replication.estimation import write_estimates
 from replication.layout import Layout
 from replication.offshoring import build_offshoring
-from replication.panel import build_panel
+from replication.panel import build_panel, build_panel_io
 from replication.report.regression_tables import write_regression_table
 from replication.tidy import build_tidy
 
@@ -107,6 +107,7 @@ def test_pipeline_recovers_production_function(project, tmp_path):
     simulate(folder)
     build_tidy("national_sut_csv")
     build_offshoring("national_sut_csv")
+    build_panel_io("national_sut_csv")
     panel = build_panel("national_sut_csv")
     assert set(panel.loc[panel["sector"] == "manufacturing", "industry"]) == set(MANUFACTURING)
     spec = tmp_path / "production.toml"
@@ -153,6 +154,7 @@ def test_variants_estimated_side_by_side_give_the_same_bytes(project, tmp_path, 
     simulate(folder)
     build_tidy("national_sut_csv")
     build_offshoring("national_sut_csv")
+    build_panel_io("national_sut_csv")
     build_panel("national_sut_csv")
     spec = tmp_path / "production.toml"
     spec.write_text("""
