@@ -407,6 +407,8 @@ def _child(conn: socket.socket, key: str) -> None:
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
+        # read from the environment when an interpreter starts: the client's, not the server's
+        sys.dont_write_bytecode = bool(os.environ.get("PYTHONDONTWRITEBYTECODE"))
         sys.path[:] = request["path"]
         sys.argv = [request["argv0"], *request["argv"]]
         for name in [m for m in sys.modules if m == "replication" or m.startswith("replication.")]:

@@ -32,6 +32,9 @@ def main(argv=None):
         return 0
     if command == "exit":
         return int(rest[0])
+    if command == "bytecode":
+        print(sys.dont_write_bytecode)
+        return 0
     if command == "data":
         print("verified", os.getpid())
         return 0
@@ -93,9 +96,16 @@ def test_same_output_exit_code_and_environment_as_a_fresh_process(fake) -> None:
     root, env = fake
     _warm_server(root, env)
     cold_env = {**env, "REPLICATION_WARM": "0"}
-    for args in (["echo", "a", "b"], ["exit", "3"], ["env", "SOME_SETTING"], ["nonsense"]):
-        warm_run = _run(root, {**env, "SOME_SETTING": "x1"}, *args)
-        cold_run = _run(root, {**cold_env, "SOME_SETTING": "x1"}, *args)
+    for args, extra in (
+        (["echo", "a", "b"], {}),
+        (["exit", "3"], {}),
+        (["env", "SOME_SETTING"], {}),
+        (["nonsense"], {}),
+        (["bytecode"], {"PYTHONDONTWRITEBYTECODE": "1"}),
+        (["bytecode"], {"PYTHONDONTWRITEBYTECODE": ""}),
+    ):
+        warm_run = _run(root, {**env, "SOME_SETTING": "x1", **extra}, *args)
+        cold_run = _run(root, {**cold_env, "SOME_SETTING": "x1", **extra}, *args)
         assert (warm_run.returncode, warm_run.stdout, warm_run.stderr) == (
             cold_run.returncode,
             cold_run.stdout,
