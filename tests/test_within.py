@@ -34,7 +34,9 @@ def _panel(n_entities: int, n_periods: int, seed: int) -> pd.DataFrame:
     return frame
 
 
-def _both(frame: pd.DataFrame, *, time_effects: bool, constant: bool, cov_type: str, cluster, absorb, only=None):
+def _both(
+    frame: pd.DataFrame, *, time_effects: bool, constant: bool, cov_type: str, cluster, absorb, only=None, trends=False
+):
     prepared = prepare_frame(
         frame, dependent="y", terms=["x1", "x2"], entity="id", time="year", extra=[c for c in (cluster,) if c]
     )
@@ -43,7 +45,7 @@ def _both(frame: pd.DataFrame, *, time_effects: bool, constant: bool, cov_type: 
         regressors=["x1", "x2"],
         estimator="within",
         absorb=absorb,
-        entity_trends=False,
+        entity_trends=trends,
         constant=constant,
         time_effects=time_effects,
     )
@@ -130,3 +132,16 @@ def test_a_second_constant_column_is_absorbed_not_a_second_constant():
         fit_within(
             frame["y"].to_numpy(), x, entity, time, names=["const", "x1", "two"], time_effects=False, cov_type="robust"
         )
+
+
+@pytest.mark.parametrize("time_effects", [False, True])
+@pytest.mark.parametrize("cov_type", ["clustered", "robust"])
+def test_swept_within_with_entity_trends_equals_panelols(time_effects, cov_type):
+    frame = _panel(12, 9, seed=11)
+    swept, reference = _both(
+        frame, time_effects=time_effects, constant=True, cov_type=cov_type, cluster=None, absorb=None, trends=True
+    )
+    assert any(name.startswith("trend_") for name in swept.params.index)
+    np.testing.assert_allclose(swept.params, reference.params, rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(swept.cov, reference.cov, rtol=1e-7, atol=1e-12)
+    assert (swept.df_resid, swept.rsquared_within > 0) == (reference.df_resid, reference.rsquared_within > 0)

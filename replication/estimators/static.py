@@ -276,6 +276,8 @@ def _exog(
     constant (pooled) or a drift (first differences: the differenced dummies and the drift are then a full
     set of period effects of the differenced equation), every period without (pooled) or all but the first
     without a drift (first differences: the T - 1 differenced dummies span the T - 1 differenced periods).
+    Entity trends: entity dummies x the period's position for all entities but the first, and a common trend unless
+    period effects absorb it (each entity's trend is then identified relative to the first entity's).
     """
     exog = frame[regressors].astype(float)
     index_time = frame.index.get_level_values(1)
@@ -311,7 +313,8 @@ def _exog(
         ids = frame.index.get_level_values(0)
         for e in sorted(ids.unique())[1:]:
             exog[f"trend_{e}"] = np.where(ids == e, trend, 0.0)
-        exog["trend"] = trend
+        if not time_effects:  # the common trend lies in the span of the period effects
+            exog["trend"] = trend
     if constant and estimator == "first_difference":
         # a drift: the period position differences to 1 (FirstDifferenceOLS rejects a constant column)
         positions = pd.Index(periods)
