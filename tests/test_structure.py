@@ -77,7 +77,17 @@ def test_no_two_modules_share_a_basename():
 def test_another_country_or_vintage_never_shares_a_run_specific_path():
     """A run for DEU or for wiod2016 writes none of the default run's files; interim data belong to the vintage."""
     default = Layout().make_variables()
-    shared = {"INTERIM", "OUT", "TIDY", "OFFSHORING", "PANEL", "SKILL_PANEL", "SKILL_SELECTION", "SKILL_EST_DIR"}
+    shared = {
+        "INTERIM",
+        "OUT",
+        "TIDY",
+        "OFFSHORING",
+        "PANEL_IO",
+        "PANEL",
+        "SKILL_PANEL",
+        "SKILL_SELECTION",
+        "SKILL_EST_DIR",
+    }
     shared |= {"SKILL_REGTAB_DIR", "SKILL_ANALYSIS", "TRADEOFF_OUT", "SKILLS_ON"}
     german = Layout("wiod2013", "DEU").make_variables()
     for key, value in default.items():
