@@ -154,6 +154,10 @@ def run(argv: list[str]) -> int | None:
             pid = _PID.unpack(_receive(client, _PID.size))[0]
         except OSError:
             return None  # the command did not start: run it in-process
+        except KeyboardInterrupt:  # Ctrl-C while the server was still preloading: the command never started
+            command = next((a for a in argv if not a.startswith("-")), "the command")
+            print(f"interrupted: {command} stopped before it started; no output of it was written", file=sys.stderr)
+            return 130
         forwarded: list[int] = []
 
         def forward(signum: int, _frame: object) -> None:

@@ -42,6 +42,7 @@ def main(argv=None):
         print(os.environ.get(rest[0], "<unset>"), os.getcwd(), sys.argv[1:])
         return 0
     if command == "sleep":
+        print("sleeping", flush=True)
         try:
             time.sleep(float(rest[0]))
         except KeyboardInterrupt:
@@ -132,6 +133,8 @@ def test_ctrl_c_reaches_the_child_and_a_killed_client_kills_it(fake) -> None:
         )
         _wait(lambda: {line["pid"] for line in _log(env) if line.get("argv") == ["sleep", "30"]} - before)
         (child,) = {line["pid"] for line in _log(env) if line.get("argv") == ["sleep", "30"]} - before
+        # the command has begun (a signal in the child's first moments, before the command, ends it silently)
+        assert client.stdout.readline() == "sleeping\n"
         return client, child
 
     client, _ = start_sleeper()
@@ -219,3 +222,22 @@ def _cmdline(proc: Path) -> list[str]:
         return (proc / "cmdline").read_bytes().decode(errors="replace").split("\0")[:-1]
     except OSError:
         return []
+
+
+def test_ctrl_c_while_the_server_preloads_is_one_line(fake) -> None:
+    """A command waiting for a server that is still preloading stops on Ctrl-C with one line and exit 130, and the
+    server never runs it."""
+    root, env = fake
+    assert _run(root, env, "data").returncode == 0  # starts the server, which listens, then preloads for seconds
+    _wait(lambda: any(Path(env["REPLICATION_WARM_DIR"]).glob("*.sock")))
+    client = subprocess.Popen(
+        [sys.executable, "-m", "replication", "echo", "never"], cwd=root, env=env, stderr=subprocess.PIPE, text=True
+    )
+    time.sleep(0.5)  # connected and waiting: the preload takes seconds
+    assert not any(line.get("argv") == ["echo", "never"] for line in _log(env))
+    client.send_signal(signal.SIGINT)
+    _, err = client.communicate(timeout=20)
+    assert client.returncode == 130
+    assert err == "interrupted: echo stopped before it started; no output of it was written\n"
+    assert _run(root, env, "echo", "after").stdout == "after\n"  # the server serves the next command
+    assert not any(line.get("argv") == ["echo", "never"] for line in _log(env))
