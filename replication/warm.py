@@ -127,7 +127,8 @@ def run(argv: list[str]) -> int | None:
     """
     key = server_key()
     path = socket_path(key)
-    if next((a for a in argv if not a.startswith("-")), None) in IN_PROCESS:
+    command = next((a for a in argv if not a.startswith("-")), None)  # argv: global options, then the command
+    if command in IN_PROCESS:
         if not path.exists():
             start_server(key)
         return None
@@ -155,8 +156,10 @@ def run(argv: list[str]) -> int | None:
         except OSError:
             return None  # the command did not start: run it in-process
         except KeyboardInterrupt:  # Ctrl-C while the server was still preloading: the command never started
-            command = next((a for a in argv if not a.startswith("-")), "the command")
-            print(f"interrupted: {command} stopped before it started; no output of it was written", file=sys.stderr)
+            print(
+                f"interrupted: {command or 'the command'} stopped before it started; no output of it was written",
+                file=sys.stderr,
+            )
             return 130
         forwarded: list[int] = []
 
