@@ -40,7 +40,9 @@ from pathlib import Path
 
 IDLE_SECONDS = 30.0
 STARTUP_SECONDS = 60.0  # a server that has not listened this long after its start is taken for dead
-BIND_SECONDS = 2.0  # a command that finds a server starting waits this long for its socket (it binds at once)
+# a command that finds a server starting waits this long for its socket: it binds at once, within a fraction of a
+# second, unless the machine is heavily loaded
+BIND_SECONDS = 10.0
 # commands that import none of the preloaded libraries (the checksum check of the raw files): they run at once, in
 # their own process, and start the server for the commands that follow
 IN_PROCESS = ("data",)

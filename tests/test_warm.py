@@ -213,6 +213,13 @@ def test_the_checksum_command_runs_in_process_and_starts_the_server(fake) -> Non
     assert served == [["echo", "x"]]  # the stage went through the server, `data` never did
 
 
+def _has_socket(pid: int) -> bool:
+    try:
+        return any(os.readlink(fd).startswith("socket:") for fd in Path(f"/proc/{pid}/fd").iterdir())
+    except OSError:  # a descriptor closed while it was read
+        return False
+
+
 def _servers(key: str) -> list[Path]:
     return [proc for proc in Path("/proc").glob("[0-9]*") if _cmdline(proc)[-3:] == ["replication.warm", "serve", key]]
 
@@ -233,7 +240,9 @@ def test_ctrl_c_while_the_server_preloads_is_one_line(fake) -> None:
     client = subprocess.Popen(
         [sys.executable, "-m", "replication", "echo", "never"], cwd=root, env=env, stderr=subprocess.PIPE, text=True
     )
-    time.sleep(0.5)  # connected and waiting: the preload takes seconds
+    # connected and waiting (the preload takes seconds): a signal during the interpreter's start would be another test
+    _wait(lambda: _has_socket(client.pid))
+    time.sleep(0.2)
     assert not any(line.get("argv") == ["echo", "never"] for line in _log(env))
     client.send_signal(signal.SIGINT)
     _, err = client.communicate(timeout=20)
