@@ -23,6 +23,9 @@ pytestmark = pytest.mark.slow
 FAKE_CLI = """
 import os, sys, time
 
+IMPORTED_BY = os.getpid()
+time.sleep(float(os.environ.get("FAKE_CLI_IMPORT_SECONDS", "0")))  # a server that takes long to preload
+
 def main(argv=None):
     argv = [a for a in (sys.argv[1:] if argv is None else argv) if a != "--quiet"]
     command, rest = argv[0], argv[1:]
@@ -32,6 +35,9 @@ def main(argv=None):
         return 0
     if command == "exit":
         return int(rest[0])
+    if command == "imported-by":  # who imported this module: the server (preloaded) or this process
+        print("server" if IMPORTED_BY != os.getpid() else "this process")
+        return 0
     if command == "bytecode":
         print(sys.dont_write_bytecode)
         return 0
@@ -172,14 +178,7 @@ def test_commands_started_together_start_one_server(fake) -> None:
     """The first commands of a parallel build find no server: one of them starts it and runs in-process; the others
     wait for it (it listens at once and serves them once it has preloaded) instead of importing everything again."""
     root, env = fake
-    key = subprocess.run(
-        [sys.executable, "-c", "from replication import warm; print(warm.server_key())"],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
+    key = _key(root, env)
     # the servers of the tests before (same environment, so the same key) were stopped; one stopped while it was
     # preloading exits when it has preloaded
     _wait(lambda: not _servers(key))
@@ -213,6 +212,40 @@ def test_the_checksum_command_runs_in_process_and_starts_the_server(fake) -> Non
     assert served == [["echo", "x"]]  # the stage went through the server, `data` never did
 
 
+def _key(root: Path, env: dict[str, str]) -> str:
+    return subprocess.run(
+        [sys.executable, "-c", "from replication import warm; print(warm.server_key())"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+
+
+def test_the_project_is_preloaded_and_an_edit_is_never_stale(fake) -> None:
+    """The server imports the project's modules too (a served command finds them imported); editing one gives
+    another key, so the next command runs the edited code, never the preloaded one."""
+    root, env = fake
+    assert _run(root, env, "imported-by").stdout == "this process\n"  # no server yet: in-process, starts one
+    _wait(lambda: any(Path(env["REPLICATION_WARM_DIR"]).glob("*.sock")))
+    before = _key(root, env)
+    assert _run(root, env, "imported-by").stdout == "server\n"
+    cli = root / "replication" / "cli.py"
+    cli.write_text(cli.read_text().replace('print(" ".join(rest))', 'print("edited", " ".join(rest))'))
+    assert _key(root, env) != before
+    assert _run(root, env, "echo", "x").stdout == "edited x\n"
+    _wait(lambda: (Path(env["REPLICATION_WARM_DIR"]) / f"{_key(root, env)}.sock").exists())  # the edit's server
+    assert _run(root, env, "echo", "y").stdout == "edited y\n"
+    by_server = {
+        log.stem: [json.loads(line)["argv"] for line in log.read_text().splitlines() if "argv" in line]
+        for log in Path(env["REPLICATION_WARM_DIR"]).glob("*.log")
+    }
+    assert by_server[before] == [["imported-by"]]  # the first server never ran the edited command
+    assert ["echo", "y"] in by_server[_key(root, env)]
+    assert _run(root, env, "imported-by").stdout == "server\n"
+
+
 def _has_socket(pid: int) -> bool:
     try:
         return any(os.readlink(fd).startswith("socket:") for fd in Path(f"/proc/{pid}/fd").iterdir())
@@ -235,7 +268,16 @@ def test_ctrl_c_while_the_server_preloads_is_one_line(fake) -> None:
     """A command waiting for a server that is still preloading stops on Ctrl-C with one line and exit 130, and the
     server never runs it."""
     root, env = fake
-    assert _run(root, env, "data").returncode == 0  # starts the server, which listens, then preloads for seconds
+    key = _key(root, env)
+    _wait(lambda: not _servers(key))  # the servers of the tests before
+    # a server whose preload (here: importing the command line) takes seconds; it listens before it preloads
+    subprocess.Popen(
+        [sys.executable, "-m", "replication.warm", "serve", key],
+        cwd=root,
+        env={**env, "FAKE_CLI_IMPORT_SECONDS": "5"},
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     _wait(lambda: any(Path(env["REPLICATION_WARM_DIR"]).glob("*.sock")))
     client = subprocess.Popen(
         [sys.executable, "-m", "replication", "echo", "never"], cwd=root, env=env, stderr=subprocess.PIPE, text=True
