@@ -32,7 +32,7 @@ from replication.fileio import write_csv
 from replication.layout import Layout
 from replication.panel import coverage, load_panel, pooled_countries
 from replication.progress import say
-from replication.specs import add_columns, find_spec, load_specs, prepare_data, spec_variants
+from replication.specs import add_columns, find_spec, load_specs, prepare_data, select_rows, spec_variants
 
 DECOMPOSITION_COLUMNS = [
     "decomposition",
@@ -144,7 +144,7 @@ def sample_coverage(panel: pd.DataFrame, context: dict, country: str) -> pd.Data
             variables += [equation["dependent"], *equation["regressors"]]
         columns = sorted({parse_term(v)[0] for v in variables if v} & set(panel.columns))
         if "sample" in spec.data:
-            selected = panel.query(spec.data["sample"], local_dict={"country": country, **context})
+            selected = select_rows(panel, spec.data["sample"], {"country": country, **context})
             mask = pd.Series(panel.index.isin(selected.index), index=panel.index)
         else:
             mask = pd.Series(True, index=panel.index)

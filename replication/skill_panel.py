@@ -251,7 +251,7 @@ def build_skill_panel() -> pd.DataFrame:
         lead_terms=list(cfg["leads"]["terms"]),
     )
     frame["wage_usd_base"] = frame["country"].map(wages)
-    frame["in_euklems"] = frame["country"].isin(set(accounts["country"].astype(str)))
+    frame["in_euklems"] = frame["country"].isin(accounts["country"].astype(str).unique())
     frame["off_total"] = frame["om_total"] + frame["os_total"]
     frame["off_total_ict"] = frame["off_total"] * frame["ict"]
     order = {code: i for i, code in enumerate(dict.fromkeys(mapping))}

@@ -26,6 +26,7 @@ Example (``estimations/validation/emplUK_ab1991_a1.toml``)::
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -202,12 +203,28 @@ def read_source(spec: Spec, layout: Layout | None = None) -> pd.DataFrame:
     return pd.read_parquet(source) if source.suffix == ".parquet" else pd.read_csv(source)
 
 
+def named_columns(frame: pd.DataFrame, expression: str) -> pd.DataFrame:
+    """The columns of ``frame`` that a pandas expression may name: every identifier in it that is a column (all
+    columns when it quotes a name in backticks). ``frame.eval``/``frame.query`` first make a Series of every
+    column of the frame they are called on, 14 ms per call on the 300-column panel; on these columns alone
+    the result is the same (same rows, index and values)."""
+    if "`" in expression:
+        return frame
+    names = dict.fromkeys(re.findall(r"[A-Za-z_][A-Za-z_0-9]*", expression))
+    return frame[[name for name in names if name in frame.columns]]
+
+
+def select_rows(frame: pd.DataFrame, sample: str, local_dict: dict) -> pd.DataFrame:
+    """``frame.query(sample, local_dict=...)``, evaluated on the columns the sample names."""
+    return frame.loc[named_columns(frame, sample).eval(sample, local_dict=local_dict)]
+
+
 def add_columns(spec: Spec, frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``frame`` with the spec's derived columns (``[data.columns]``, pandas expressions)."""
     frame = frame.copy()
     for name, expression in spec.data.get("columns", {}).items():
         try:
-            frame[name] = frame.eval(expression)
+            frame[name] = named_columns(frame, expression).eval(expression)
         except Exception as exc:  # pandas raises several types for a bad expression
             raise ConfigError(
                 f"{spec.path}: [data.columns] {name} = {expression!r} cannot be evaluated ({exc})"
@@ -225,7 +242,7 @@ def prepare_data(
     if "sample" in spec.data:
         local = {"country": country, **(context or {})}
         try:
-            frame = frame.query(spec.data["sample"], local_dict=local)
+            frame = select_rows(frame, spec.data["sample"], local)
         except Exception as exc:
             raise ConfigError(
                 f"{spec.path}: [data] sample {spec.data['sample']!r} cannot be evaluated ({exc})"

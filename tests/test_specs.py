@@ -277,3 +277,40 @@ def test_lists_and_parameters_expand_into_one_spec_per_value(tmp_path):
     path.write_text(path.read_text().replace("['@inputs', 'x3']", "['@input', 'x3']"))
     with pytest.raises(ConfigError, match="list '@input' is not defined in \\[lists\\]"):
         load_specs(path)
+
+
+@pytest.mark.parametrize(
+    ("expression", "local"),
+    [
+        ("country == @country and sector == 'manufacturing' and year <= 2003", {"country": "BEL"}),
+        ("country in @pooled and year >= 1996", {"pooled": ["BEL", "NLD"]}),
+        ("industry not in ['c9', 'c13'] and (year == 1995 or year == 2000)", {}),
+        ("`odd name` > 0.5 and index > 3", {}),  # backticks: every column; the index is named as in pandas
+        ("ln_y - ln_l > 0", {}),
+    ],
+)
+def test_samples_and_derived_columns_on_the_named_columns_match_pandas(expression, local):
+    """``select_rows`` and ``named_columns`` give exactly what ``query`` and ``eval`` on the whole frame give."""
+    import numpy as np
+    import pandas as pd
+
+    from replication.specs import named_columns, select_rows
+
+    rng = np.random.default_rng(3)
+    n = 60
+    frame = pd.DataFrame(
+        {
+            "country": rng.choice(["BEL", "NLD", "DEU"], n),
+            "sector": rng.choice(["manufacturing", "market_services"], n),
+            "industry": rng.choice(["c9", "c13", "c20"], n),
+            "year": rng.integers(1995, 2008, n),
+            "ln_y": rng.normal(size=n),
+            "ln_l": rng.normal(size=n),
+            "odd name": rng.uniform(size=n),
+            **{f"unused_{i}": rng.normal(size=n) for i in range(5)},
+        },
+        index=pd.RangeIndex(100, 100 + n)[::-1],
+    )
+    pd.testing.assert_frame_equal(select_rows(frame, expression, local), frame.query(expression, local_dict=local))
+    assert not any(c.startswith("unused") for c in named_columns(frame, "ln_y - ln_l").columns)
+    pd.testing.assert_series_equal(named_columns(frame, "ln_y - ln_l").eval("ln_y - ln_l"), frame.eval("ln_y - ln_l"))
