@@ -194,6 +194,63 @@ def test_euklems_synthetic(tmp_path):
     assert set(frame["country"]) == {"BEL"}
 
 
+def test_compensated_sum_is_pandas_grouped_sum_to_the_bit():
+    """The skill shares' array path sums the age x sex sheets as pandas' grouped ``sum(min_count=...)`` does
+    (Kahan-compensated, missing skipped, infinities kept): the same bits on values of very different sizes."""
+    rng = np.random.default_rng(11)
+    layers = [rng.normal(size=(40, 30)) * 10.0 ** rng.integers(-12, 12, size=(40, 30)) for _ in range(6)]
+    for layer in layers:
+        layer[rng.uniform(size=layer.shape) < 0.1] = np.nan
+    layers[2][0, 0], layers[4][1, 1], layers[5][1, 1] = np.inf, np.inf, -np.inf
+    for min_count in (1, 4, 6):
+        ours = euklems2009.compensated_sum(layers, min_count)
+        long = pd.DataFrame(
+            {
+                "cell": np.tile(np.arange(layers[0].size), len(layers)),
+                "value": np.concatenate([a.ravel() for a in layers]),
+            }
+        )
+        theirs = long.groupby("cell")["value"].sum(min_count=min_count).to_numpy().reshape(layers[0].shape)
+        assert np.array_equal(ours.view(np.int64), theirs.view(np.int64)) or np.array_equal(
+            ours, theirs, equal_nan=True
+        )
+        assert np.array_equal(np.isnan(ours), np.isnan(theirs))
+        assert np.array_equal(ours[~np.isnan(ours)].view(np.int64), theirs[~np.isnan(theirs)].view(np.int64))
+
+
+def _skill_sheets(codes, years, rng, *, shuffle=False):
+    parts = {}
+    for skill in euklems2009.SKILLS:
+        sheets = []
+        for _ in range(6):
+            order = rng.permutation(len(codes)) if shuffle else np.arange(len(codes))
+            cells = rng.uniform(0, 100 / 6, size=(len(codes), len(years)))
+            cells[rng.uniform(size=cells.shape) < 0.05] = np.nan
+            sheets.append(euklems2009.Sheet(np.array(codes, dtype=object)[order], np.array(years), cells[order]))
+        parts[f"H_{skill}"] = sheets
+    return parts
+
+
+def test_skill_shares_array_path_equals_the_grouped_path():
+    """Sheets of one layout take the array path; it gives the grouped path's frame (rows, order, dtypes, bits) and
+    drop count. Sheets whose rows differ in order are not aligned and take the grouped path."""
+    rng = np.random.default_rng(5)
+    names = [f"H_{s}" for s in euklems2009.SKILLS]
+    codes, years = ["C", "AtB", "15t16", "10"], [1997, 1995, 1996]
+    parts = _skill_sheets(codes, years, rng)
+    # shares of one cell that add up to one, the rest (random) do not: both kinds of rows are exercised
+    for skill, share in zip(euklems2009.SKILLS, (0.2, 0.3, 0.5), strict=True):
+        for sheet in parts[f"H_{skill}"]:
+            sheet.cells[1, 2] = 100 * share / 6
+    assert euklems2009._aligned([s for n in names for s in parts[n]])
+    fast, fast_off = euklems2009._measure_aligned(parts, names, 6)
+    slow, slow_off = euklems2009._measure_grouped(parts, names, 6)
+    pd.testing.assert_frame_equal(fast, slow, check_exact=True)
+    assert fast_off == slow_off > 0 and fast["value"].notna().sum() == 3
+    shuffled = _skill_sheets(codes, years, rng, shuffle=True)
+    assert not euklems2009._aligned([s for n in names for s in shuffled[n]])
+
+
 @pytest.mark.realdata
 def test_euklems_real_files(mirror):
     folder = mirror / "euklems_2008_2009_bel"

@@ -26,6 +26,7 @@ growth contributions ``GOCon*``) are not read.
 
 from __future__ import annotations
 
+import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -91,13 +92,31 @@ def _read_sheets(path: Path, *, keep: set[str] | None = None) -> dict[str, Sheet
         width = len(header)
         cells = np.array([list(r[:width]) + [""] * (width - len(r)) for r in body], dtype=object).reshape(-1, width)
         block = cells[:, columns].ravel()
-        values = pd.to_numeric(pd.Series(block, dtype=object), errors="coerce").to_numpy(dtype=float)
+        values = numbers(block)
         sheets[name] = Sheet(
             codes=np.array([_code(c) for c in cells[:, at]], dtype=object),
             years=np.array([int(header[i][1:]) for i in columns]),
             cells=values.reshape(len(body), len(columns)),
         )
     return sheets
+
+
+def numbers(cells: np.ndarray) -> np.ndarray:
+    """Spreadsheet cells (numbers, text, ``""`` or ``None`` for empty) as floats: a cell is ``float(cell)`` when
+    Python reads it as a number (a number, or text such as ``"1.5"``), else missing (NaN). The cells are converted
+    in one pass when every non-empty cell is readable (the usual sheet), else one by one."""
+    empty = (cells == "") | np.equal(cells, None)
+    try:
+        return np.where(empty, np.nan, cells).astype(float)
+    except (TypeError, ValueError):
+        return np.array([_number(cell) for cell in cells], dtype=float)
+
+
+def _number(cell: object) -> float:
+    try:
+        return float(cell)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return math.nan
 
 
 def _stacked(sheets: list[Sheet], variables: list[str]) -> pd.DataFrame:
@@ -200,18 +219,77 @@ def skill_shares(path: Path) -> tuple[pd.DataFrame, int]:
         split_ages = {c.rsplit("_", 1)[0] for c in split}
         if split_ages not in AGE_SETS or len(split) != 2 * len(split_ages):
             raise DataError(path, f"{measure}_ sheets: age x sex split {sorted(split)} is not a complete partition")
-        summed = {}
-        for variable in names:
-            stacked = _stacked(parts[variable], [variable] * len(parts[variable]))
-            summed[variable] = (
-                stacked.groupby(["industry", "year"], sort=True)["value"].sum(min_count=len(split)) / 100.0
-            )
-        wide = pd.DataFrame(summed)
-        complete = wide.notna().all(axis=1)
-        off = complete & ((wide.sum(axis=1) - 1.0).abs() > SHARE_TOLERANCE)
-        dropped += int(off.sum())
-        wide.loc[off | ~complete] = np.nan
-        long = wide.stack().rename("value").reset_index()
-        long.columns = ["industry", "year", "variable", "value"]
+        aligned = _aligned([sheet for variable in names for sheet in parts[variable]])
+        long, off = (_measure_aligned if aligned else _measure_grouped)(parts, names, len(split))
+        dropped += off
         out.append(long)
     return pd.concat(out, ignore_index=True), dropped
+
+
+def _aligned(sheets: list[Sheet]) -> bool:
+    """Whether the sheets share one layout: the same industry codes (each once) and years, in the same order."""
+    first = sheets[0]
+    return len(set(first.codes)) == len(first.codes) and all(
+        np.array_equal(s.codes, first.codes) and np.array_equal(s.years, first.years) for s in sheets
+    )
+
+
+def compensated_sum(layers: list[np.ndarray], min_count: int) -> np.ndarray:
+    r"""Cell-wise sum of ``layers`` in their order, as pandas' grouped ``sum(min_count=...)`` computes it:
+    Kahan-compensated (:math:`y = v - c,\ t = s + y,\ c = (t - s) - y,\ s = t`, a NaN compensation reset to 0),
+    missing values skipped, NaN where fewer than ``min_count`` values; so the result is the same to the bit."""
+    total = np.zeros(layers[0].shape)
+    compensation = np.zeros(layers[0].shape)
+    count = np.zeros(layers[0].shape, dtype=np.int64)
+    with np.errstate(invalid="ignore"):
+        for layer in layers:
+            present = ~np.isnan(layer)
+            y = layer - compensation
+            t = total + y
+            step = (t - total) - y
+            step[np.isnan(step)] = 0.0
+            compensation = np.where(present, step, compensation)
+            total = np.where(present, t, total)
+            count += present
+    total[count < min_count] = np.nan
+    return total
+
+
+def _measure_aligned(parts: dict[str, list[Sheet]], names: list[str], cells: int) -> tuple[pd.DataFrame, int]:
+    """:func:`_measure_grouped` for sheets of one layout, on the arrays: the same rows, values and order."""
+    first = parts[names[0]][0]
+    rows = np.argsort(first.codes, kind="stable")
+    years = np.argsort(first.years, kind="stable")
+    wide = np.stack(
+        [(compensated_sum([s.cells for s in parts[v]], cells) / 100.0)[rows][:, years].ravel() for v in names],
+        axis=1,
+    )
+    complete = ~np.isnan(wide).any(axis=1)
+    off = complete & (np.abs(wide.sum(axis=1) - 1.0) > SHARE_TOLERANCE)
+    wide[off | ~complete] = np.nan
+    codes, periods = first.codes[rows], first.years[years]
+    long = pd.DataFrame(
+        {
+            "industry": np.repeat(codes, len(periods) * len(names)),
+            "year": np.tile(np.repeat(periods, len(names)), len(codes)),
+            "variable": np.tile(np.array(names, dtype=object), wide.shape[0]),
+            "value": wide.ravel(),
+        }
+    )
+    return long, int(off.sum())
+
+
+def _measure_grouped(parts: dict[str, list[Sheet]], names: list[str], cells: int) -> tuple[pd.DataFrame, int]:
+    """The three skill shares of one measure, long: the age x sex sheets of each skill summed by industry and year
+    (missing when any is), the cells whose shares do not add up to one dropped (their count returned)."""
+    summed = {}
+    for variable in names:
+        stacked = _stacked(parts[variable], [variable] * len(parts[variable]))
+        summed[variable] = stacked.groupby(["industry", "year"], sort=True)["value"].sum(min_count=cells) / 100.0
+    wide = pd.DataFrame(summed)
+    complete = wide.notna().all(axis=1)
+    off = complete & ((wide.sum(axis=1) - 1.0).abs() > SHARE_TOLERANCE)
+    wide.loc[off | ~complete] = np.nan
+    long = wide.stack().rename("value").reset_index()
+    long.columns = ["industry", "year", "variable", "value"]
+    return long, int(off.sum())
