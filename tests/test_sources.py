@@ -218,6 +218,15 @@ def test_compensated_sum_is_pandas_grouped_sum_to_the_bit():
         assert np.array_equal(ours[~np.isnan(ours)].view(np.int64), theirs[~np.isnan(theirs)].view(np.int64))
 
 
+def test_spreadsheet_cells_become_numbers_or_missing():
+    """Numbers stay numbers, text Python reads as a number is that number, empty and other text are missing, in
+    the one-pass conversion and in the cell-by-cell one (a sheet with unreadable text) alike."""
+    readable = np.array([1.5, "", None, 3, "2.5", True], dtype=object)
+    np.testing.assert_array_equal(euklems2009.numbers(readable), [1.5, np.nan, np.nan, 3.0, 2.5, 1.0])
+    with_text = np.array([1.5, "", None, 3, "2.5", "n.a.", "-"], dtype=object)
+    np.testing.assert_array_equal(euklems2009.numbers(with_text), [1.5, np.nan, np.nan, 3.0, 2.5, np.nan, np.nan])
+
+
 def _skill_sheets(codes, years, rng, *, shuffle=False):
     parts = {}
     for skill in euklems2009.SKILLS:
