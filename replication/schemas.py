@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from replication.errors import DataError
-from replication.keys import has_duplicate_keys
+from replication.keys import has_duplicate_keys, sorted_and_unique
 
 IO_USE_KEYS = ("country", "year", "using_industry", "supplying_country", "product")
 IO_USE_COLUMNS = (*IO_USE_KEYS, "value")
@@ -94,7 +94,7 @@ def _check_codes(frame: pd.DataFrame, column: str, allowed: Iterable[str], file:
 
 
 def _check_duplicates(frame: pd.DataFrame, keys: tuple[str, ...], file: object) -> None:
-    if not has_duplicate_keys(frame, keys):
+    if sorted_and_unique(frame, keys) or not has_duplicate_keys(frame, keys):
         return
     dup = frame.duplicated(list(keys), keep=False)
     raise DataError(file, f"duplicate key {list(keys)} at {_row_text(frame, dup)}")

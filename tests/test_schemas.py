@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from replication.errors import DataError
-from replication.keys import has_duplicate_keys
+from replication.keys import has_duplicate_keys, sorted_and_unique
 from replication.schemas import IO_USE_KEYS, validate_io_use
 
 
@@ -30,6 +30,34 @@ def test_duplicate_check_agrees_with_pandas(seed: int, limit: int, monkeypatch) 
         frame.loc[frame.index[: n // 4], "a"] = None
     for keys in (("a",), ("a", "b"), ("a", "b", "c"), ("b", "c", "d"), ("a", "b", "c", "d")):
         assert has_duplicate_keys(frame, keys) == bool(frame.duplicated(list(keys)).any()), keys
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_sorted_and_unique_agrees_with_pandas(seed: int) -> None:
+    """True exactly when ``sort_values(keys)`` would leave the rows where they are and no key repeats (categories
+    in their own order, not alphabetical; missing keys never count as sorted)."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(0, 40))
+    frame = pd.DataFrame(
+        {
+            "a": pd.Categorical(rng.choice(["x", "y", "z"], n), categories=["z", "x", "y", "w"]),
+            "b": rng.integers(1995, 1998, n).astype(np.int16),
+            "c": rng.choice(["p", "q", "r"], n),
+        }
+    )
+    if seed % 2:  # a sorted, unique table (the rule's positive side, and often a near miss after a swap)
+        frame = frame.drop_duplicates(["a", "b", "c"]).sort_values(["a", "b", "c"]).reset_index(drop=True)
+        if seed % 4 == 1 and len(frame) > 2:
+            frame = frame.iloc[[1, 0, *range(2, len(frame))]].reset_index(drop=True)
+    if seed % 10 == 0 and n:
+        frame.loc[frame.index[0], "a"] = None
+    for keys in (["a"], ["a", "b"], ["a", "b", "c"], ["b", "c"]):
+        expected = (
+            not frame[keys].isna().any().any()
+            and not frame.duplicated(keys).any()
+            and frame.sort_values(keys).index.equals(frame.index)
+        )
+        assert sorted_and_unique(frame, keys) == expected, keys
 
 
 def test_duplicate_flow_is_located() -> None:

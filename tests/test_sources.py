@@ -54,6 +54,19 @@ def test_wiot_synthetic_to_long(tmp_path):
     assert set(frame["year"]) == {2000}
 
 
+def test_wiot_rows_come_in_key_order(tmp_path):
+    """Two years: the table is ordered by using country, year, using industry, supplier, product, so the tidy
+    stage needs no sort (and the order is the one the sort gave)."""
+    from replication.keys import sorted_and_unique
+    from replication.schemas import IO_USE_KEYS
+
+    files = [_write_wiot(tmp_path / f"wiot_{year}.RData", year=year) for year in (2001, 2000)]
+    frame = wiod2013_wiot.read_io_use(files, TWO)
+    assert len(frame) == 16 and sorted_and_unique(frame, IO_USE_KEYS)
+    sorted_frame = frame.sort_values(list(IO_USE_KEYS)).reset_index(drop=True)
+    pd.testing.assert_frame_equal(frame, sorted_frame)
+
+
 def test_wiot_row_identity_violation_is_located(tmp_path):
     path = _write_wiot(tmp_path / "wiot_2000.RData", output=np.array([1000.0, 5.0, 7.0, 11.0]))
     with pytest.raises(DataError, match=r"wiot_2000\.RData: row BEL/c1: output 1000 differs"):
