@@ -313,13 +313,22 @@ def later_steps() -> list[Callable[[], None]]:
     """The rest of the preload, one import per step: :data:`PRELOAD_LATER`, a figure drawn in memory, then every
     project module (:data:`NOT_PRELOADED` apart)."""
     import functools
-    import pkgutil
 
     steps: list[Callable[[], None]] = [functools.partial(_import, name) for name in PRELOAD_LATER]
     steps.append(warm_up_figures)
-    modules = pkgutil.walk_packages([str(PACKAGE)], "replication.")
-    names = sorted(m.name for m in modules if m.name.rsplit(".", 1)[-1] not in NOT_PRELOADED)
-    return steps + [functools.partial(_import, name) for name in names]
+    return steps + [functools.partial(_import, name) for name in project_modules()]
+
+
+def project_modules(package: Path = PACKAGE) -> list[str]:
+    """The project's module names, from its files (nothing is imported to list them: ``pkgutil.walk_packages``
+    imports every subpackage, which here took SciPy's statistics with it, a second before the server served)."""
+    names = []
+    for path in sorted(package.rglob("*.py")):
+        parts = (package.name, *path.relative_to(package).with_suffix("").parts)
+        if parts[-1] in NOT_PRELOADED:
+            continue
+        names.append(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
+    return names
 
 
 def _import(name: str) -> None:

@@ -292,3 +292,18 @@ def test_ctrl_c_while_the_server_preloads_is_one_line(fake) -> None:
     assert err == "interrupted: echo stopped before it started; no output of it was written\n"
     assert _run(root, env, "echo", "after").stdout == "after\n"  # the server serves the next command
     assert not any(line.get("argv") == ["echo", "never"] for line in _log(env))
+
+
+def test_the_project_modules_are_listed_without_importing_them() -> None:
+    """The later preload steps name every project module but the entry point and the server, found from the files
+    (listing them by import took SciPy's statistics in before the server served)."""
+    code = (
+        "import sys, pkgutil, replication; from replication import warm; before = set(sys.modules); "
+        "names = warm.project_modules(); assert set(sys.modules) == before, set(sys.modules) - before; "
+        "walked = {m.name for m in pkgutil.walk_packages(replication.__path__, 'replication.')}; "
+        "assert set(names) == {n for n in walked if n.rsplit('.', 1)[-1] not in warm.NOT_PRELOADED} | {'replication'}; "
+        "assert 'replication.__main__' not in names and 'replication.warm' not in names; print(len(names))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout) > 50
