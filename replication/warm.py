@@ -24,6 +24,8 @@ What keeps it safe:
   so the commands that arrive while it preloads wait for it rather than each importing the same libraries in
   a process of its own. ``data`` (the raw files' checksums, none of the preloaded libraries) always runs
   in-process.
+- The child takes the client's nice value (``nice make all``; a stage Make runs niced), as its own process
+  would have.
 - Ctrl-C and termination reach the child (the client forwards SIGINT, SIGTERM and SIGHUP), and a child
   whose client has died (even by SIGKILL) kills itself, so an interrupted stage behaves as before.
 - The server exits after ``IDLE_SECONDS`` without work; its log (one JSON line per command with seconds
@@ -184,6 +186,7 @@ def run(argv: list[str]) -> int | None:
                 "env": dict(os.environ),
                 "path": sys.path,
                 "package": str(PACKAGE),
+                "nice": os.getpriority(os.PRIO_PROCESS, 0),
             }
         ).encode()
         try:
@@ -508,6 +511,10 @@ def _child(conn: socket.socket, key: str) -> None:
         os.environ.update(request["env"])
         # read from the environment when an interpreter starts: the client's, not the server's
         sys.dont_write_bytecode = bool(os.environ.get("PYTHONDONTWRITEBYTECODE"))
+        # the client's scheduling priority (`nice make ...`, or a stage Make runs niced): raising the nice value is
+        # always allowed; lowering it below the server's needs privileges, and without them the server's stays
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, 0, int(request.get("nice", os.getpriority(os.PRIO_PROCESS, 0))))
         sys.path[:] = request["path"]
         sys.argv = [request["argv0"], *request["argv"]]
         if request.get("package") != str(PACKAGE):  # another copy of the project: its code, from the client's path

@@ -38,6 +38,9 @@ def main(argv=None):
     if command == "imported-by":  # who imported this module: the server (preloaded) or this process
         print("server" if IMPORTED_BY != os.getpid() else "this process")
         return 0
+    if command == "nice":
+        print(os.nice(0))
+        return 0
     if command == "bytecode":
         print(sys.dont_write_bytecode)
         return 0
@@ -118,8 +121,13 @@ def test_same_output_exit_code_and_environment_as_a_fresh_process(fake) -> None:
             cold_run.stdout,
             cold_run.stderr,
         ), args
+    # a niced command's child runs niced, as its own process would
+    command = ["nice", "-n", "7", sys.executable, "-m", "replication", "nice"]
+    niced = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True)
+    assert niced.stdout == f"{os.nice(0) + 7}\n"
     served = [line["argv"] for line in _log(env) if "argv" in line]
     assert ["echo", "a", "b"] in served and ["exit", "3"] in served  # they did go through the server
+    assert ["nice"] in served
     assert _run(root, {**env, "SOME_SETTING": "x1"}, "env", "SOME_SETTING").stdout.startswith("x1 ")
 
 
