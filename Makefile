@@ -137,9 +137,12 @@ data/interim/wiod2013/tidy.json: $(RAW_STAMP) $(CONFIG) $(CORE) replication/tidy
 	$(REPLICATION) tidy --vintage wiod2013
 endif
 
+# niced: it runs beside the WIOD tidy stage, which every later stage waits for, and nothing needs it before the
+# offshoring stage that follows that one (alternating cold builds on 2 cores: the WIOD tables ready 1.5-2 s sooner,
+# make all 33.8 and 35.3 s against 36.8 and 36.3 s)
 $(SKILL_TIDY): $(RAW_STAMP) $(CONFIG) $(CORE) replication/tidy.py replication/schemas.py replication/keys.py \
                replication/sources/euklems2009.py | $(INSTALLED)
-	$(REPLICATION) tidy --vintage euklems_countries
+	nice -n 10 $(REPLICATION) tidy --vintage euklems_countries
 
 $(SKILL_PANEL): $(SKILL_TIDY) data/interim/wiod2013/offshoring.parquet data/interim/wiod2013/tidy.json \
                 config/skill_panel.toml replication/skill_panel.py
