@@ -55,6 +55,7 @@ def _stage(renames: list[Path], args: list[str]) -> list[Path]:
     return renames[start:]
 
 
+@pytest.mark.slow  # every stage of the pipeline in turn (4 s): make test and CI; the interruption test below stays fast
 def test_every_stage_writes_its_checked_file_last(project, renames, tmp_path):
     folder = project / "data" / "raw" / "national_sut_csv"
     folder.mkdir(parents=True)
