@@ -60,5 +60,9 @@ def sorted_and_unique(frame: pd.DataFrame, keys: tuple[str, ...] | list[str]) ->
         return True
     if float(np.prod(np.asarray(sizes, dtype=float))) >= 2.0**62:
         return False
-    combined = np.ravel_multi_index(codes, sizes)
+    # built in place, one int64 array (ravel_multi_index first converted every code column to its own int64 copy)
+    combined = codes[0].astype(np.int64)
+    for code, size in zip(codes[1:], sizes[1:], strict=True):
+        combined *= size
+        combined += code
     return bool((combined[1:] > combined[:-1]).all())

@@ -10,7 +10,9 @@
     Industry accounts; ``variable`` is one of ``config/classifications/variables.csv``.
 
 Validation checks columns, types, missing and negative values, duplicate keys and unknown codes,
-and reports the file, column and first offending row.
+and reports the file, column and first offending row; the validated table comes back sorted by its keys (a
+reader that emits its rows in key order is not sorted again: one pass over the keys' codes shows that they
+rise, which also rules out duplicates).
 """
 
 from __future__ import annotations
@@ -93,17 +95,26 @@ def _check_codes(frame: pd.DataFrame, column: str, allowed: Iterable[str], file:
     frame[column] = frame[column].cat.set_categories(allowed)
 
 
-def _check_duplicates(frame: pd.DataFrame, keys: tuple[str, ...], file: object) -> None:
-    if sorted_and_unique(frame, keys) or not has_duplicate_keys(frame, keys):
-        return
-    dup = frame.duplicated(list(keys), keep=False)
-    raise DataError(file, f"duplicate key {list(keys)} at {_row_text(frame, dup)}")
+def _check_duplicates(frame: pd.DataFrame, keys: tuple[str, ...], file: object) -> bool:
+    """Raise on two rows sharing ``keys`` (located in the rows as given); return whether the rows are already in
+    key order (then one pass over the keys' codes answers both)."""
+    if sorted_and_unique(frame, keys):
+        return True
+    if has_duplicate_keys(frame, keys):
+        dup = frame.duplicated(list(keys), keep=False)
+        raise DataError(file, f"duplicate key {list(keys)} at {_row_text(frame, dup)}")
+    return False
+
+
+def _in_key_order(frame: pd.DataFrame, keys: tuple[str, ...], ordered: bool) -> pd.DataFrame:
+    """The validated table sorted by its keys (categories in their set order), index 0..n-1."""
+    return frame if ordered else frame.sort_values(list(keys)).reset_index(drop=True)
 
 
 def validate_io_use(
     frame: pd.DataFrame, *, file: object, industries: Iterable[str], products: Iterable[str] | None = None
 ) -> pd.DataFrame:
-    """Return ``frame`` in the io_use schema (categorical keys, int16 year, float64 value).
+    """Return ``frame`` in the io_use schema (categorical keys, int16 year, float64 value), in key order.
 
     Raises
     ------
@@ -122,14 +133,13 @@ def validate_io_use(
     industries = list(industries)
     _check_codes(out, "using_industry", industries, file)
     _check_codes(out, "product", industries if products is None else products, file)
-    _check_duplicates(out, IO_USE_KEYS, file)
-    return out
+    return _in_key_order(out, IO_USE_KEYS, _check_duplicates(out, IO_USE_KEYS, file))
 
 
 def validate_accounts(
     frame: pd.DataFrame, *, file: object, industries: Iterable[str], variables: pd.DataFrame
 ) -> pd.DataFrame:
-    """Return ``frame`` in the accounts schema, rows with missing values dropped.
+    """Return ``frame`` in the accounts schema, rows with missing values dropped, in key order.
 
     ``variables`` is the table of ``config/classifications/variables.csv``: its ``check`` column
     says which variables must be non-negative (``nonnegative``) or lie in [0, 1] (``share``).
@@ -151,10 +161,10 @@ def validate_accounts(
     above = (kind == "share") & (value > 1 + SHARE_TOLERANCE)
     if above.any():
         raise DataError(file, f"share above 1 at {_row_text(out, above)}")
-    _check_duplicates(out, ACCOUNTS_KEYS, file)
+    ordered = _check_duplicates(out, ACCOUNTS_KEYS, file)
     _check_share_sums(out, file)
     check_output_identity(out, file)
-    return out
+    return _in_key_order(out, ACCOUNTS_KEYS, ordered)
 
 
 SKILL_SHARE_SETS = {"hours": ("H_HS", "H_MS", "H_LS"), "compensation": ("LABHS", "LABMS", "LABLS")}

@@ -14,7 +14,6 @@ import pandas as pd
 from replication import config, manifest
 from replication.errors import ReplicationError
 from replication.fileio import sha256, write_parquet, write_text
-from replication.keys import sorted_and_unique
 from replication.layout import Layout
 from replication.progress import say
 from replication.schemas import ACCOUNTS_KEYS, drop_anomalies, validate_accounts, validate_io_use
@@ -92,10 +91,6 @@ def build_table(vintage: Vintage, table: str) -> tuple[pd.DataFrame, dict]:
         frame = validate_accounts(
             frame, file=where, industries=accounts_industries(vintage, classification), variables=load_variables()
         )
-    keys = list(frame.columns[:-1])
-    if not sorted_and_unique(frame, keys):  # a reader that emits its rows in key order needs no sort
-        frame = frame.sort_values(keys)
-    frame = frame.reset_index(drop=True)
     root = config.project_root()
     provenance = {
         "source": part.source,

@@ -68,6 +68,27 @@ def test_duplicate_flow_is_located() -> None:
     assert list(IO_USE_KEYS) == ["country", "year", "using_industry", "supplying_country", "product"]
 
 
+def test_a_validated_table_comes_back_in_key_order() -> None:
+    """Rows given in any order come back sorted by the keys (industry codes in the classification's order, not
+    alphabetical); rows already in that order come back as they are."""
+    rows = [
+        {"country": c, "year": y, "using_industry": u, "supplying_country": "NLD", "product": "c1", "value": 1.0}
+        for c in ("BEL", "AUT")
+        for y in (2001, 2000)
+        for u in ("c10", "c2")
+    ]
+    frame = pd.DataFrame(rows)
+    out = validate_io_use(frame, file="io_use.csv", industries=["c1", "c2", "c10"])
+    keys = list(IO_USE_KEYS)
+    assert sorted_and_unique(out, keys) and out.index.equals(pd.RangeIndex(len(out)))
+    assert list(out["using_industry"].astype(str))[:2] == ["c2", "c10"]
+    pd.testing.assert_frame_equal(out, out.sort_values(keys).reset_index(drop=True))
+    again = validate_io_use(
+        out.astype({k: "string" for k in keys if k != "year"}), file="x", industries=["c1", "c2", "c10"]
+    )
+    pd.testing.assert_frame_equal(again, out)
+
+
 def test_a_data_error_survives_pickling() -> None:
     """Errors come back whole from the processes that estimate variants side by side."""
     import pickle
