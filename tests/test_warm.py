@@ -315,3 +315,22 @@ def test_the_project_modules_are_listed_without_importing_them() -> None:
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert int(done.stdout) > 50
+
+
+def test_a_project_module_that_fails_to_import_does_not_stop_the_server(fake) -> None:
+    """A module with an error (an edit in progress) is skipped by the preload: the server keeps serving, and a
+    command that imports the module gets the error as its own process would."""
+    root, env = fake
+    (root / "replication" / "broken.py").write_text("def half(:\n")
+    cli = root / "replication" / "cli.py"
+    importing = '    if command == "broken":\n        import replication.broken\n'
+    cli.write_text(cli.read_text().replace('    if command == "exit":', importing + '    if command == "exit":'))
+    _warm_server(root, env)
+    _wait(lambda: any("preloaded" in line for line in _log(env)))  # every step ran, the broken module's too
+    assert _run(root, env, "echo", "still").stdout == "still\n"
+    warm_run = _run(root, env, "broken")
+    cold_run = _run(root, {**env, "REPLICATION_WARM": "0"}, "broken")
+    assert warm_run.returncode == cold_run.returncode == 1
+    assert "SyntaxError" in warm_run.stderr and "SyntaxError" in cold_run.stderr
+    served = [line["argv"] for line in _log(env) if "argv" in line]
+    assert ["echo", "still"] in served and ["broken"] in served
