@@ -77,24 +77,51 @@ def _check_identities(arrays: dict[str, np.ndarray], path: Path) -> None:
         )
 
 
-def wiot_to_long(arrays: dict[str, np.ndarray]) -> pd.DataFrame:
-    """Non-zero intermediate flows of one WIOT as a long table in the io_use layout, in key order within the year
-    (using country, using industry, supplying country, product: the matrix read column by column)."""
-    countries = pd.Index([normalise_country(str(c)) for c in arrays["countries"]])
-    industries = pd.Index([str(i) for i in arrays["industries"]])
-    ni = len(industries)
+def wiot_flows(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Non-zero intermediate flows of one WIOT as arrays of codes (into the table's country and industry lists) and
+    values, in key order within the year: using country, using industry, supplying country, product (the matrix
+    read column by column)."""
+    ni = len(arrays["industries"])
     inter = arrays["inter"]
     cols, rows = np.nonzero(inter.T)
-    country_codes = pd.CategoricalDtype(countries)
-    industry_codes = pd.CategoricalDtype(industries)
+    code = np.min_scalar_type(-max(len(arrays["countries"]), ni))  # the smallest signed type, as pandas' codes
+    return {
+        "country": (cols // ni).astype(code),
+        "using_industry": (cols % ni).astype(code),
+        "supplying_country": (rows // ni).astype(code),
+        "product": (rows % ni).astype(code),
+        "value": inter[rows, cols].astype(np.float64),
+    }
+
+
+def long_table(
+    years: list[tuple[int, dict[str, np.ndarray]]], countries: list[str], industries: list[str]
+) -> pd.DataFrame:
+    """The years' flows as one io_use table ordered by using country, then year, then the rest of the key (the tidy
+    table's order, so it needs no sort): each year's rows of a country are one run, taken country by country."""
+    country_codes = pd.CategoricalDtype(pd.Index(countries))
+    industry_codes = pd.CategoricalDtype(pd.Index(industries))
+    # where each country's run starts and ends in each year's arrays (rows are grouped by using country)
+    bounds = [np.searchsorted(flows["country"], np.arange(len(countries) + 1)) for _, flows in years]
+    pieces = [
+        (y, start[c], start[c + 1])
+        for c in range(len(countries))
+        for y, start in enumerate(bounds)
+        if start[c + 1] > start[c]
+    ]
+
+    def column(name: str) -> np.ndarray:
+        return np.concatenate([years[0][1][name][:0], *(years[y][1][name][a:b] for y, a, b in pieces)])
+
+    year = np.concatenate([np.zeros(0, np.int16), *(np.full(b - a, years[y][0], np.int16) for y, a, b in pieces)])
     return pd.DataFrame(
         {
-            "country": pd.Categorical.from_codes(cols // ni, dtype=country_codes),
-            "year": np.full(rows.size, int(np.ravel(arrays["year"])[0]), dtype=np.int16),
-            "using_industry": pd.Categorical.from_codes(cols % ni, dtype=industry_codes),
-            "supplying_country": pd.Categorical.from_codes(rows // ni, dtype=country_codes),
-            "product": pd.Categorical.from_codes(rows % ni, dtype=industry_codes),
-            "value": inter[rows, cols].astype(np.float64),
+            "country": pd.Categorical.from_codes(column("country"), dtype=country_codes),
+            "year": year,
+            "using_industry": pd.Categorical.from_codes(column("using_industry"), dtype=industry_codes),
+            "supplying_country": pd.Categorical.from_codes(column("supplying_country"), dtype=country_codes),
+            "product": pd.Categorical.from_codes(column("product"), dtype=industry_codes),
+            "value": column("value"),
         }
     )
 
@@ -114,7 +141,7 @@ def _read_ahead(files: list[Path], ahead: int = 2) -> Iterator[tuple[Path, dict[
 
 def read_io_use(files: list[Path], classification: Classification) -> pd.DataFrame:
     """All years of the WIOD 2013 tables as one io_use table (validated by :mod:`replication.tidy`)."""
-    frames = []
+    years: list[tuple[int, dict[str, np.ndarray]]] = []
     reference: tuple | None = None
     with warnings.catch_warnings():  # entered once here, not in the reading threads (it is not thread-safe)
         # rdata warns for every file that it has no constructor for the R class "iot" (the list it returns is what
@@ -131,11 +158,8 @@ def read_io_use(files: list[Path], classification: Classification) -> pd.DataFra
             elif lists != reference:
                 raise DataError(path, "country or industry list differs from the first file's")
             _check_identities(arrays, path)
-            frames.append(wiot_to_long(arrays))
-    if not frames:
+            years.append((year, wiot_flows(arrays)))
+    if reference is None:
         raise DataError("wiod2013", "no wiot_YYYY.RData file given")
-    table = pd.concat(frames, ignore_index=True)
-    # country before year, as the tidy table is ordered (a stable sort keeps each year's key order): the table then
-    # needs no sort of its 5.7 million rows
-    order = np.argsort(table["country"].cat.codes.to_numpy(), kind="stable")
-    return table.take(order).reset_index(drop=True)
+    countries = [normalise_country(c) for c in reference[0]]
+    return long_table(years, countries, list(reference[1]))
