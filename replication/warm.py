@@ -11,9 +11,10 @@ What keeps it safe:
 
 - The server is keyed on the interpreter, the installed packages (site-packages' modification time), the
   project's modules (each one's path, modification time and size) and the environment variables read at import
-  time (BLAS kernel and threads, hash seed, plotting backend, ``PYTHONPATH``): any change starts another
-  server, so an edited module is never stale. A child keeps the project modules the server imported only
-  when the client's package is the server's; otherwise it imports them afresh from the client's path.
+  or process start (BLAS kernel and threads, hash seed, plotting backend, ``PYTHONPATH``, glibc's allocator
+  settings): any change starts another server, so an edited module is never stale. A child keeps the project
+  modules the server imported only when the client's package is the server's; otherwise it imports them afresh
+  from the client's path.
 - The preload comes in two steps. Before it serves, the server imports what the data stages use (pandas,
   pyarrow, the raw-file readers, the project's command line), so the first stages of a build start within
   a second; then, between commands, one module at a time, the libraries of the later stages (SciPy's
@@ -82,8 +83,12 @@ PRELOAD_LATER = (
 # point runs a command when imported; this module is the server itself
 PACKAGE = Path(__file__).resolve().parent
 NOT_PRELOADED = ("__main__", "warm")
-# read by the preloaded libraries when they are imported: a server only serves clients that agree on them
+# read by the preloaded libraries when they are imported, or by the C library's allocator when the process starts:
+# a server only serves clients that agree on them
 IMPORT_TIME_ENV = (
+    "MALLOC_MMAP_MAX_",
+    "MALLOC_TRIM_THRESHOLD_",
+    "GLIBC_TUNABLES",
     "OPENBLAS_NUM_THREADS",
     "OPENBLAS_CORETYPE",
     "OMP_NUM_THREADS",

@@ -334,3 +334,13 @@ def test_a_project_module_that_fails_to_import_does_not_stop_the_server(fake) ->
     assert "SyntaxError" in warm_run.stderr and "SyntaxError" in cold_run.stderr
     served = [line["argv"] for line in _log(env) if "argv" in line]
     assert ["echo", "still"] in served and ["broken"] in served
+
+
+def test_settings_read_at_start_give_another_server(fake) -> None:
+    """A client whose BLAS or allocator settings differ from the server's (read when a process starts or imports
+    the libraries, so a forked child cannot take the client's) gets a server of its own."""
+    root, env = fake
+    for name, value in (("OPENBLAS_NUM_THREADS", "3"), ("MALLOC_MMAP_MAX_", "0"), ("GLIBC_TUNABLES", "x=1")):
+        without = {k: v for k, v in env.items() if k != name}  # make exports some of them: compare from unset
+        assert _key(root, {**without, name: value}) != _key(root, without), name
+    assert _key(root, {**env, "SOME_OTHER_SETTING": "1"}) == _key(root, env)  # read by the command: passed on
