@@ -181,50 +181,72 @@ def project(
     hours_change_mh (millions of hours), jobs_change_k (thousand persons), low_hours_change_mh and
     low_jobs_change_k; draw = -1 holds the point values.
     """
-    base = base.set_index("industry")
-    changes = changes.set_index("industry").reindex(base.index)
-    y, h, e, s = (base[c].to_numpy(dtype=float) for c in ("go_real", "hours", "emp", "sh_ls"))
-    persons_per_hour = np.divide(e, h, out=np.zeros_like(h), where=h > 0)  # an industry weighted to 0 adds 0
+    levels = Levels.of(base)
+    changes = changes.set_index("industry").reindex(levels.industries)
     frames = []
     groups = (
         {"all channels": channels} if all_channels_only else {**{c: [c] for c in channels}, "all channels": channels}
     )
     for group, members in groups.items():
-        exponent = _exponents(changes, elasticities, members)  # outcome -> (1 + draws, industries)
+        sums = levels.outcomes(_exponents(changes, elasticities, members))
+        n_rows = len(sums["output_gain_meur"])
+        frames.append(pd.DataFrame({"channel": group, "draw": np.arange(-1, n_rows - 1), **sums}))
+    return pd.concat(frames, ignore_index=True)
+
+
+@dataclass(frozen=True)
+class Levels:
+    """A sector's base levels by industry as arrays: real gross output :math:`Y_i`, hours :math:`H_i`, the
+    low-skilled share :math:`s_i` and persons per hour :math:`E_i / H_i` (0 where an industry has no hours)."""
+
+    industries: pd.Index
+    output: np.ndarray
+    hours: np.ndarray
+    low_share: np.ndarray
+    persons_per_hour: np.ndarray
+
+    @classmethod
+    def of(cls, base: pd.DataFrame) -> Levels:
+        frame = base.set_index("industry")
+        y, h, e, s = (frame[c].to_numpy(dtype=float) for c in ("go_real", "hours", "emp", "sh_ls"))
+        persons_per_hour = np.divide(e, h, out=np.zeros_like(h), where=h > 0)  # an industry weighted to 0 adds 0
+        return cls(frame.index, y, h, s, persons_per_hour)
+
+    def outcomes(self, exponent: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Sector totals per row of the (1 + draws, industries) exponents (the module's equations): the
+        columns of :func:`project` after ``channel`` and ``draw``."""
+        y, h, s, per_hour = self.output, self.hours, self.low_share, self.persons_per_hour
         d_y = y * np.expm1(exponent["productivity"])
         d_h = h * np.expm1(exponent["hours"])
         d_low = (s + exponent["skill"]) * (h + d_h) - s * h
         total_y = y.sum()
-        frames.append(
-            pd.DataFrame(
-                {
-                    "channel": group,
-                    "draw": np.arange(-1, d_y.shape[0] - 1),
-                    "output_gain_meur": d_y.sum(axis=1),
-                    "output_gain_pct": 100 * d_y.sum(axis=1) / total_y if total_y > 0 else np.nan,
-                    "hours_change_mh": d_h.sum(axis=1),
-                    "jobs_change_k": (d_h * persons_per_hour).sum(axis=1),
-                    "low_hours_change_mh": d_low.sum(axis=1),
-                    "low_jobs_change_k": (d_low * persons_per_hour).sum(axis=1),
-                }
-            )
-        )
-    return pd.concat(frames, ignore_index=True)
+        return {
+            "output_gain_meur": d_y.sum(axis=1),
+            "output_gain_pct": 100 * d_y.sum(axis=1) / total_y if total_y > 0 else np.full(d_y.shape[0], np.nan),
+            "hours_change_mh": d_h.sum(axis=1),
+            "jobs_change_k": (d_h * per_hour).sum(axis=1),
+            "low_hours_change_mh": d_low.sum(axis=1),
+            "low_jobs_change_k": (d_low * per_hour).sum(axis=1),
+        }
 
 
-def _exponents(changes: pd.DataFrame, elasticities: Elasticities, members: list[str]) -> dict[str, np.ndarray]:
+def _exponents(
+    changes: pd.DataFrame | Mapping[str, np.ndarray], elasticities: Elasticities, members: list[str]
+) -> dict[str, np.ndarray]:
     """:math:`\\sum_k \\beta_k \\Delta x_{ik}` per outcome as a (1 + draws, industries) array: row 0 the point
-    estimates, then one row per draw (the channels' draws are aligned: row r of every estimate is draw r)."""
+    estimates, then one row per draw (the channels' draws are aligned: row r of every estimate is draw r).
+    ``changes``: one column (or array) of :math:`\\Delta x` per channel, industries aligned with the levels."""
     estimates = {o: [elasticities.get(c, o) for c in members] for o in OUTCOMES}
     n_draws = max((len(est.draws) for ests in estimates.values() for est in ests if est.identified), default=0)
-    n = len(changes)
+    columns = {channel: np.asarray(changes[channel], dtype=float) for channel in members}
+    n = len(changes) if isinstance(changes, pd.DataFrame) else len(next(iter(changes.values()), ()))
     out = {}
     for outcome, ests in estimates.items():
         total = np.zeros((1 + n_draws, n))
         for channel, est in zip(members, ests, strict=True):
             if est.identified:
                 coefficients = np.concatenate([[est.value], est.draws])[:, None]  # (1 + draws, 1)
-                total += coefficients * changes[channel].to_numpy(dtype=float)[None, :]
+                total += coefficients * columns[channel][None, :]
         out[outcome] = total
     return out
 
@@ -262,6 +284,16 @@ def quantiles(values: pd.Series | np.ndarray, qs: tuple[float, ...]) -> tuple[fl
     return tuple(float(v) for v in np.quantile(array, list(qs)))
 
 
+SUMMED = {  # the columns of a projection and the outcome whose estimates they use
+    "output_gain_meur": "productivity",
+    "output_gain_pct": "productivity",
+    "hours_change_mh": "hours",
+    "jobs_change_k": "hours",
+    "low_hours_change_mh": "skill",
+    "low_jobs_change_k": "skill",
+}
+
+
 def summarise(
     simulated: pd.DataFrame, elasticities: Elasticities, *, level: float, channels: list[str] | None = None
 ) -> pd.DataFrame:
@@ -269,56 +301,61 @@ def summarise(
     lost, base-year prices), and which estimate was used; the all-channels row lists the channel x outcome
     pairs left out (not identified or not credible), whose contribution is missing from its totals. The
     channels are those of ``simulated`` unless given (when it holds the all-channels rows alone)."""
-    lo, hi = (1 - level) / 2, (1 + level) / 2
-    outcome_of = {
-        "output_gain_meur": "productivity",
-        "output_gain_pct": "productivity",
-        "hours_change_mh": "hours",
-        "jobs_change_k": "hours",
-        "low_hours_change_mh": "skill",
-        "low_jobs_change_k": "skill",
-    }
-    rows = []
     if channels is None:
         channels = [c for c in simulated["channel"].unique() if c != "all channels"]  # in order of appearance
     # plain arrays per channel (pandas' groupby and row access on the string column cost most of the stage)
     codes, names = pd.factorize(simulated["channel"])  # channels in order of appearance
     is_draw = simulated["draw"].to_numpy() >= 0
-    columns = {column: simulated[column].to_numpy(dtype=float) for column in outcome_of}
+    columns = {column: simulated[column].to_numpy(dtype=float) for column in SUMMED}
+    rows = []
     for k, channel in enumerate(names):
         of_channel = codes == k
         at_point = np.flatnonzero(of_channel & ~is_draw)[0]
         point = {column: float(values[at_point]) for column, values in columns.items()}
-        arrays = {column: values[of_channel & is_draw] for column, values in columns.items()}
-        n_draws = int((of_channel & is_draw).sum())
-        row: dict[str, object] = {"channel": channel}
-        for column, outcome in outcome_of.items():
-            members = [channel] if channel != "all channels" else None
-            used = (
-                [elasticities.get(channel, outcome)]
-                if members
-                else [est for (c, o), est in elasticities.table.items() if o == outcome]
-            )
-            identified = any(est.identified for est in used)
-            row[column] = float(point[column]) if identified else math.nan
-            band = quantiles(arrays[column], (lo, hi)) if identified and n_draws else (math.nan, math.nan)
-            row[f"{column}_low"], row[f"{column}_high"] = band
-        ratio, low, high, note = trade_off_ratio(point, arrays, lo=lo, hi=hi)
-        skill_ok = not math.isnan(row["low_jobs_change_k"])
-        productivity_ok = not math.isnan(row["output_gain_meur"])
-        if not (skill_ok and productivity_ok):
-            ratio, low, high, note = math.nan, math.nan, math.nan, "not identified: a channel lacks an estimate"
-        row.update(eur_per_low_job_lost=ratio, ratio_low=low, ratio_high=high, ratio_note=note)
-        if channel == "all channels":
-            row["left_out"] = "; ".join(
-                f"{c}:{o}" for c in channels for o in OUTCOMES if not elasticities.get(c, o).identified
-            )
-        else:
-            for outcome in OUTCOMES:
-                est = elasticities.get(channel, outcome)
-                row[f"{outcome}_estimate"] = est.source if est.identified else f"{est.reason} ({est.source})".strip()
-        rows.append(row)
+        draws = {column: values[of_channel & is_draw] for column, values in columns.items()}
+        rows.append(_summary_row(channel, point, draws, elasticities, level=level, channels=channels))
     return pd.DataFrame(rows)
+
+
+def _summary_row(
+    channel: str,
+    point: Mapping[str, float],
+    draws: Mapping[str, np.ndarray],
+    elasticities: Elasticities,
+    *,
+    level: float,
+    channels: list[str],
+) -> dict[str, object]:
+    """One row of :func:`summarise`: a channel's point values (``point``) and simulated values (``draws``, one
+    array per column of :data:`SUMMED`)."""
+    lo, hi = (1 - level) / 2, (1 + level) / 2
+    n_draws = len(draws["output_gain_meur"])
+    row: dict[str, object] = {"channel": channel}
+    for column, outcome in SUMMED.items():
+        used = (
+            [elasticities.get(channel, outcome)]
+            if channel != "all channels"
+            else [est for (c, o), est in elasticities.table.items() if o == outcome]
+        )
+        identified = any(est.identified for est in used)
+        row[column] = float(point[column]) if identified else math.nan
+        band = quantiles(draws[column], (lo, hi)) if identified and n_draws else (math.nan, math.nan)
+        row[f"{column}_low"], row[f"{column}_high"] = band
+    ratio, low, high, note = trade_off_ratio(point, draws, lo=lo, hi=hi)
+    skill_ok = not math.isnan(row["low_jobs_change_k"])
+    productivity_ok = not math.isnan(row["output_gain_meur"])
+    if not (skill_ok and productivity_ok):
+        ratio, low, high, note = math.nan, math.nan, math.nan, "not identified: a channel lacks an estimate"
+    row.update(eur_per_low_job_lost=ratio, ratio_low=low, ratio_high=high, ratio_note=note)
+    if channel == "all channels":
+        row["left_out"] = "; ".join(
+            f"{c}:{o}" for c in channels for o in OUTCOMES if not elasticities.get(c, o).identified
+        )
+    else:
+        for outcome in OUTCOMES:
+            est = elasticities.get(channel, outcome)
+            row[f"{outcome}_estimate"] = est.source if est.identified else f"{est.reason} ({est.source})".strip()
+    return row
 
 
 def trade_off_ratio(
@@ -461,13 +498,53 @@ def scenario_changes(
 ) -> pd.DataFrame:
     """:math:`\\Delta x` over the horizon by industry: horizon x (trend per year if ``trend``, plus the
     scenario's annual change in percentage points / 100)."""
-    out = pd.DataFrame({"industry": base["industry"].to_numpy()})
-    per_year = trend.set_index("industry").reindex(out["industry"]) / trend_years
+    rates = annual_rates(base, trend, scenario, channels, trend_years=trend_years)
+    return pd.DataFrame(
+        {"industry": base["industry"].to_numpy(), **{c: scenario["horizon"] * rate for c, rate in rates.items()}}
+    )
+
+
+def annual_rates(
+    base: pd.DataFrame, trend: pd.DataFrame, scenario: dict, channels: list[str], *, trend_years: int
+) -> dict[str, np.ndarray]:
+    """:math:`\\Delta x` per year by channel, industries in the order of ``base``: the trend per year if ``trend``
+    plus the scenario's annual change in percentage points / 100."""
+    per_year = trend.set_index("industry").reindex(base["industry"].to_numpy()) / trend_years
+    rates = {}
     for channel in channels:
         annual = scenario.get("annual_change", {}).get(channel, 0.0) / 100.0
-        drift = per_year[channel].fillna(0.0).to_numpy() if scenario.get("trend", False) else 0.0
-        out[channel] = scenario["horizon"] * (drift + annual)
-    return out
+        drift = per_year[channel].fillna(0.0).to_numpy() if scenario.get("trend", False) else np.zeros(len(base))
+        rates[channel] = drift + annual
+    return rates
+
+
+def path_by_year(
+    base: pd.DataFrame,
+    trend: pd.DataFrame,
+    scenario: dict,
+    elasticities: Elasticities,
+    channels: list[str],
+    *,
+    trend_years: int,
+    level: float,
+) -> pd.DataFrame:
+    """The all-channels summary (:func:`summarise`) after each year 1, ..., horizon of a scenario: year *t*
+    applies *t* years of :func:`annual_rates`. The same rows as ``summarise(project(base, scenario_changes(...)
+    with horizon t, all_channels_only=True))`` year by year, computed on arrays (the levels aligned once)."""
+    levels = Levels.of(base)
+    rates = annual_rates(base, trend, scenario, channels, trend_years=trend_years)
+    rows = []
+    for year in range(1, int(scenario["horizon"]) + 1):
+        sums = levels.outcomes(_exponents({c: year * rate for c, rate in rates.items()}, elasticities, channels))
+        point = {column: float(values[0]) for column, values in sums.items()}
+        draws = {column: values[1:] for column, values in sums.items()}
+        rows.append(
+            {
+                **_summary_row("all channels", point, draws, elasticities, level=level, channels=channels),
+                "year": int(scenario["base_year"]) + year,
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def tradeoff_dir() -> Path:
@@ -533,11 +610,8 @@ def run_tradeoff(scenario_paths: list[Path] | None = None, *, out_dir: Path | No
             summary = summarise(project(base_s, delta, elasticities, channels), elasticities, level=level)
             scenarios.append(summary.assign(**tag, horizon=scenario["horizon"]))
             industries.append(industry_outcomes(base_s, delta, elasticities, channels).assign(**tag))
-            for year in range(1, int(scenario["horizon"]) + 1):  # the path, year by year (all channels)
-                step = scenario_changes(base_s, trend, {**scenario, "horizon": year}, channels, trend_years=end - start)
-                simulated = project(base_s, step, elasticities, channels, all_channels_only=True)
-                row = summarise(simulated, elasticities, level=level, channels=channels)
-                paths_out.append(row.assign(**tag, year=int(scenario["base_year"]) + year))
+            path = path_by_year(base_s, trend, scenario, elasticities, channels, trend_years=end - start, level=level)
+            paths_out.append(path.assign(**tag)[[c for c in path.columns if c != "year"] + [*tag, "year"]])
     out = {
         "history": pd.concat(history, ignore_index=True),
         "scenarios": pd.concat(scenarios, ignore_index=True) if scenarios else pd.DataFrame(),

@@ -13,6 +13,7 @@ from replication.tradeoff import (
     Elasticities,
     Estimate,
     load_scenario,
+    path_by_year,
     project,
     read_weights,
     reweight,
@@ -301,3 +302,46 @@ def test_the_all_channels_projection_alone_equals_its_rows_of_the_full_one():
     # the full summary's other columns are the single channels' estimate names, empty on this row
     assert expected_row.drop(columns=row.columns).isna().all(axis=None)
     assert summary.set_index("channel").loc["all channels", "left_out"] == "ict:hours; ict:skill"
+
+
+@pytest.mark.parametrize("trend_on", [True, False])
+def test_the_year_by_year_path_equals_a_projection_per_year(trend_on):
+    """:func:`path_by_year` (arrays, levels aligned once) gives exactly the rows of projecting and summarising
+    each year's changes on their own, as the stage did before, trend or not, with a channel not identified."""
+    rng = np.random.default_rng(11)
+    elasticities = Elasticities(
+        "manufacturing",
+        {
+            ("om_ceec", "productivity"): Estimate(value=2.0, draws=rng.normal(2.0, 1.0, 300), source="test"),
+            ("om_ceec", "hours"): Estimate(value=-5.0, draws=rng.normal(-5.0, 2.0, 300), source="test"),
+            ("om_ceec", "skill"): Estimate(value=-1.0, draws=rng.normal(-1.0, 0.5, 300), source="test"),
+            ("ict", "productivity"): Estimate(value=0.5, draws=rng.normal(0.5, 0.2, 300), source="test"),
+            ("ict", "skill"): Estimate(source="test", reason="not credible: placebo"),
+        },
+    )
+    channels = ["om_ceec", "ict"]
+    base = BASE.iloc[::-1].reset_index(drop=True)  # levels in another order than the trend's industries
+    trend = pd.DataFrame({"industry": ["a", "b"], "om_ceec": [0.012, 0.03], "ict": [0.0, 0.024]})
+    scenario = {"name": "x", "base_year": 2007, "horizon": 7, "trend": trend_on, "annual_change": {"om_ceec": 0.3}}
+    path = path_by_year(base, trend, scenario, elasticities, channels, trend_years=12, level=0.9)
+    expected = pd.concat(
+        [
+            summarise(
+                project(
+                    base,
+                    scenario_changes(base, trend, {**scenario, "horizon": year}, channels, trend_years=12),
+                    elasticities,
+                    channels,
+                    all_channels_only=True,
+                ),
+                elasticities,
+                level=0.9,
+                channels=channels,
+            ).assign(year=2007 + year)
+            for year in range(1, 8)
+        ],
+        ignore_index=True,
+    )
+    pd.testing.assert_frame_equal(path, expected, check_exact=True)
+    assert path["left_out"].eq("ict:hours; ict:skill").all()
+    assert path["output_gain_meur"].abs().min() > 0
