@@ -29,6 +29,12 @@ export OMP_NUM_THREADS ?= 1
 # memory unchanged (0.82-0.83 GB), outputs byte-identical. Other C libraries ignore the two variables
 export MALLOC_MMAP_MAX_ ?= 0
 export MALLOC_TRIM_THRESHOLD_ ?= 17179869184
+# matplotlib's settings and font cache: the environment's own (<virtual environment of PYTHON>/matplotlib, else
+# .build/matplotlib), never ~/.config/matplotlib or ~/.cache/matplotlib, which another matplotlib may have written: a
+# cache without matplotlib's own fonts made the figures use the system's DejaVu Sans (other PDF bytes) and printed 21
+# findfont warnings per process
+PYTHON_VENV := $(if $(INSTALLED),$(VENV),$(if $(wildcard $(dir $(PYTHON))../pyvenv.cfg),$(dir $(PYTHON))..))
+export MPLCONFIGDIR ?= $(abspath $(or $(PYTHON_VENV),.build))/matplotlib
 # each stage is forked from a warm worker that has imported pandas, SciPy, statsmodels, linearmodels and matplotlib
 # once (replication/warm.py: same arguments, folder, environment and streams; outputs byte-identical); WARM=0 runs
 # every stage in a fresh process
@@ -82,6 +88,7 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 	python3 -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(VENV)/bin/python -m pip install --quiet -c requirements.lock -e '.[dev]'
+	$(VENV)/bin/python -c "import matplotlib.font_manager"  # the font cache, once per environment
 	touch $@
 
 data: $(RAW_STAMP)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -163,3 +164,40 @@ def test_the_layout_runs_on_the_standard_library_alone():
         )
         assert done.returncode == 0, done.stderr
         assert " := " in done.stdout
+
+
+def test_figures_use_the_environments_matplotlib_folder_and_matplotlibs_own_fonts(tmp_path):
+    """`make` points MPLCONFIGDIR at the environment's folder (never ~/.cache/matplotlib, which another matplotlib
+    may have written), and a font cache made there draws with matplotlib's own DejaVu Sans."""
+    root = PACKAGE.parent
+    env = {k: v for k, v in os.environ.items() if k not in ("MPLCONFIGDIR", "MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
+    paths = {}
+    venv = Path(sys.prefix) if sys.prefix != sys.base_prefix else None  # the suite's own virtual environment
+    for python in ("", "PYTHON=python3", f"PYTHON={sys.executable}"):
+        done = subprocess.run(
+            ["make", "-s", "--no-print-directory", "--eval", "show-mpl: ; @echo $$MPLCONFIGDIR", "show-mpl"]
+            + [f"LAYOUT_MK={tmp_path / 'layout.mk'}", f"RULES_MK={tmp_path / 'rules.mk'}"]
+            + ([python] if python else []),
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=root,
+            env=env,
+        )
+        paths[python] = done.stdout.strip().splitlines()[-1]
+    assert paths[""] == str(root / ".venv" / "matplotlib")
+    assert paths["PYTHON=python3"] == str(root / ".build" / "matplotlib")
+    assert paths[f"PYTHON={sys.executable}"] == str((venv or root / ".build") / "matplotlib")
+    font = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import matplotlib as m, matplotlib.font_manager as f; print(m.get_data_path());"
+            "print(f.findfont(f.FontProperties(family=m.rcParams['font.family'])))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**env, "MPLCONFIGDIR": str(tmp_path / "mpl")},
+    ).stdout.splitlines()
+    assert font[1].startswith(font[0]) and font[1].endswith("DejaVuSans.ttf"), font
