@@ -6,7 +6,9 @@ $REPLICATION_MIRROR, default ../shared/data) and no warm worker running (a priva
 worker starts with the build, as it does on a fresh machine). A second cold build runs every stage in a
 fresh process (WARM=0) for comparison. Peak memory is the largest resident set of any process of the
 run: the make children (getrusage) and the warm worker's children (its log; their resident set
-includes the preloaded libraries' pages). Each stage's seconds come from the worker's log. Targets on
+includes the preloaded libraries' pages). Each stage's seconds (wall, user, system) come from the worker's log;
+the cost of writing fresh memory is probed at the end (on a virtual machine that hands freed memory back to its
+host, a stage's first touch of each page is slow, which shows as system seconds). Targets on
 the 2-core reference machine (issue 13): cold <= 15 s, warm <= 1 s, peak memory <= 1 GB. Results:
 printed and written to outputs/benchmarks/pipeline.json of the working tree.
 """
@@ -113,11 +115,39 @@ def _worker_stages(folder: Path, *, settle: bool = False) -> tuple[list[dict], f
                     "command": " ".join(a for a in begin["argv"] if a != "--quiet"),
                     "start": begin["start"],
                     "seconds": line["seconds"],
+                    "user_seconds": line.get("user_seconds", 0.0),
+                    "system_seconds": line.get("system_seconds", 0.0),
                     "max_rss_mb": line["max_rss_mb"],
                 }
             )
     stages.sort(key=lambda stage: stage["start"])
     return stages, max((stage["max_rss_mb"] for stage in stages), default=0.0)
+
+
+FRESH_MEMORY = """
+import os, sys, time
+import numpy as np
+def touch():
+    pid = os.fork()
+    if pid == 0:
+        start = time.perf_counter()
+        np.ones(64 * 1024 * 1024)  # 512 MB written once
+        os.write(1, f"{time.perf_counter() - start}\\n".encode())
+        os._exit(0)
+    os.waitpid(pid, 0)
+touch()            # memory the system has not lent to a process lately
+touch()            # the same memory again at once
+"""
+
+
+def _fresh_memory_seconds(env: dict[str, str]) -> tuple[float, float]:
+    """Seconds to write 512 MB in a new process: first (memory the system has not handed out lately) and again at
+    once. On a virtual machine that returns freed memory to its host, the first is several times the second, and
+    every stage pays it for the memory it allocates (its system seconds below)."""
+    done = subprocess.run(
+        [sys.executable, "-c", FRESH_MEMORY], env=env, check=True, capture_output=True, text=True
+    ).stdout.split()
+    return round(float(done[0]), 2), round(float(done[1]), 2)
 
 
 def main() -> int:
@@ -137,6 +167,7 @@ def main() -> int:
         subprocess.run([sys.executable, "-m", "replication.warm", "stop"], cwd=root, env=env, capture_output=True)
         stages = _time_stages(root, {**env, "REPLICATION_ROOT": str(root), "REPLICATION_WARM": ""})
         floor = _raw_read_floor(root, {**env, "REPLICATION_ROOT": str(root)})
+    memory_first, memory_again = _fresh_memory_seconds(env)
     peak_mb = max(children_mb, worker_mb)
     first = worker_stages[0]["start"] if worker_stages else 0.0
     result = {
@@ -149,6 +180,10 @@ def main() -> int:
         "skill_stage_seconds": stages,
         "raw_read_floor_seconds": floor,
         "cold_over_floor": round(cold / floor, 1),
+        "stage_seconds_sum": round(sum(stage["seconds"] for stage in worker_stages), 1),
+        "stage_user_seconds_sum": round(sum(stage["user_seconds"] for stage in worker_stages), 1),
+        "stage_system_seconds_sum": round(sum(stage["system_seconds"] for stage in worker_stages), 1),
+        "write_512mb_seconds_first_and_again": [memory_first, memory_again],
         "targets": TARGETS,
         "machine": f"{platform.machine()}, {os.cpu_count()} cores",
         "python": platform.python_version(),
@@ -161,9 +196,20 @@ def main() -> int:
         f"raw-read floor   {floor:>10}   (every raw file parsed once; cold build = {result['cold_over_floor']} x floor)"
     )
     print(f"warm run said: {result['warm_output']}")
-    print("stages forked from the warm worker in the cold build (start s, seconds, peak MB):")
+    print("stages forked from the warm worker in the cold build (start s, seconds, user s, system s, peak MB):")
     for stage in result["worker_stages"]:
-        print(f"  {stage['start']:6.1f} {stage['seconds']:6.2f} {stage['max_rss_mb']:7.0f}  {stage['command']}")
+        print(
+            f"  {stage['start']:6.1f} {stage['seconds']:6.2f} {stage['user_seconds']:6.2f}"
+            f" {stage['system_seconds']:6.2f} {stage['max_rss_mb']:7.0f}  {stage['command']}"
+        )
+    print(
+        f"  sum of the stages: {result['stage_seconds_sum']} s ({result['stage_user_seconds_sum']} s user,"
+        f" {result['stage_system_seconds_sum']} s system) on {os.cpu_count()} cores"
+    )
+    print(
+        f"writing 512 MB in a new process: {memory_first} s, again at once {memory_again} s (memory the machine"
+        " has not handed out lately costs this much more; it varies from run to run)"
+    )
     for name, seconds in stages.items():
         print(f"{name:<16} {seconds:>10}   (seconds, stage alone in a fresh process)")
     out = REPO / "outputs" / "benchmarks" / "pipeline.json"

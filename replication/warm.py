@@ -471,7 +471,7 @@ def _closed_unsent(conn: socket.socket) -> bool:
 
 
 def _reap(children: dict[int, float], key: str) -> None:
-    """Collect finished children and log each one's seconds and peak resident memory."""
+    """Collect finished children and log each one's seconds (wall, user and system) and peak resident memory."""
     while children:
         try:
             pid, status, usage = os.wait4(-1, os.WNOHANG)
@@ -485,6 +485,8 @@ def _reap(children: dict[int, float], key: str) -> None:
             "pid": pid,
             "seconds": round(time.monotonic() - started, 3),
             "max_rss_mb": round(usage.ru_maxrss / 1024, 1),
+            "user_seconds": round(usage.ru_utime, 3),
+            "system_seconds": round(usage.ru_stime, 3),  # page faults of fresh memory count here
             "status": os.waitstatus_to_exitcode(status),
             "end": time.time(),
         }

@@ -50,6 +50,11 @@ def main(argv=None):
     if command == "env":
         print(os.environ.get(rest[0], "<unset>"), os.getcwd(), sys.argv[1:])
         return 0
+    if command == "spin":  # CPU for the given seconds
+        end = time.process_time() + float(rest[0])
+        while time.process_time() < end:
+            pass
+        return 0
     if command == "sleep":
         print("sleeping", flush=True)
         try:
@@ -129,6 +134,21 @@ def test_same_output_exit_code_and_environment_as_a_fresh_process(fake) -> None:
     assert ["echo", "a", "b"] in served and ["exit", "3"] in served  # they did go through the server
     assert ["nice"] in served
     assert _run(root, {**env, "SOME_SETTING": "x1"}, "env", "SOME_SETTING").stdout.startswith("x1 ")
+
+
+def test_the_log_gives_each_childs_wall_user_and_system_seconds(fake) -> None:
+    """`make bench` reads each stage's wall, user and system seconds and peak memory from the worker's log."""
+    root, env = fake
+    _warm_server(root, env)
+    assert _run(root, env, "spin", "0.4").returncode == 0
+    assert _run(root, env, "sleep", "0.4").returncode == 0
+    _wait(lambda: sum("status" in line for line in _log(env)) >= 2)
+    started = {line["pid"]: line["argv"][0] for line in _log(env) if "argv" in line}
+    ended = {started[line["pid"]]: line for line in _log(env) if "status" in line and line["pid"] in started}
+    spin, sleep = ended["spin"], ended["sleep"]
+    assert spin["user_seconds"] + spin["system_seconds"] >= 0.4 <= spin["seconds"]
+    assert sleep["seconds"] >= 0.4 and sleep["user_seconds"] + sleep["system_seconds"] < 0.2
+    assert spin["max_rss_mb"] > 0
 
 
 def test_ctrl_c_reaches_the_child_and_a_killed_client_kills_it(fake) -> None:
