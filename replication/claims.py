@@ -196,7 +196,7 @@ def _data_measure(measure: str, layout: Layout) -> list[float]:
 def _import_origin_shares(groups: list[str], years: list[int], layout: Layout) -> list[float]:
     """Percent of the country's imported intermediate inputs (all products) supplied by the groups' members,
     for each year (the IO table read once)."""
-    from replication.tidy import load_table
+    from replication.tidy import as_text, load_table
 
     country = layout.country
     use = load_table(
@@ -205,11 +205,11 @@ def _import_origin_shares(groups: list[str], years: list[int], layout: Layout) -
         columns=["country", "year", "supplying_country", "value"],
         filters=[("country", "==", country)],
     )
-    use = use[use["country"].astype(str) == country]
-    supplier = use["supplying_country"].astype(str)
+    use = use[as_text(use["country"]) == country]
+    supplier = as_text(use["supplying_country"])
     imported = use[supplier != country]
     members = {c for g in groups for c in load_country_groups()[g]} - {country}
-    from_groups = imported["supplying_country"].astype(str).isin(members)
+    from_groups = as_text(imported["supplying_country"]).isin(members)
     out = []
     for year in years:
         in_year = imported["year"] == year

@@ -30,7 +30,7 @@ from replication.fileio import write_parquet
 from replication.layout import Layout
 from replication.progress import say
 from replication.schemas import REST_OF_WORLD, UNSPLIT_IMPORTS
-from replication.tidy import load_table
+from replication.tidy import as_text, load_table
 from replication.vintages import (
     Classification,
     load_classification,
@@ -187,7 +187,7 @@ def offshoring_intensities(
         out[column] = pd.Categorical(out[column], categories=categories)
     out = out.sort_values(["country", "sector", "origin", "measure", "year"]).reset_index(drop=True)
     for column in order:
-        out[column] = out[column].astype(str)
+        out[column] = as_text(out[column])
     return out[["country", "sector", "origin", "measure", "year", "numerator", "denominator", "value"]]
 
 

@@ -40,7 +40,7 @@ from replication.fileio import read_toml, write_parquet
 from replication.layout import Layout
 from replication.offshoring import common_codes, factor_codes
 from replication.progress import say
-from replication.tidy import interim_path, load_table
+from replication.tidy import as_text, interim_path, load_table
 from replication.vintages import load_classification, load_vintage
 
 SKILLS = ("ls", "ms", "hs")
@@ -75,7 +75,7 @@ def accounts_wide(accounts: pd.DataFrame, names: dict[str, str] = ACCOUNTS) -> p
     country, industry, year."""
     part = accounts[accounts["variable"].isin(list(names))].copy()
     for column in ("country", "industry", "variable"):
-        part[column] = part[column].astype(str)
+        part[column] = as_text(part[column])
     wide = part.pivot_table(
         index=["country", "industry", "year"], columns="variable", values="value", aggfunc="first", observed=True
     )
@@ -110,7 +110,7 @@ def constant_price_offshoring(io_use: pd.DataFrame, accounts: pd.DataFrame, clas
     from replication.offshoring import industry_intensities
     from replication.vintages import load_country_groups, load_offshoring_config
 
-    prices = accounts[accounts["variable"].astype(str) == "GO_P"]
+    prices = accounts[as_text(accounts["variable"]) == "GO_P"]
     if prices.empty:
         return None
     price = (
@@ -169,8 +169,8 @@ def _input_totals(io_use: pd.DataFrame, energy: tuple[str, ...]) -> pd.DataFrame
     )
     totals = frame.groupby(["country", "industry", "year"], observed=True)[["non_energy", "all_inputs"]].sum()
     totals = totals.reset_index()
-    totals["country"] = totals["country"].astype(str)
-    totals["industry"] = totals["industry"].astype(str)
+    totals["country"] = as_text(totals["country"])
+    totals["industry"] = as_text(totals["industry"])
     return totals.set_index(["country", "industry", "year"])
 
 
@@ -218,8 +218,8 @@ def load_ict(panel_cfg: dict, classification_codes: pd.DataFrame) -> pd.Series |
     if ict["concordance"] not in classification_codes.columns:  # another classification: no mapping to it
         return None
     accounts = load_table(ict["vintage"], "accounts")
-    part = accounts[accounts["variable"].astype(str) == ict["variable"]]
-    series = part.assign(industry=part["industry"].astype(str), country=part["country"].astype(str)).set_index(
+    part = accounts[as_text(accounts["variable"]) == ict["variable"]]
+    series = part.assign(industry=as_text(part["industry"]), country=as_text(part["country"])).set_index(
         ["country", "industry", "year"]
     )["value"]
     mapping = classification_codes.set_index(ict["concordance"])["code"]

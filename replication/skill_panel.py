@@ -38,7 +38,7 @@ from replication.layout import Layout
 from replication.offshoring import common_codes, factor_codes
 from replication.panel import SKILL_ACCOUNTS, SKILLS, accounts_wide, carry_forward
 from replication.progress import say
-from replication.tidy import load_table
+from replication.tidy import as_text, load_table
 from replication.vintages import load_classification, load_vintage
 
 ACCOUNTS = {
@@ -93,9 +93,9 @@ def hourly_wages_usd(accounts: pd.DataFrame, io_use: pd.DataFrame, *, year: int)
     \\sum II^{USD}`: the country's intermediate inputs in national currency (SEA) over the same in USD (WIOT).
     """
     acc = accounts[(accounts["year"] == year) & accounts["variable"].isin(["LAB", "H_EMP", "II"])]
-    totals = acc.groupby([acc["country"].astype(str), acc["variable"].astype(str)])["value"].sum().unstack()
+    totals = acc.groupby([as_text(acc["country"]), as_text(acc["variable"])])["value"].sum().unstack()
     use = io_use[io_use["year"] == year]
-    usd = use.groupby(use["country"].astype(str), observed=True)["value"].sum()
+    usd = use.groupby(as_text(use["country"]), observed=True)["value"].sum()
     rate = totals["II"] / usd.reindex(totals.index)
     return (totals["LAB"] / totals["H_EMP"] / rate).dropna().sort_index()
 
@@ -150,8 +150,8 @@ def sea_low_share(accounts: pd.DataFrame, mapping: pd.Series) -> pd.Series:
     """WIOD SEA low-skilled hours share by country, EU KLEMS industry and year (hours-weighted)."""
     part = accounts[accounts["variable"].isin(["H_LS", "H_EMP"])]
     wide = part.pivot_table(
-        index=[part["country"].astype(str), part["industry"].astype(str), part["year"].astype(int)],
-        columns=part["variable"].astype(str),
+        index=[as_text(part["country"]), as_text(part["industry"]), part["year"].astype(int)],
+        columns=as_text(part["variable"]),
         values="value",
         aggfunc="first",
     ).dropna()
@@ -251,7 +251,7 @@ def build_skill_panel() -> pd.DataFrame:
         lead_terms=list(cfg["leads"]["terms"]),
     )
     frame["wage_usd_base"] = frame["country"].map(wages)
-    frame["in_euklems"] = frame["country"].isin(accounts["country"].astype(str).unique())
+    frame["in_euklems"] = frame["country"].isin(as_text(accounts["country"]).unique())
     frame["off_total"] = frame["om_total"] + frame["os_total"]
     frame["off_total_ict"] = frame["off_total"] * frame["ict"]
     order = {code: i for i, code in enumerate(dict.fromkeys(mapping))}

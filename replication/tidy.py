@@ -198,6 +198,17 @@ def shared_provenance(vintage: str, table: str) -> dict:
     return provenance
 
 
+def as_text(column: pd.Series) -> pd.Series:
+    """A column as strings, as ``column.astype(str)`` gives them (missing stays missing): for the tidy tables'
+    categorical code columns, the categories converted once and taken by code (``astype`` converts row by row,
+    eight times slower on the EU KLEMS accounts' 620,000 rows)."""
+    if not isinstance(column.dtype, pd.CategoricalDtype) or not pd.api.types.is_string_dtype(column.cat.categories):
+        return column.astype(str)  # numbers as categories print as the row values do (1995.0 beside a missing one)
+    labels = column.cat.categories.astype(str)
+    codes = column.cat.codes.to_numpy()
+    return pd.Series(labels.take(codes, allow_fill=True, fill_value=None), index=column.index, name=column.name)
+
+
 def load_table(
     vintage: str, table: str, *, columns: list[str] | None = None, filters: list[tuple] | None = None
 ) -> pd.DataFrame:

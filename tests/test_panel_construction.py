@@ -103,3 +103,22 @@ def test_real_panel_identities(real_panel):
     measured = bel.dropna(subset=["om_total"])  # industries without intermediate inputs (c35) have none
     assert len(measured) > 0.9 * len(bel)
     assert measured["om_total"].between(0, 1).all() and (measured["om_ceec"] <= measured["om_total"]).all()
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        pd.Series(pd.Categorical(["BEL", None, "DEU", "BEL"], categories=["DEU", "BEL", "unused"]), name="country"),
+        pd.Series(pd.Categorical([1995, 2007, None]), index=[5, 3, 9]),  # numbers as categories, another index
+        pd.Series(pd.Categorical(["c1", "c2"]), index=[7, 1], name="product"),
+        pd.Series(pd.Categorical([], categories=["a"])),
+        pd.Series(["x", None, "y"], dtype="str"),
+        pd.Series([1.5, 2.0]),
+    ],
+)
+def test_as_text_gives_what_astype_str_gives(column):
+    """The fast path for categorical code columns returns exactly ``astype(str)``: values, missing, dtype, index,
+    name."""
+    from replication.tidy import as_text
+
+    pd.testing.assert_series_equal(as_text(column), column.astype(str))
