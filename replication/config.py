@@ -8,6 +8,7 @@ as ``<dataset>/<file>`` from which raw files are copied instead of downloaded.
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -15,10 +16,22 @@ DEFAULT_COUNTRY = "BEL"
 DEFAULT_VINTAGE = "wiod2013"
 
 
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+
+
 def project_root() -> Path:
     """The project folder (``REPLICATION_ROOT`` or the parent of the package)."""
     env = os.environ.get("REPLICATION_ROOT")
-    return Path(env).resolve() if env else Path(__file__).resolve().parent.parent
+    if not env:
+        return PACKAGE_ROOT
+    return _resolved(env, "" if os.path.isabs(env) else os.getcwd())
+
+
+@functools.lru_cache(maxsize=16)
+def _resolved(path: str, cwd: str) -> Path:
+    """``path`` resolved (relative to ``cwd`` when it is relative): the stages ask for the root thousands of times,
+    and resolving it each time was a fifth of the report stage."""
+    return (Path(cwd) / path).resolve() if cwd else Path(path).resolve()
 
 
 def config_dir() -> Path:

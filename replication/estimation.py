@@ -182,4 +182,12 @@ def _load_variants(version: tuple[Path, int, int, int]) -> dict[str, Results]:
 def not_estimable(stem: str, layout: Layout | None = None, *, folder: str = "belgium") -> dict[str, str]:
     """The variants of a spec the data could not identify, with the reason."""
     layout = layout or Layout()
-    return dict(read_record(layout.estimates_file(folder, stem)).get("not_estimable", {}))
+    path = layout.estimates_file(folder, stem)
+    if not path.exists():
+        read_record(path)  # the one-line error naming the Make target
+    return dict(_not_estimable(file_version(path)))
+
+
+@functools.lru_cache(maxsize=64)
+def _not_estimable(version: tuple[Path, int, int, int]) -> dict[str, str]:  # read once per file version
+    return dict(read_record(version[0]).get("not_estimable", {}))

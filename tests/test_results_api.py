@@ -68,7 +68,7 @@ def test_glance_formula_summary_and_preferred_inference():
 
 
 def test_estimates_are_read_once_per_file_version(project, monkeypatch):
-    """load_estimates caches by path, modification time and size: asked again, the same variants; the file
+    """load_estimates and not_estimable cache by path, modification time and size: asked again, the same variants; the file
     rewritten, the new ones; the caller's dict is its own."""
     import json
 
@@ -78,15 +78,20 @@ def test_estimates_are_read_once_per_file_version(project, monkeypatch):
     monkeypatch.setattr(estimation.Results, "from_dict", staticmethod(lambda data: data["value"]))
     path = Layout().estimates_file("belgium", "cached")
     path.parent.mkdir(parents=True)
-    path.write_text(json.dumps({"variants": {"main": {"value": 1}}}))
+    path.write_text(json.dumps({"variants": {"main": {"value": 1}}, "not_estimable": {"gmm": "rank 3 < 5"}}))
     first = estimation.load_estimates("cached")
     first["extra"] = 0
     assert estimation.load_estimates("cached") == {"main": 1}
+    failed = estimation.not_estimable("cached")
+    failed["extra"] = ""
+    assert estimation.not_estimable("cached") == {"gmm": "rank 3 < 5"}
     path.write_text(json.dumps({"variants": {"main": {"value": 2}, "other": {"value": 3}}}))
     assert estimation.load_estimates("cached") == {"main": 2, "other": 3}
+    assert estimation.not_estimable("cached") == {}
     path.unlink()
-    with pytest.raises(estimation.ReplicationError, match="not built; run `make estimates`"):
-        estimation.load_estimates("cached")
+    for read in (estimation.load_estimates, estimation.not_estimable):
+        with pytest.raises(estimation.ReplicationError, match="not built; run `make estimates`"):
+            read("cached")
 
 
 def test_json_round_trip_keeps_missing_and_infinite_numbers():

@@ -201,3 +201,21 @@ def test_figures_use_the_environments_matplotlib_folder_and_matplotlibs_own_font
         env={**env, "MPLCONFIGDIR": str(tmp_path / "mpl")},
     ).stdout.splitlines()
     assert font[1].startswith(font[0]) and font[1].endswith("DejaVuSans.ttf"), font
+
+
+def test_the_project_root_follows_the_environment_and_the_folder(tmp_path, monkeypatch):
+    """``project_root`` is cached but still follows REPLICATION_ROOT, and a relative one the current folder."""
+    from replication import config
+
+    (tmp_path / "a" / "proj").mkdir(parents=True)
+    (tmp_path / "b" / "proj").mkdir(parents=True)
+    monkeypatch.delenv("REPLICATION_ROOT", raising=False)
+    assert config.project_root() == PACKAGE.parent
+    monkeypatch.setenv("REPLICATION_ROOT", str(tmp_path / "a" / "proj"))
+    assert config.project_root() == (tmp_path / "a" / "proj").resolve()
+    monkeypatch.setenv("REPLICATION_ROOT", "proj")
+    for folder in ("a", "b", "a"):
+        monkeypatch.chdir(tmp_path / folder)
+        assert config.project_root() == (tmp_path / folder / "proj").resolve()
+    monkeypatch.delenv("REPLICATION_ROOT")
+    assert config.project_root() == PACKAGE.parent

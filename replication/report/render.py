@@ -49,7 +49,10 @@ def to_markdown(
     marks = {"r": "---:", "l": "---", "": "---"}
     header = "| " + " | ".join(map(str, frame.columns)) + " |"
     rule = "|" + "|".join(marks[a] for a in align) + "|"
-    rows = ["| " + " | ".join(cell(v).replace("|", "/") for v in row) + " |" for row in frame.itertuples(index=False)]
+    rows = [
+        "| " + " | ".join(cell(v).replace("|", "/") for v in row) + " |"
+        for row in frame.itertuples(index=False, name=None)
+    ]
     return "\n".join([header, rule, *rows]) + "\n"
 
 
@@ -83,7 +86,7 @@ def to_latex(
     lines += header_rows or []
     lines.append(" & ".join(latex_escape(str(c)) for c in frame.columns) + r" \\")
     lines.append(r"\midrule")
-    for row in frame.itertuples(index=False):
+    for row in frame.itertuples(index=False, name=None):
         lines.append(" & ".join(latex_escape(fmt(v, digits)) for v in row) + r" \\")
     lines += [r"\bottomrule", r"\end{tabular}"]
     if notes:
@@ -138,7 +141,7 @@ class Document:
                 head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
                 rows = "".join(
                     "<tr>" + "".join(f"<td>{html.escape(significant(v))}</td>" for v in row) + "</tr>"
-                    for row in frame.itertuples(index=False)
+                    for row in frame.itertuples(index=False, name=None)
                 )
                 cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
                 body.append(f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
