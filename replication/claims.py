@@ -100,10 +100,7 @@ def effect_verdict(sign: str, estimates: list[dict], *, alpha: float) -> tuple[s
 def observed_change(term: str, layout: Layout, *, sector: str, start: int, end: int) -> float:
     """Hours-weighted mean change of ``term`` over the country's industries of ``sector`` between two years
     (weights: the mean of the two years' hours shares)."""
-    panel, country = load_panel(layout.vintage), layout.country
-    # the four columns alone (a copy of every column of the panel per call cost most of the claims' time)
-    rows = (panel["country"] == country) & (panel["sector"] == sector) & panel["year"].isin([start, end])
-    part = panel.loc[rows, ["industry", "year", term, "hours"]]
+    part = _sector_rows(load_panel(layout.vintage), layout.country, sector)
     a = part[part["year"] == start].set_index("industry")[[term, "hours"]].dropna()
     b = part[part["year"] == end].set_index("industry")[[term, "hours"]].dropna()
     common = a.index.intersection(b.index)
@@ -112,6 +109,20 @@ def observed_change(term: str, layout: Layout, *, sector: str, start: int, end: 
     a, b = a.loc[common], b.loc[common]
     w = (a["hours"] / a["hours"].sum() + b["hours"] / b["hours"].sum()) / 2
     return float((w * (b[term] - a[term])).sum())
+
+
+_SECTOR_ROWS: dict[tuple[int, str, str], tuple[pd.DataFrame, pd.DataFrame]] = {}
+
+
+def _sector_rows(panel: pd.DataFrame, country: str, sector: str) -> pd.DataFrame:
+    """The panel's rows of one country and sector, selected once per panel (the claims ask for the same rows
+    dozens of times; selecting them from the whole panel each time was most of the claims' time)."""
+    key = (id(panel), country, sector)
+    cached = _SECTOR_ROWS.get(key)
+    if cached is None or cached[0] is not panel:  # the panel object is kept, so its id is never another's
+        cached = (panel, panel[(panel["country"] == country) & (panel["sector"] == sector)])
+        _SECTOR_ROWS[key] = cached
+    return cached[1]
 
 
 def null_verdict(effects: list[dict], *, bound: float) -> tuple[str, str]:
