@@ -99,14 +99,20 @@ def industry_intensities(
     n_groups = int(np.prod(sizes))
     index = pd.MultiIndex.from_product([country_labels, years, industries], names=KEYS)
 
-    def total(weights: np.ndarray) -> np.ndarray:
-        return np.bincount(group, weights=weights, minlength=n_groups)
+    def total(rows: np.ndarray) -> np.ndarray:
+        """The values of the selected flows summed by group, in row order (the sums of ``np.where(rows, value,
+        0.0)``, bit for bit: adding 0.0 changes no sum; the selection spares a full-length array per sum)."""
+        sums = np.bincount(group[rows], weights=value[rows], minlength=n_groups)
+        return sums.astype(np.float64, copy=False)  # numpy gives integer zeros when nothing is selected
+
+    def any_of(rows: np.ndarray) -> np.ndarray:
+        return np.bincount(group[rows], minlength=n_groups) > 0
 
     def of_products(members: tuple[str, ...]) -> np.ndarray:
         return np.isin(product_labels, members)[product]
 
-    denominator = total(np.where(of_products(classification.products["energy"]), 0.0, value))
-    present = total(np.ones_like(value)) > 0
+    denominator = total(~of_products(classification.products["energy"]))
+    present = np.bincount(group, minlength=n_groups) > 0
     masks = origin_masks(supplier, home, country_labels, origins, groups)
     unsplit = (
         supplier == np.searchsorted(country_labels, UNSPLIT_IMPORTS)
@@ -117,9 +123,9 @@ def industry_intensities(
     for measure, product_group in MEASURES.items():
         in_group = of_products(classification.products[product_group])
         # imports of unsplit origin in the numerator's products: the group origins are unknown there
-        unknown = total(np.where(in_group & unsplit, 1.0, 0.0)) > 0
+        unknown = any_of(in_group & unsplit)
         for origin, mask in masks.items():
-            numerator = total(np.where(in_group & mask, value, 0.0))
+            numerator = total(in_group & mask)
             if origins[origin] != "foreign":
                 numerator[unknown] = np.nan
             piece = pd.DataFrame({"numerator": numerator, "denominator": denominator}, index=index)[

@@ -122,11 +122,17 @@ def wage_origin_offshoring(
     sizes = (len(labels), len(year_labels), len(targets))
     key = np.ravel_multi_index((home[keep], year[keep], industry[keep]), sizes)
 
-    def total(weights: np.ndarray) -> np.ndarray:
-        return np.bincount(key, weights=weights[keep], minlength=int(np.prod(sizes)))
+    kept = value[keep]
+
+    def total(rows: np.ndarray) -> np.ndarray:
+        """The values of the selected flows summed by key, in row order (bit for bit the sums of ``np.where(rows,
+        value, 0.0)``: adding 0.0 changes no sum)."""
+        chosen = rows[keep]
+        sums = np.bincount(key[chosen], weights=kept[chosen], minlength=int(np.prod(sizes)))
+        return sums.astype(np.float64, copy=False)  # numpy gives integer zeros when nothing is selected
 
     energy = np.isin(product_labels, products["energy"])[product]
-    denominator = total(np.where(energy, 0.0, value))
+    denominator = total(~energy)
     foreign = supplier != home
     with np.errstate(invalid="ignore"):
         low = wage[supplier] < ratio * wage[home]
@@ -136,7 +142,7 @@ def wage_origin_offshoring(
         in_group = np.isin(product_labels, products[group])[product] & foreign
         for origin, mask in (("low", low), ("high", high)):
             with np.errstate(invalid="ignore", divide="ignore"):
-                out[f"{name}_{origin}"] = total(np.where(in_group & mask, value, 0.0)) / denominator
+                out[f"{name}_{origin}"] = total(in_group & mask) / denominator
     index = pd.MultiIndex.from_product(
         [np.asarray(labels, dtype=str), np.asarray(year_labels, dtype=int), targets],
         names=["country", "year", "industry"],

@@ -68,8 +68,8 @@ def test_glance_formula_summary_and_preferred_inference():
 
 
 def test_estimates_are_read_once_per_file_version(project, monkeypatch):
-    """load_estimates and not_estimable cache by path, modification time and size: asked again, the same variants; the file
-    rewritten, the new ones; the caller's dict is its own."""
+    """load_estimates and not_estimable cache by path, modification time and size: asked again, the same variants;
+    the file rewritten, the new ones; the caller's dict is its own."""
     import json
 
     from replication import estimation

@@ -279,3 +279,34 @@ def test_decomposition_values_not_testable_when_belgium_differs_from_the_pool():
     assert frame.loc["decomposition_ceec_21", "verdict"] == "replicated"  # 21 in [5, 40], 0 excluded
     assert frame.loc["decomposition_offshoring_35", "verdict"] == "replicated"
     assert frame.loc["decomposition_oecd_0", "verdict"] == "not replicated"  # 0 outside [5, 40]
+
+
+def test_wage_origin_offshoring_by_hand():
+    """om/os from lower- and higher-wage origins relative to the importer, on a table small enough to add up by
+    hand; no services come from a lower-wage origin (an empty selection gives 0, not integer zeros)."""
+    from replication.skill_panel import wage_origin_offshoring
+
+    flows = [("A", "p1", 5.0), ("B", "p1", 3.0), ("C", "p1", 2.0), ("C", "p2", 4.0), ("A", "p3", 7.0)]
+    io_use = pd.DataFrame(
+        {
+            "country": pd.Categorical(["A"] * 5, categories=["A", "B", "C"]),
+            "year": np.full(5, 2000, dtype=np.int16),
+            "using_industry": pd.Categorical(["u1"] * 5),
+            "supplying_country": pd.Categorical([f[0] for f in flows], categories=["A", "B", "C"]),
+            "product": pd.Categorical([f[1] for f in flows]),
+            "value": [f[2] for f in flows],
+        }
+    )
+    out = wage_origin_offshoring(
+        io_use,
+        pd.Series({"A": 10.0, "B": 2.0, "C": 20.0}),
+        mapping=pd.Series({"u1": "X"}),
+        products={"energy": ["p3"], "materials": ["p1"], "business_services": ["p2"]},
+        ratio=0.5,
+        years=range(2000, 2001),
+    )
+    assert list(out.index) == [("A", "X", 2000)]
+    row = out.iloc[0]
+    assert row["om_low"] == 3 / 14 and row["om_high"] == 2 / 14
+    assert row["os_low"] == 0.0 and row["os_high"] == 4 / 14
+    assert out.dtypes.eq(np.float64).all()
