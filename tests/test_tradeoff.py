@@ -276,19 +276,22 @@ def test_an_estimate_that_fails_identification_is_not_used(tmp_path, monkeypatch
     assert not estimate.identified and "4 clusters < 6" in estimate.reason
 
 
+def _simulated(*, seed: int, draws: int, extra: dict | None = None) -> Elasticities:
+    """om_ceec on all three outcomes and ict on productivity, each with normal draws (and ``extra`` estimates)."""
+    rng = np.random.default_rng(seed)
+    table = {
+        ("om_ceec", "productivity"): Estimate(value=2.0, draws=rng.normal(2.0, 1.0, draws), source="test"),
+        ("om_ceec", "hours"): Estimate(value=-5.0, draws=rng.normal(-5.0, 2.0, draws), source="test"),
+        ("om_ceec", "skill"): Estimate(value=-1.0, draws=rng.normal(-1.0, 0.5, draws), source="test"),
+        ("ict", "productivity"): Estimate(value=0.5, draws=rng.normal(0.5, 0.2, draws), source="test"),
+    }
+    return Elasticities("manufacturing", {**table, **(extra or {})})
+
+
 def test_the_all_channels_projection_alone_equals_its_rows_of_the_full_one():
     """The year-by-year paths project all channels together only: the same rows and summary (bands, ratio and
     the channels left out) as the all-channels rows of the full projection."""
-    rng = np.random.default_rng(7)
-    elasticities = Elasticities(
-        "manufacturing",
-        {
-            ("om_ceec", "productivity"): Estimate(value=2.0, draws=rng.normal(2.0, 1.0, 200), source="test"),
-            ("om_ceec", "hours"): Estimate(value=-5.0, draws=rng.normal(-5.0, 2.0, 200), source="test"),
-            ("om_ceec", "skill"): Estimate(value=-1.0, draws=rng.normal(-1.0, 0.5, 200), source="test"),
-            ("ict", "productivity"): Estimate(value=0.5, draws=rng.normal(0.5, 0.2, 200), source="test"),
-        },
-    )
+    elasticities = _simulated(seed=7, draws=200)
     channels = ["om_ceec", "ict"]
     changes = CHANGES.assign(ict=[0.03, 0.01])
     full = project(BASE, changes, elasticities, channels)
@@ -308,17 +311,7 @@ def test_the_all_channels_projection_alone_equals_its_rows_of_the_full_one():
 def test_the_year_by_year_path_equals_a_projection_per_year(trend_on):
     """:func:`path_by_year` (arrays, levels aligned once) gives exactly the rows of projecting and summarising
     each year's changes on their own, as the stage did before, trend or not, with a channel not identified."""
-    rng = np.random.default_rng(11)
-    elasticities = Elasticities(
-        "manufacturing",
-        {
-            ("om_ceec", "productivity"): Estimate(value=2.0, draws=rng.normal(2.0, 1.0, 300), source="test"),
-            ("om_ceec", "hours"): Estimate(value=-5.0, draws=rng.normal(-5.0, 2.0, 300), source="test"),
-            ("om_ceec", "skill"): Estimate(value=-1.0, draws=rng.normal(-1.0, 0.5, 300), source="test"),
-            ("ict", "productivity"): Estimate(value=0.5, draws=rng.normal(0.5, 0.2, 300), source="test"),
-            ("ict", "skill"): Estimate(source="test", reason="not credible: placebo"),
-        },
-    )
+    elasticities = _simulated(seed=11, draws=300, extra={("ict", "skill"): Estimate(source="test", reason="placebo")})
     channels = ["om_ceec", "ict"]
     base = BASE.iloc[::-1].reset_index(drop=True)  # levels in another order than the trend's industries
     trend = pd.DataFrame({"industry": ["a", "b"], "om_ceec": [0.012, 0.03], "ict": [0.0, 0.024]})
