@@ -18,6 +18,7 @@ import pandas as pd
 from scipy import stats
 
 from replication import __version__
+from replication.json_text import json_text
 
 SCHEMA_VERSION = 1
 
@@ -28,6 +29,8 @@ def _clean(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): _clean(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
+        if all(type(v) is float for v in value) and all(map(math.isfinite, value)):
+            return list(value)  # finite floats stay as they are (a covariance row: one check, not one call each)
         return [_clean(v) for v in value]
     if isinstance(value, np.generic):
         value = value.item()
@@ -239,7 +242,7 @@ class Results:
 
     def to_json(self, path: str | Path | None = None) -> str:
         """JSON text (floats at full precision); written atomically to ``path`` when given."""
-        text = json.dumps(self.to_dict(), indent=2, sort_keys=True, allow_nan=False) + "\n"
+        text = json_text(self.to_dict(), indent=2) + "\n"
         if path is not None:
             from replication.fileio import write_text
 
