@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import csv
 import hashlib
 import os
 import tempfile
@@ -53,9 +54,45 @@ def write_parquet(target: str | os.PathLike[str], frame: pd.DataFrame) -> None:
 
 
 def write_csv(target: str | os.PathLike[str], frame: pd.DataFrame) -> None:
-    """Write a CSV atomically with a fixed float format (12 significant digits) for byte-stable output."""
+    """Write a CSV atomically with a fixed float format (12 significant digits) for byte-stable output: what
+    ``frame.to_csv(index=False, float_format="%.12g", lineterminator="\\n")`` writes, byte for byte."""
     with atomic_path(target) as tmp:
-        frame.to_csv(tmp, index=False, float_format="%.12g", lineterminator="\n")
+        cells = csv_cells(frame)
+        if cells is None:
+            frame.to_csv(tmp, index=False, float_format="%.12g", lineterminator="\n")
+            return
+        with open(tmp, "w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)  # pandas' own settings
+            writer.writerow(list(frame.columns))
+            writer.writerows(zip(*cells, strict=True))
+
+
+def csv_cells(frame: pd.DataFrame) -> list[list[str]] | None:
+    """Each column's cells as the text pandas' ``to_csv(float_format="%.12g")`` hands to the csv writer (numbers
+    ``"%.12g" % value``, missing values and NaN as the empty string, booleans ``True``/``False``), one list
+    comprehension per column: pandas formats every number through two Python calls and a missing-value check, the
+    larger part of writing the exported panels. ``None`` for what it does not cover (categories, dates, mixed
+    objects, column labels other than strings or of several levels, no columns): pandas writes those."""
+    import numpy as np
+    import pandas as pd
+
+    if frame.columns.nlevels != 1 or frame.shape[1] == 0 or not all(type(c) is str for c in frame.columns):
+        return None
+    cells = []
+    for position, dtype in enumerate(frame.dtypes):
+        column = frame.iloc[:, position]
+        if isinstance(dtype, np.dtype) and dtype.kind == "f":
+            cells.append(["" if v != v else "%.12g" % v for v in column.to_numpy().tolist()])  # noqa: UP031
+        elif isinstance(dtype, np.dtype) and dtype.kind in "iub":
+            cells.append([str(v) for v in column.to_numpy().tolist()])
+        elif (isinstance(dtype, np.dtype) and dtype.kind == "O") or isinstance(dtype, pd.StringDtype):
+            values = column.to_numpy(dtype=object, na_value=None).tolist()
+            if not all(v is None or type(v) is str for v in values):
+                return None
+            cells.append(["" if v is None else v for v in values])
+        else:
+            return None
+    return cells
 
 
 def file_version(path: str | os.PathLike[str]) -> tuple[Path, int, int, int]:
