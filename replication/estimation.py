@@ -171,13 +171,15 @@ def load_estimates(stem: str, layout: Layout | None = None, *, folder: str = "be
     path = layout.estimates_file(folder, stem)
     if not path.exists():
         read_record(path)  # the one-line error naming the Make target
-    return dict(_load_variants(file_version(path)))
+    return dict(_load_record(file_version(path))[0])
 
 
 @functools.lru_cache(maxsize=64)
-def _load_variants(version: tuple[Path, int, int, int]) -> dict[str, Results]:
+def _load_record(version: tuple[Path, int, int, int]) -> tuple[dict[str, Results], dict[str, str]]:
+    """A spec's variants and its not-estimable ones, from one read of the file version."""
     record = read_record(version[0])
-    return {name: Results.from_dict(data) for name, data in record["variants"].items()}
+    variants = {name: Results.from_dict(data) for name, data in record["variants"].items()}
+    return variants, dict(record.get("not_estimable", {}))
 
 
 def not_estimable(stem: str, layout: Layout | None = None, *, folder: str = "belgium") -> dict[str, str]:
@@ -186,9 +188,4 @@ def not_estimable(stem: str, layout: Layout | None = None, *, folder: str = "bel
     path = layout.estimates_file(folder, stem)
     if not path.exists():
         read_record(path)  # the one-line error naming the Make target
-    return dict(_not_estimable(file_version(path)))
-
-
-@functools.lru_cache(maxsize=64)
-def _not_estimable(version: tuple[Path, int, int, int]) -> dict[str, str]:  # read once per file version
-    return dict(read_record(version[0]).get("not_estimable", {}))
+    return dict(_load_record(file_version(path))[1])

@@ -58,6 +58,14 @@ def common_codes(*columns: pd.Series) -> tuple[list[np.ndarray], np.ndarray]:
     return [np.searchsorted(labels, lab.astype(str))[codes] for codes, lab in factors], labels
 
 
+def group_sums(group: np.ndarray, value: np.ndarray, rows: np.ndarray, size: int) -> np.ndarray:
+    """The values of the selected rows summed by group code (0 to ``size`` - 1), in row order: bit for bit the sums
+    of ``np.where(rows, value, 0.0)`` (adding 0.0 changes no sum that starts at +0.0), without a full-length weight
+    array per sum (millions of flows)."""
+    sums = np.bincount(group[rows], weights=value[rows], minlength=size)
+    return sums.astype(np.float64, copy=False)  # numpy gives integer zeros when nothing is selected
+
+
 def origin_masks(
     supplier: np.ndarray,
     home: np.ndarray,
@@ -100,10 +108,7 @@ def industry_intensities(
     index = pd.MultiIndex.from_product([country_labels, years, industries], names=KEYS)
 
     def total(rows: np.ndarray) -> np.ndarray:
-        """The values of the selected flows summed by group, in row order (the sums of ``np.where(rows, value,
-        0.0)``, bit for bit: adding 0.0 changes no sum; the selection spares a full-length array per sum)."""
-        sums = np.bincount(group[rows], weights=value[rows], minlength=n_groups)
-        return sums.astype(np.float64, copy=False)  # numpy gives integer zeros when nothing is selected
+        return group_sums(group, value, rows, n_groups)
 
     def any_of(rows: np.ndarray) -> np.ndarray:
         return np.bincount(group[rows], minlength=n_groups) > 0

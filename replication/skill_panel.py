@@ -35,7 +35,7 @@ from replication import config
 from replication.errors import ReplicationError
 from replication.fileio import read_toml, write_parquet
 from replication.layout import Layout
-from replication.offshoring import common_codes, factor_codes
+from replication.offshoring import common_codes, factor_codes, group_sums
 from replication.panel import SKILL_ACCOUNTS, SKILLS, accounts_wide, carry_forward
 from replication.progress import say
 from replication.tidy import as_text, load_table
@@ -125,11 +125,7 @@ def wage_origin_offshoring(
     kept = value[keep]
 
     def total(rows: np.ndarray) -> np.ndarray:
-        """The values of the selected flows summed by key, in row order (bit for bit the sums of ``np.where(rows,
-        value, 0.0)``: adding 0.0 changes no sum)."""
-        chosen = rows[keep]
-        sums = np.bincount(key[chosen], weights=kept[chosen], minlength=int(np.prod(sizes)))
-        return sums.astype(np.float64, copy=False)  # numpy gives integer zeros when nothing is selected
+        return group_sums(key, kept, rows[keep], int(np.prod(sizes)))
 
     energy = np.isin(product_labels, products["energy"])[product]
     denominator = total(~energy)

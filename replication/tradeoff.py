@@ -254,15 +254,14 @@ def _exponents(
 def industry_outcomes(base: pd.DataFrame, changes: pd.DataFrame, elasticities: Elasticities, channels: list[str]):
     """Point outcomes of all channels together by industry: productivity index (base = 100), hours, the
     low-skilled share, low-skilled hours and jobs, each before and after."""
-    frame = base.set_index("industry")
-    exponent = _exponents(changes.set_index("industry").reindex(frame.index), elasticities, channels)
-    h, s = frame["hours"].to_numpy(dtype=float), frame["sh_ls"].to_numpy(dtype=float)
+    levels = Levels.of(base)
+    exponent = _exponents(changes.set_index("industry").reindex(levels.industries), elasticities, channels)
+    h, s, persons_per_hour = levels.hours, levels.low_share, levels.persons_per_hour
     hours_after = h * np.exp(exponent["hours"][0])
     share_after = s + exponent["skill"][0]
-    persons_per_hour = np.divide(frame["emp"].to_numpy(dtype=float), h, out=np.zeros_like(h), where=h > 0)
     return pd.DataFrame(
         {
-            "industry": frame.index,
+            "industry": levels.industries,
             "productivity_index": 100 * np.exp(exponent["productivity"][0]),
             "hours_base_mh": h,
             "hours_after_mh": hours_after,
