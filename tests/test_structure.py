@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from replication.layout import Layout
 
@@ -166,6 +167,7 @@ def test_the_layout_runs_on_the_standard_library_alone():
         assert " := " in done.stdout
 
 
+@pytest.mark.slow  # three make runs and a font cache built from nothing: 1.4 s
 def test_figures_use_the_environments_matplotlib_folder_and_matplotlibs_own_fonts(tmp_path):
     """`make` points MPLCONFIGDIR at the environment's folder (never ~/.cache/matplotlib, which another matplotlib
     may have written), and a font cache made there draws with matplotlib's own DejaVu Sans."""
