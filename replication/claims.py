@@ -111,18 +111,19 @@ def observed_change(term: str, layout: Layout, *, sector: str, start: int, end: 
     return float((w * (b[term] - a[term])).sum())
 
 
-_SECTOR_ROWS: dict[tuple[int, str, str], tuple[pd.DataFrame, pd.DataFrame]] = {}
+_SECTOR_ROWS: list = [None, {}]  # the panel they were selected from, and its rows by (country, sector)
 
 
 def _sector_rows(panel: pd.DataFrame, country: str, sector: str) -> pd.DataFrame:
     """The panel's rows of one country and sector, selected once per panel (the claims ask for the same rows
-    dozens of times; selecting them from the whole panel each time was most of the claims' time)."""
-    key = (id(panel), country, sector)
-    cached = _SECTOR_ROWS.get(key)
-    if cached is None or cached[0] is not panel:  # the panel object is kept, so its id is never another's
-        cached = (panel, panel[(panel["country"] == country) & (panel["sector"] == sector)])
-        _SECTOR_ROWS[key] = cached
-    return cached[1]
+    dozens of times; selecting them from the whole panel each time was most of the claims' time). Only the last
+    panel's rows are kept."""
+    if _SECTOR_ROWS[0] is not panel:
+        _SECTOR_ROWS[:] = [panel, {}]
+    rows = _SECTOR_ROWS[1]
+    if (country, sector) not in rows:
+        rows[(country, sector)] = panel[(panel["country"] == country) & (panel["sector"] == sector)]
+    return rows[(country, sector)]
 
 
 def null_verdict(effects: list[dict], *, bound: float) -> tuple[str, str]:

@@ -38,7 +38,7 @@ from replication import config
 from replication.errors import ReplicationError
 from replication.fileio import read_toml, write_parquet
 from replication.layout import Layout
-from replication.offshoring import common_codes, factor_codes
+from replication.offshoring import common_codes
 from replication.progress import say
 from replication.tidy import as_text, interim_path, load_table
 from replication.vintages import load_classification, load_vintage
@@ -148,12 +148,6 @@ def _lookup(table: pd.DataFrame, rows: pd.DataFrame, keys: list[tuple[str, str]]
     return dense[np.ravel_multi_index(row_codes, sizes)]
 
 
-def _labels(column: pd.Series) -> np.ndarray:
-    """String labels of a (categorical) key column, without converting millions of values one by one."""
-    codes, labels = factor_codes(column)
-    return np.asarray(labels, dtype=object)[codes]
-
-
 def _input_totals(io_use: pd.DataFrame, energy: tuple[str, ...]) -> pd.DataFrame:
     """Non-energy and all intermediate inputs by country, industry, year (for the over-output measure)."""
     value = io_use["value"].to_numpy()
@@ -180,10 +174,10 @@ def spillover_weights(io_use: pd.DataFrame) -> pd.DataFrame:
     domestic = io_use[home == supplier]
     return pd.DataFrame(
         {
-            "country": _labels(domestic["country"]),
+            "country": as_text(domestic["country"]).to_numpy(),
             "year": domestic["year"].astype(int).to_numpy(),
-            "supplier": _labels(domestic["product"]),
-            "user": _labels(domestic["using_industry"]),
+            "supplier": as_text(domestic["product"]).to_numpy(),
+            "user": as_text(domestic["using_industry"]).to_numpy(),
             "value": domestic["value"].to_numpy(),
         }
     )
