@@ -214,7 +214,7 @@ def imported_input_share(io_use: pd.DataFrame) -> pd.DataFrame:
     group = home * len(years) + year
     n_groups = len(labels) * len(years)
     total = np.bincount(group, weights=value, minlength=n_groups)
-    imported = np.bincount(group[supplier != home], weights=value[supplier != home], minlength=n_groups)
+    imported = group_sums(group, value, supplier != home, n_groups)
     present = np.bincount(group, minlength=n_groups) > 0
     out = pd.DataFrame(
         {
