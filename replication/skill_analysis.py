@@ -78,7 +78,7 @@ def restriction_tests(results: dict[str, Results]) -> list[dict]:
         ("country_year", "country_year_symmetric", "country-year effects"),
     ):
         u, r = results[unrestricted], results[restricted]
-        lr = 2 * (u.diagnostics["loglik_concentrated"] - r.diagnostics["loglik_concentrated"])
+        lr = 2 * (u.diagnostics["loglik"] - r.diagnostics["loglik"])
         rows.append(_test("symmetry (LR, iterated SUR = ML)", effects, lr, 1, float(stats.chi2.sf(lr, 1))))
         rows.append(_test("symmetry (cluster-robust Wald)", effects, *wald(u, [symmetry])))
     free = results["free_wages"]

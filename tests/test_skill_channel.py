@@ -310,3 +310,12 @@ def test_wage_origin_offshoring_by_hand():
     assert row["om_low"] == 3 / 14 and row["om_high"] == 2 / 14
     assert row["os_low"] == 0.0 and row["os_high"] == 4 / 14
     assert out.dtypes.eq(np.float64).all()
+
+
+def test_restriction_wording_follows_the_p_value():
+    """The report's sentence on symmetry and homogeneity says rejected or not from the computed p-value at 5%."""
+    from replication.report.skills import _rejected
+
+    assert _rejected(pd.Series({"p_value": 0.049})) == "rejected"
+    assert _rejected(pd.Series({"p_value": 0.05})) == "not rejected"
+    assert _rejected(pd.Series({"p_value": 0.16})) == "not rejected"

@@ -86,8 +86,9 @@ class Results:
     cov : DataFrame
         Covariance matrix of ``params``.
     nobs, df_resid : int
-        Observations used and the degrees of freedom of the t/F reference distributions: residual degrees of
-        freedom, or G - 1 with a clustered covariance of G clusters (static panel models).
+        Observations used (a SUR system: per equation) and the degrees of freedom of the t/F reference
+        distributions: residual degrees of freedom, or G - 1 with a clustered covariance of G clusters (static
+        panel models).
     cov_type : str
         Inference behind ``std_errors`` (``unadjusted``, ``robust``, ``clustered``, ``driscoll_kraay``,
         ``windmeijer``, ...).

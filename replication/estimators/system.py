@@ -17,11 +17,19 @@ Covariance: ``unadjusted`` :math:`(X'(\hat\Sigma^{-1}\otimes I)X)^{-1}` under th
 :math:`A = X'\Omega^{-1}X` and the cluster scores :math:`s_g = X_g'\Omega_g^{-1}\hat u_g` (all equations
 of the rows of cluster *g*), :math:`V = \frac{G}{G-1} A^{-1}(\sum_g s_g s_g')A^{-1}`, projected on the
 restrictions (linearmodels' ``ClusteredCovariance`` with ``group_debias``, whose factor
-:math:`\frac{G}{G-1}\frac{N-1}{N}` (*N* rows of all equations stacked) is rescaled by :math:`N/(N-1)`;
-validated against a
+:math:`\frac{G}{G-1}\frac{n-1}{n}` (*n* rows of its score array: one per observation, the equations' scores
+summed) is rescaled by :math:`n/(n-1)`; validated against a
 reparameterised statsmodels OLS on whitened data in ``tests/reference/sur_clustered``). ``absorb`` names columns of
 further fixed effects not nested in the entity (e.g. country-year): their dummies enter every
 equation (exact by Frisch-Waugh-Lovell) and are part of ``params`` under ``<column>=<level>``.
+
+Counts and likelihood: *n* observations per equation (the rows of the common sample, ``Results.nobs``), *M*
+equations, *K* parameters and *J* restrictions; residual degrees of freedom :math:`Mn - (K - J) - M a` with *a*
+absorbed entity effects (systemfit's ``df.residual`` of the dummy-variable system). The Gaussian log-likelihood at
+the estimates, :math:`\ell = -\frac{Mn}{2}(1 + \log 2\pi) - \frac{n}{2}\log|\tilde\Sigma|` with
+:math:`\tilde\Sigma = \hat E'\hat E/n` from the final residuals, is the maximum for ``iterated`` (systemfit's
+``logLik``); :math:`2(\ell_u - \ell_r)` is the likelihood-ratio statistic of the restrictions (both checked against
+systemfit in ``tests/reference/sur``).
 """
 
 from __future__ import annotations
@@ -170,8 +178,10 @@ def estimate_sur(
     model = SUR(system)
     if len(model.param_names) != len(names):  # pragma: no cover - linearmodels' naming contract
         raise EstimationError(f"linearmodels returned {len(model.param_names)} parameters for {len(names)} names")
+    independent = 0  # the number of linearly independent restrictions
     if restrictions:
         r, q = parse_restrictions(restrictions, names)
+        independent = int(np.linalg.matrix_rank(r.to_numpy()))
         model.add_constraints(pd.DataFrame(r.to_numpy(), columns=model.param_names), q)
     options: dict = {"cov_type": cov_type}
     groups = 0
@@ -186,15 +196,21 @@ def estimate_sur(
     else:
         options.update(method="gls", iterate=method == "iterated", tol=tol, iter_limit=max_iter)
     fitted = model.fit(**options)
-    n = int(fitted.nobs / len(equations))
+    # counted here, not taken from linearmodels (whose `nobs` meant the stacked rows before version 7.1 and the
+    # rows per equation since)
+    n, n_equations = len(rows), len(equations)
     cov_values = np.asarray(fitted.cov, dtype=float)
     sigma = np.asarray(fitted.sigma, dtype=float)
-    if cov_type == "clustered":  # linearmodels' group_debias is G/(G-1) (N-1)/N, N the stacked rows: keep G/(G-1)
-        stacked = int(fitted.nobs)
-        cov_values = cov_values * stacked / (stacked - 1)
+    if cov_type == "clustered":  # linearmodels' group_debias is G/(G-1) (n-1)/n, n the score rows: keep G/(G-1)
+        cov_values = cov_values * n / (n - 1)
+    residuals = np.asarray(fitted.resids, dtype=float)
+    _, logdet = np.linalg.slogdet(residuals.T @ residuals / n)
+    loglik = -n * n_equations / 2 * (1 + np.log(2 * np.pi)) - n / 2 * logdet
+    free = len(names) - independent
     diagnostics = {
-        "n_equations": len(equations),
+        "n_equations": n_equations,
         "nobs_per_equation": n,
+        "nobs_stacked": n * n_equations,
         "absorbed_entity_effects": absorbed,
         "n_entities": int(entity_codes.max(initial=-1)) + 1,
         "n_periods": int(time_codes.max(initial=-1)) + 1,
@@ -202,7 +218,7 @@ def estimate_sur(
         "restrictions": list(restrictions or []),
         "sigma": sigma.tolist(),
         "rsquared": {name: float(fitted.equations[name].rsquared) for name in equations},
-        "loglik_concentrated": float(-n / 2 * np.log(np.linalg.det(sigma))),
+        "loglik": float(loglik),
         **({"clusters": groups} if groups else {}),
     }
     spec = {
@@ -221,8 +237,8 @@ def estimate_sur(
         params=pd.Series(np.asarray(fitted.params, dtype=float), index=names),
         std_errors=pd.Series(np.sqrt(np.diag(cov_values)), index=names),
         cov=pd.DataFrame(cov_values, index=names, columns=names),
-        nobs=int(fitted.nobs),
-        df_resid=int(fitted.nobs) - len(names) - absorbed * len(equations),
+        nobs=n,
+        df_resid=n * n_equations - free - absorbed * n_equations,
         cov_type=cov_type,
         diagnostics=diagnostics,
         spec=spec,

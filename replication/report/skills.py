@@ -34,6 +34,11 @@ def _ci(row: pd.Series, digits: int = 2) -> str:
     return _interval(row["wild_conf_low"], row["wild_conf_high"], digits)
 
 
+def _rejected(test: pd.Series, alpha: float = 0.05) -> str:
+    """``rejected`` or ``not rejected`` at ``alpha``, from a restriction test's p-value."""
+    return "rejected" if test["p_value"] < alpha else "not rejected"
+
+
 def bottom_line(tables: dict[str, pd.DataFrame]) -> list[str]:
     """Plain-words paragraphs built from the computed tables."""
     selection, coefficients = tables["selection"], tables["coefficients"]
@@ -88,9 +93,10 @@ def bottom_line(tables: dict[str, pd.DataFrame]) -> list[str]:
         "**Falsification** (placebo: donor countries' offshoring of the same industry and year; leads: offshoring "
         "of t + 1; a check passes when its joint Wald p and every wild p are >= 0.05). "
         f"{falsification_text('manufacturing')}; {falsification_text('market_services')}.",
-        f"**Restrictions.** Symmetry is rejected with year effects (LR {sym['statistic']:.1f}, p {sym['p_value']:.2g}) "
-        f"and not with country-year effects (LR {sym_cy['statistic']:.2f}, p {sym_cy['p_value']:.2f}); homogeneity "
-        f"is rejected (Wald {hom['statistic']:.1f}, p {hom['p_value']:.2g}). Nothing is imposed in the estimates that "
+        f"**Restrictions (5% level).** Symmetry is {_rejected(sym)} with year effects (LR {sym['statistic']:.1f}, "
+        f"p {sym['p_value']:.2g}) and {_rejected(sym_cy)} with country-year effects (LR {sym_cy['statistic']:.2f}, "
+        f"p {sym_cy['p_value']:.2g}); homogeneity is {_rejected(hom)} (Wald {hom['statistic']:.1f}, "
+        f"p {hom['p_value']:.2g}). Nothing is imposed in the estimates that "
         "carry verdicts (equation by equation = the unrestricted system); restricted systems are shown beside them.",
         f"**Belgium against the pool.** Belgium's offshoring and ICT slopes differ from the pooled ones (Wald "
         f"{bel_test['statistic']:.1f}, {int(bel_test['df'])} df, p {bel_test['p_value']:.2g}): the pooled coefficients "
