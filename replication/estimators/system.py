@@ -1,4 +1,5 @@
-r"""Seemingly unrelated regressions for panel share systems, over linearmodels' ``SUR``.
+r"""Seemingly unrelated regressions for panel share systems: the panel, effects and names around the restricted
+feasible GLS of :mod:`replication.estimators.sur_gls` (linearmodels' ``SUR`` formulas, checked against it).
 
 System: :math:`s^{m}_{it} = x^{m\prime}_{it}\beta_m + \alpha^m_i + u^m_{it}`, :math:`m = 1..M`, with
 cross-equation linear restrictions :math:`R\beta = q` (e.g. symmetry :math:`\gamma_{LM} = \gamma_{ML}`).
@@ -13,12 +14,10 @@ Methods: ``ols`` (equation by equation, restrictions imposed), ``fgls`` (two-ste
 ``iterated`` (FGLS iterated to convergence = maximum likelihood; the estimates of a share system
 with adding-up do not depend on which share is dropped, Barten 1969). :math:`\hat\Sigma = E'E/n`.
 Covariance: ``unadjusted`` :math:`(X'(\hat\Sigma^{-1}\otimes I)X)^{-1}` under the restrictions,
-``robust`` (heteroskedasticity-robust, linearmodels' system sandwich) or ``clustered``: with
+``robust`` (heteroskedasticity-robust system sandwich) or ``clustered``: with
 :math:`A = X'\Omega^{-1}X` and the cluster scores :math:`s_g = X_g'\Omega_g^{-1}\hat u_g` (all equations
 of the rows of cluster *g*), :math:`V = \frac{G}{G-1} A^{-1}(\sum_g s_g s_g')A^{-1}`, projected on the
-restrictions (linearmodels' ``ClusteredCovariance`` with ``group_debias``, whose factor
-:math:`\frac{G}{G-1}\frac{n-1}{n}` (*n* rows of its score array: one per observation, the equations' scores
-summed) is rescaled by :math:`n/(n-1)`; validated against a
+restrictions (validated against a
 reparameterised statsmodels OLS on whitened data in ``tests/reference/sur_clustered``). ``absorb`` names columns of
 further fixed effects not nested in the entity (e.g. country-year): their dummies enter every
 equation (exact by Frisch-Waugh-Lovell) and are part of ``params`` under ``<column>=<level>``.
@@ -54,6 +53,7 @@ from replication.estimators.data import (
     with_terms,
 )
 from replication.estimators.results import Results
+from replication.estimators.sur_gls import fit_system
 
 SURMethod = Literal["ols", "fgls", "iterated"]
 TERM = re.compile(r"^([+-]?)(\d+(?:\.\d*)?)?(\*?)([A-Za-z_][\w.]*)?$")
@@ -112,8 +112,6 @@ def estimate_sur(
     max_iter: int = 1000,
 ) -> Results:
     """Estimate a SUR system; ``equations`` maps a name to ``(dependent, regressors)``."""
-    from linearmodels.system import SUR
-
     if method not in ("ols", "fgls", "iterated"):
         raise EstimationError(f"method must be 'ols', 'fgls' or 'iterated'; got {method!r}")
     if cov_type not in ("unadjusted", "robust", "clustered"):
@@ -164,47 +162,43 @@ def estimate_sur(
         raise NotIdentifiedError(
             f"not identified: regressor(s) {weak} have (almost) no variation left after the entity and absorbed effects"
         )
-    # linearmodels gets NumPy arrays (its pandas input checks cost more than the fit on a share system) and
-    # its positional names are put back: parameter k of equation m is ``<m>_<column k>``, in this order
-    system, names = {}, []
+    # parameter k of equation m is ``<m>_<column k>``, in this order
+    xs, dependents_values, names = [], [], []
     for name, (dependent, regressors) in equations.items():
         exog_names = [*regressors, *dummies]
         exog = values[:, [position[n] for n in exog_names]]
         if not entity_effects:
             exog = np.column_stack([np.ones(len(exog)), exog])
             exog_names = ["const", *exog_names]
-        system[name] = {"dependent": values[:, position[dependent]], "exog": exog}
+        xs.append(exog)
+        dependents_values.append(values[:, position[dependent]])
         names += [f"{name}_{column}" for column in exog_names]
-    model = SUR(system)
-    if len(model.param_names) != len(names):  # pragma: no cover - linearmodels' naming contract
-        raise EstimationError(f"linearmodels returned {len(model.param_names)} parameters for {len(names)} names")
+    constraint = None
     independent = 0  # the number of linearly independent restrictions
     if restrictions:
         r, q = parse_restrictions(restrictions, names)
-        independent = int(np.linalg.matrix_rank(r.to_numpy()))
-        model.add_constraints(pd.DataFrame(r.to_numpy(), columns=model.param_names), q)
-    options: dict = {"cov_type": cov_type}
-    groups = 0
+        constraint = (r.to_numpy(), q.to_numpy())
+        independent = len(r)
+    groups, codes = 0, None
     if cov_type == "clustered":
         # one-way clusters (the entity unless `cluster` names another column), CR1-type factor G/(G-1)
         labels = frame[cluster].to_numpy()[rows] if cluster else entity_codes
         codes = pd.factorize(labels)[0]
         groups = int(codes.max()) + 1
-        options.update(clusters=codes[:, None], group_debias=True)
-    if method == "ols":
-        options["method"] = "ols"
-    else:
-        options.update(method="gls", iterate=method == "iterated", tol=tol, iter_limit=max_iter)
-    fitted = model.fit(**options)
-    # counted here, not taken from linearmodels (whose `nobs` meant the stacked rows before version 7.1 and the
-    # rows per equation since)
+    fitted = fit_system(
+        np.column_stack(dependents_values),
+        xs,
+        method=method,
+        cov_type=cov_type,
+        restrictions=constraint,
+        clusters=codes,
+        constant=[not entity_effects] * len(equations),  # entity-demeaned columns cannot span a constant
+        tol=tol,
+        max_iter=max_iter,
+    )
     n, n_equations = len(rows), len(equations)
-    cov_values = np.asarray(fitted.cov, dtype=float)
-    sigma = np.asarray(fitted.sigma, dtype=float)
-    if cov_type == "clustered":  # linearmodels' group_debias is G/(G-1) (n-1)/n, n the score rows: keep G/(G-1)
-        cov_values = cov_values * n / (n - 1)
-    residuals = np.asarray(fitted.resids, dtype=float)
-    _, logdet = np.linalg.slogdet(residuals.T @ residuals / n)
+    cov_values, sigma = fitted.cov, fitted.sigma
+    _, logdet = np.linalg.slogdet(fitted.resids.T @ fitted.resids / n)
     loglik = -n * n_equations / 2 * (1 + np.log(2 * np.pi)) - n / 2 * logdet
     free = len(names) - independent
     diagnostics = {
@@ -214,10 +208,10 @@ def estimate_sur(
         "absorbed_entity_effects": absorbed,
         "n_entities": int(entity_codes.max(initial=-1)) + 1,
         "n_periods": int(time_codes.max(initial=-1)) + 1,
-        "iterations": int(getattr(fitted, "iterations", 1)),
+        "iterations": fitted.iterations,
         "restrictions": list(restrictions or []),
         "sigma": sigma.tolist(),
-        "rsquared": {name: float(fitted.equations[name].rsquared) for name in equations},
+        "rsquared": {name: float(r2) for name, r2 in zip(equations, fitted.rsquared, strict=True)},
         "loglik": float(loglik),
         **({"clusters": groups} if groups else {}),
     }
@@ -234,7 +228,7 @@ def estimate_sur(
     }
     return Results(
         estimator="sur",
-        params=pd.Series(np.asarray(fitted.params, dtype=float), index=names),
+        params=pd.Series(fitted.params, index=names),
         std_errors=pd.Series(np.sqrt(np.diag(cov_values)), index=names),
         cov=pd.DataFrame(cov_values, index=names, columns=names),
         nobs=n,
