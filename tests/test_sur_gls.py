@@ -74,8 +74,20 @@ def test_clustered_needs_codes_and_two_clusters():
     case = {"names": REFERENCE["cases"][0]["names"], "restriction": "none", "method": "fgls", "cov_type": "clustered"}
     ys = DATA[[f"y_{m}" for m in EQUATIONS]].to_numpy()
     xs = [DATA[columns].to_numpy() for columns in EQUATIONS.values()]
-    with pytest.raises(EstimationError, match="cluster codes"):
+    with pytest.raises(EstimationError, match="cluster code for each"):
         fit_system(ys, xs, cov_type="clustered")
+    with pytest.raises(EstimationError, match="cluster code for each"):  # a missing cluster, factorised as -1
+        fit_system(ys, xs, cov_type="clustered", clusters=np.r_[-1, np.arange(len(ys) - 1) % 5])
     with pytest.raises(EstimationError, match="two clusters"):
         fit_system(ys, xs, cov_type="clustered", clusters=np.zeros(len(ys), dtype=int))
-    assert _fit(case).cov.shape == (10, 10)
+    with pytest.raises(EstimationError, match="method must be"):
+        fit_system(ys, xs, method="gmm")
+    with pytest.raises(EstimationError, match="cov_type must be"):
+        fit_system(ys, xs, cov_type="kernel")
+    # cluster labels need not be 0..G-1: any distinct integers give the same covariance
+    relabelled = _fit(case).cov
+    codes = DATA["cluster"].to_numpy()
+    shifted = fit_system(
+        ys, xs, method="fgls", cov_type="clustered", clusters=codes * 7 + 3, constant=[True] * 3, tol=1e-12
+    )
+    np.testing.assert_allclose(shifted.cov, relabelled, rtol=1e-12)

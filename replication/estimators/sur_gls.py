@@ -83,10 +83,20 @@ def fit_system(
     """Fit the system ``ys[:, m] = xs[m] @ beta_m`` (see the module for the mathematics). ``restrictions``:
     ``(R, q)``; ``clusters``: integer codes 0..G-1 per row (``cov_type="clustered"``); ``constant``: which
     equations have a constant (for R²)."""
+    if method not in ("ols", "fgls", "iterated"):
+        raise EstimationError(f"method must be 'ols', 'fgls' or 'iterated'; got {method!r}")
+    if cov_type not in ("unadjusted", "robust", "clustered"):
+        raise EstimationError(f"cov_type must be 'unadjusted', 'robust' or 'clustered'; got {cov_type!r}")
     ys = np.asarray(ys, dtype=float)
     n, m = ys.shape
     if len(xs) != m:
         raise EstimationError(f"{m} dependent variables but {len(xs)} regressor blocks")
+    if cov_type == "clustered":
+        if clusters is None or len(clusters) != n or np.min(clusters, initial=0) < 0:
+            raise EstimationError(f"a clustered covariance needs a non-negative cluster code for each of the {n} rows")
+        groups, clusters = np.unique(clusters, return_inverse=True)  # codes 0..G-1 whatever was given
+        if len(groups) < 2:
+            raise EstimationError("a clustered covariance needs at least two clusters")
     owner = np.repeat(np.arange(m), [x.shape[1] for x in xs])  # the equation of each stacked parameter
     x_all = np.hstack(xs)
     k = x_all.shape[1]
@@ -134,17 +144,11 @@ def fit_system(
         scores = x_all * (resid @ weight)[:, owner]
         if cov_type == "robust":
             meat = scores.T @ scores
-        elif cov_type == "clustered":
-            if clusters is None:
-                raise EstimationError("a clustered covariance needs cluster codes")
-            groups = int(clusters.max()) + 1
-            if groups < 2:
-                raise EstimationError("a clustered covariance needs at least two clusters")
-            sums = np.zeros((groups, k))
-            np.add.at(sums, clusters, scores)
-            meat = sums.T @ sums * groups / (groups - 1)
         else:
-            raise EstimationError(f"cov_type must be 'unadjusted', 'robust' or 'clustered'; got {cov_type!r}")
+            g = len(groups)
+            sums = np.zeros((g, k))
+            np.add.at(sums, clusters, scores)
+            meat = sums.T @ sums * g / (g - 1)
     cov = bread @ meat @ bread
     cov = (cov + cov.T) / 2
     has_constant = np.zeros(m, dtype=bool) if constant is None else np.asarray(constant, dtype=bool)
