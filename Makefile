@@ -41,30 +41,30 @@ export MPLCONFIGDIR ?= $(abspath $(or $(PYTHON_VENV),.build))/matplotlib
 WARM ?= 1
 export REPLICATION_WARM := $(filter-out 0,$(WARM))
 
-# Every path of the run comes from replication/layout.py (one rule for Python, Make and the manifest):
+# Every path of the run comes from replication/core/layout.py (one rule for Python, Make and the manifest):
 # INTERIM OUT TIDY OFFSHORING PANEL TABLES FIGURES EST_DIR REGTAB_DIR RESULTS REPORT SKILLS_ON SKILL_* TRADEOFF_OUT
 LAYOUT_MK := .build/layout-$(VINTAGE)-$(COUNTRY).mk
 include $(LAYOUT_MK)
-$(LAYOUT_MK): replication/layout.py replication/config.py config/vintages.toml
+$(LAYOUT_MK): replication/core/layout.py replication/core/config.py config/vintages.toml
 	@mkdir -p $(@D)
-	@PYTHONPATH=. python3 -m replication.layout $(RUN) > $@.tmp && mv $@.tmp $@
+	@PYTHONPATH=. python3 -m replication.core.layout $(RUN) > $@.tmp && mv $@.tmp $@
 
-CORE := replication/__init__.py replication/config.py replication/errors.py replication/fileio.py \
-        replication/progress.py replication/vintages.py replication/layout.py
+CORE := replication/__init__.py replication/core/config.py replication/core/errors.py replication/core/fileio.py \
+        replication/core/progress.py replication/inputs/vintages.py replication/core/layout.py
 CONFIG := config/vintages.toml $(wildcard config/classifications/*.csv) $(wildcard config/anomalies/*.csv)
 RAW_STAMP := data/raw/.verified
-ESTIMATORS := $(wildcard replication/estimators/*.py replication/estimators/gmm/*.py) replication/keys.py \
-              replication/specs.py replication/spec_schema.py replication/spec_files.py replication/estimation.py
-TABLE_CODE := replication/report/regression_tables.py replication/identification.py replication/report/render.py
+ESTIMATORS := $(wildcard replication/estimators/*.py replication/estimators/gmm/*.py) replication/core/keys.py \
+              replication/specs/spec.py replication/specs/schema.py replication/specs/files.py replication/specs/estimate.py
+TABLE_CODE := replication/report/regression_tables.py replication/analysis/identification.py replication/report/render.py
 # spec file -> estimates JSON -> regression table, one rule per spec file (a file with [parameters] stands for one
-# spec per value): generated from the specs by replication/layout.py, with the lists ESTIMATES, REGTABS,
+# spec per value): generated from the specs by replication/core/layout.py, with the lists ESTIMATES, REGTABS,
 # SKILL_ESTIMATES and SKILL_REGTABS. Editing a spec re-estimates only its specs; editing the table code re-renders
 # the tables without re-estimating.
 RULES_MK := .build/rules-$(VINTAGE)-$(COUNTRY).mk
 include $(RULES_MK)
-$(RULES_MK): replication/layout.py replication/spec_files.py $(wildcard estimations/belgium/*.toml estimations/skills/*.toml)
+$(RULES_MK): replication/core/layout.py replication/specs/files.py $(wildcard estimations/belgium/*.toml estimations/skills/*.toml)
 	@mkdir -p $(@D)
-	@PYTHONPATH=. python3 -m replication.layout $(RUN) --rules > $@.tmp && mv $@.tmp $@
+	@PYTHONPATH=. python3 -m replication.core.layout $(RUN) --rules > $@.tmp && mv $@.tmp $@
 # the skill channel on EU KLEMS countries and the trade-off: default vintage and country only (SKILLS_ON)
 SKILL_TIDY := data/interim/euklems_countries/tidy.json
 SKILLS := $(if $(SKILLS_ON),$(SKILL_ANALYSIS) $(SKILL_REGTABS))
@@ -105,18 +105,18 @@ skills: $(SKILL_ANALYSIS) $(SKILL_REGTABS)
 scenarios: $(TRADEOFF_OUT)
 coefficient-figure: $(COEF_FIGURE)
 
-$(RAW_STAMP): data/manifest.toml replication/manifest.py $(CORE) | $(INSTALLED)
+$(RAW_STAMP): data/manifest.toml replication/inputs/raw_files.py $(CORE) | $(INSTALLED)
 	$(REPLICATION) data
 	touch $@
 
 # a vintage that takes a tidy table from another (config/vintages.toml: io_use = { vintage = ... }) is built after
 # it (TIDY_FROM_<vintage>), so every raw file is read once per build
-$(TIDY): $(RAW_STAMP) $(CONFIG) $(CORE) replication/tidy.py replication/schemas.py replication/keys.py \
-         $(wildcard replication/sources/*.py) $(wildcard data/raw/national_sut_csv/*.csv) $(TIDY_FROM_$(VINTAGE)) \
+$(TIDY): $(RAW_STAMP) $(CONFIG) $(CORE) replication/inputs/tidy.py replication/inputs/schemas.py replication/core/keys.py \
+         $(wildcard replication/inputs/sources/*.py) $(wildcard data/raw/national_sut_csv/*.csv) $(TIDY_FROM_$(VINTAGE)) \
          | $(INSTALLED)
 	$(REPLICATION) tidy --vintage $(VINTAGE)
 
-$(OFFSHORING): $(TIDY) config/offshoring.toml replication/offshoring.py
+$(OFFSHORING): $(TIDY) config/offshoring.toml replication/measures/offshoring.py
 	$(REPLICATION) offshoring --vintage $(VINTAGE)
 
 $(TABLES): $(OFFSHORING) config/vintages.toml $(wildcard data/published/*.csv) replication/report/offshoring_tables.py \
@@ -128,64 +128,64 @@ $(FIGURES): $(OFFSHORING) $(wildcard data/published/*.csv) replication/report/fi
 	$(REPLICATION) figures $(RUN)
 
 # the panel's aggregates of the IO table need no offshoring intensities: built beside the offshoring stage
-$(PANEL_IO): $(TIDY) config/offshoring.toml replication/offshoring.py replication/panel.py
+$(PANEL_IO): $(TIDY) config/offshoring.toml replication/measures/offshoring.py replication/panels/panel.py
 	$(REPLICATION) panel-io --vintage $(VINTAGE)
 
 # the estimation panel also reads the EU KLEMS accounts (ICT capital) of the wiod2013_euklems vintage
-$(PANEL): $(OFFSHORING) $(PANEL_IO) $(TIDY) config/panel.toml replication/panel.py \
+$(PANEL): $(OFFSHORING) $(PANEL_IO) $(TIDY) config/panel.toml replication/panels/panel.py \
           data/interim/wiod2013_euklems/tidy.json
 	$(REPLICATION) panel --vintage $(VINTAGE)
 
 ifneq ($(VINTAGE),wiod2013_euklems)
-data/interim/wiod2013_euklems/tidy.json: $(RAW_STAMP) $(CONFIG) $(CORE) replication/tidy.py replication/schemas.py \
-                                          replication/keys.py \
-                                          $(wildcard replication/sources/*.py) $(TIDY_FROM_wiod2013_euklems) \
+data/interim/wiod2013_euklems/tidy.json: $(RAW_STAMP) $(CONFIG) $(CORE) replication/inputs/tidy.py replication/inputs/schemas.py \
+                                          replication/core/keys.py \
+                                          $(wildcard replication/inputs/sources/*.py) $(TIDY_FROM_wiod2013_euklems) \
                                           | $(INSTALLED)
 	$(REPLICATION) tidy --vintage wiod2013_euklems
 endif
 ifneq ($(VINTAGE),wiod2013)
-data/interim/wiod2013/tidy.json: $(RAW_STAMP) $(CONFIG) $(CORE) replication/tidy.py replication/schemas.py \
-                                 replication/keys.py \
-                                 $(wildcard replication/sources/*.py) | $(INSTALLED)
+data/interim/wiod2013/tidy.json: $(RAW_STAMP) $(CONFIG) $(CORE) replication/inputs/tidy.py replication/inputs/schemas.py \
+                                 replication/core/keys.py \
+                                 $(wildcard replication/inputs/sources/*.py) | $(INSTALLED)
 	$(REPLICATION) tidy --vintage wiod2013
 endif
 
 # niced: it runs beside the WIOD tidy stage, which every later stage waits for, and nothing needs it before the
 # offshoring stage that follows that one (alternating cold builds on 2 cores: the WIOD tables ready 1.5-2 s sooner,
 # make all 33.8 and 35.3 s against 36.8 and 36.3 s)
-$(SKILL_TIDY): $(RAW_STAMP) $(CONFIG) $(CORE) replication/tidy.py replication/schemas.py replication/keys.py \
-               replication/sources/euklems2009.py | $(INSTALLED)
+$(SKILL_TIDY): $(RAW_STAMP) $(CONFIG) $(CORE) replication/inputs/tidy.py replication/inputs/schemas.py replication/core/keys.py \
+               replication/inputs/sources/euklems2009.py | $(INSTALLED)
 	nice -n 10 $(REPLICATION) tidy --vintage euklems_countries
 
 $(SKILL_PANEL): $(SKILL_TIDY) data/interim/wiod2013/offshoring.parquet data/interim/wiod2013/tidy.json \
-                config/skill_panel.toml replication/skill_panel.py
+                config/skill_panel.toml replication/panels/skill_panel.py
 	$(REPLICATION) skill-panel
 
-$(SKILL_SELECTION): $(SKILL_PANEL) config/skill_panel.toml replication/skill_selection.py
+$(SKILL_SELECTION): $(SKILL_PANEL) config/skill_panel.toml replication/panels/skill_selection.py
 	$(REPLICATION) skill-selection
 
-$(SKILL_ANALYSIS): $(SKILL_ESTIMATES) $(SKILL_SELECTION) config/skill_analysis.toml replication/skill_analysis.py
+$(SKILL_ANALYSIS): $(SKILL_ESTIMATES) $(SKILL_SELECTION) config/skill_analysis.toml replication/analysis/skill_analysis.py
 	$(REPLICATION) skill-analysis
 
 $(TRADEOFF_OUT): $(ESTIMATES) $(SKILL_ANALYSIS) $(PANEL) config/tradeoff.toml $(wildcard scenarios/*.toml) \
-                 replication/tradeoff.py replication/report/frontier.py
+                 replication/analysis/tradeoff.py replication/report/frontier.py
 	$(REPLICATION) scenarios
 
 # analysis: decompositions, identifying variation, coverage, measured data notes, then claims.csv (checked)
 $(RESULTS): $(ESTIMATES) $(if $(SKILLS_ON),$(SKILL_ANALYSIS)) $(TABLES) $(PANEL) config/decomposition.toml \
-            config/claims.toml $(wildcard data/published/*.csv) replication/analysis.py replication/decomposition.py \
-            replication/claims.py replication/identification.py
+            config/claims.toml $(wildcard data/published/*.csv) replication/analysis/tables.py replication/analysis/decomposition.py \
+            replication/claims/engine.py replication/analysis/identification.py
 	$(REPLICATION) analysis $(RUN)
 
 # the offshoring coefficients by origin, drawn as soon as the estimates exist (not in the build's last step)
 $(COEF_FIGURE): $(ESTIMATES) replication/report/coefficients.py replication/report/figures.py \
-                replication/identification.py
+                replication/analysis/identification.py
 	$(REPLICATION) coefficient-figure $(RUN)
 
 # the report and the run's MANIFEST (every output with its sha256 and provenance) come last; grouped targets: if
 # an interrupted run left the report without its manifest, Make redoes the step
 $(REPORT) $(MANIFEST_FILE) &: $(RESULTS) $(REGTABS) $(TABLES) $(FIGURES) $(COEF_FIGURE) $(SKILLS) $(TRADEOFF) \
-           $(wildcard replication/report/*.py) replication/provenance.py
+           $(wildcard replication/report/*.py) replication/inputs/stamps.py
 	$(REPLICATION) report $(RUN)
 
 # two `make all` runs from scratch must give byte-identical outputs

@@ -70,9 +70,9 @@ def _time_stages(cwd: Path, env: dict[str, str]) -> dict[str, float]:
 
 FLOOR = """
 import time
-from replication.sources import get_reader
-from replication.tidy import part_files
-from replication.vintages import load_classification, load_vintage
+from replication.inputs.sources import get_reader
+from replication.inputs.tidy import part_files
+from replication.inputs.vintages import load_classification, load_vintage
 start = time.perf_counter()
 for name in ("wiod2013", "wiod2013_euklems", "euklems_countries"):
     vintage = load_vintage(name)

@@ -1,13 +1,6 @@
-"""``python -m replication``: see :mod:`replication.cli` (run by a warm worker when ``REPLICATION_WARM=1``)."""
+"""``python -m replication``: see :mod:`replication.cli`."""
 
 import sys
-
-from replication import warm
-
-if warm.enabled():
-    code = warm.run(sys.argv[1:])
-    if code is not None:
-        sys.exit(code)
 
 from replication.cli import main
 

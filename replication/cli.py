@@ -10,25 +10,26 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-from replication import __version__, config
-from replication.errors import ReplicationError
+from replication import __version__
+from replication.core import config
+from replication.core.errors import ReplicationError
 
 
 def _cmd_data(args: argparse.Namespace) -> None:
-    from replication.manifest import fetch
+    from replication.inputs.raw_files import fetch
 
     fetch(args.datasets or None, progress=not args.quiet)
 
 
 def _cmd_vintages(args: argparse.Namespace) -> None:
-    from replication.vintages import list_vintages, load_vintage
+    from replication.inputs.vintages import list_vintages, load_vintage
 
     for name in list_vintages():
         print(f"{name:<20} {load_vintage(name).description}")
 
 
 def _cmd_tidy(args: argparse.Namespace) -> None:
-    from replication.tidy import build_tidy
+    from replication.inputs.tidy import build_tidy
 
     record = build_tidy(args.vintage)
     if not args.quiet:
@@ -37,7 +38,7 @@ def _cmd_tidy(args: argparse.Namespace) -> None:
 
 
 def _cmd_offshoring(args: argparse.Namespace) -> None:
-    from replication.offshoring import build_offshoring
+    from replication.measures.offshoring import build_offshoring
 
     frame = build_offshoring(args.vintage)
     if not args.quiet:
@@ -45,19 +46,28 @@ def _cmd_offshoring(args: argparse.Namespace) -> None:
 
 
 def _layout(args: argparse.Namespace):
-    from replication.layout import Layout
+    from replication.core.layout import Layout
 
     return Layout(getattr(args, "vintage", config.DEFAULT_VINTAGE), getattr(args, "country", config.DEFAULT_COUNTRY))
 
 
 def _cmd_tables(args: argparse.Namespace) -> None:
-    from replication.report.offshoring_tables import write_offshoring_csv, write_table1
+    from replication.analysis.table1 import write_offshoring_csv, write_table1_comparison
 
-    comparison = write_table1(args.vintage, args.country)
-    write_offshoring_csv(args.vintage, args.country)  # last: the file Make checks
+    write_offshoring_csv(args.vintage, args.country)
+    comparison = write_table1_comparison(args.vintage, args.country)
     if not args.quiet:
         extra = "" if comparison is None else " and the Table 1 comparison"
         print(f"tables {args.vintage}/{args.country}: offshoring CSV{extra} written")
+
+
+def _cmd_table1(args: argparse.Namespace) -> None:
+    from replication.report.offshoring_tables import write_table1
+
+    rendered = write_table1(args.vintage, args.country)
+    if not args.quiet:
+        what = "rendered (Markdown, LaTeX)" if rendered is not None else "not published for this country"
+        print(f"table 1 {args.vintage}/{args.country}: {what}")
 
 
 def _cmd_figures(args: argparse.Namespace) -> None:
@@ -71,8 +81,8 @@ def _cmd_figures(args: argparse.Namespace) -> None:
 def _cmd_estimate(args: argparse.Namespace) -> None:
     from pathlib import Path
 
-    from replication.estimation import spec_files, write_estimates
-    from replication.specs import load_spec, run_spec
+    from replication.specs.estimate import spec_files, write_estimates
+    from replication.specs.spec import load_spec, run_spec
 
     if args.out:  # one spec's main model as a Results JSON, printed
         if len(args.specs) != 1:
@@ -93,8 +103,8 @@ def _cmd_estimate(args: argparse.Namespace) -> None:
 def _cmd_regression_tables(args: argparse.Namespace) -> None:
     from pathlib import Path
 
-    from replication.estimation import spec_files
     from replication.report.regression_tables import write_regression_table
+    from replication.specs.estimate import spec_files
 
     paths = [Path(p) for p in args.specs] or spec_files("belgium")
     for path in paths:
@@ -104,7 +114,7 @@ def _cmd_regression_tables(args: argparse.Namespace) -> None:
 
 
 def _cmd_panel(args: argparse.Namespace) -> None:
-    from replication.panel import build_panel
+    from replication.panels.panel import build_panel
 
     panel = build_panel(args.vintage)
     if not args.quiet:
@@ -112,7 +122,7 @@ def _cmd_panel(args: argparse.Namespace) -> None:
 
 
 def _cmd_panel_io(args: argparse.Namespace) -> None:
-    from replication.panel import build_panel_io
+    from replication.panels.panel import build_panel_io
 
     frame = build_panel_io(args.vintage)
     if not args.quiet:
@@ -120,15 +130,20 @@ def _cmd_panel_io(args: argparse.Namespace) -> None:
 
 
 def _cmd_analysis(args: argparse.Namespace) -> None:
-    from replication.analysis import write_analysis
-    from replication.claims import write_claims
+    from replication.analysis.tables import write_analysis
 
-    layout = _layout(args)
-    tables = write_analysis(layout)
-    claims = write_claims(layout)  # last: the file Make checks
+    tables = write_analysis(_layout(args))
+    if not args.quiet:
+        print(f"analysis {args.vintage}/{args.country}: {len(tables)} tables")
+
+
+def _cmd_claims(args: argparse.Namespace) -> None:
+    from replication.claims.engine import write_claims
+
+    claims = write_claims(_layout(args))
     if not args.quiet:
         counts = claims["verdict"].value_counts().to_dict()
-        print(f"analysis {args.vintage}/{args.country}: {len(tables)} tables, {len(claims)} claims {counts}")
+        print(f"claims {args.vintage}/{args.country}: {len(claims)} claims {counts}")
 
 
 def _cmd_coefficient_figure(args: argparse.Namespace) -> None:
@@ -141,7 +156,7 @@ def _cmd_coefficient_figure(args: argparse.Namespace) -> None:
 
 
 def _cmd_report(args: argparse.Namespace) -> None:
-    from replication.provenance import write_manifest
+    from replication.inputs.stamps import write_manifest
     from replication.report.analysis_tables import write_decomposition_tables, write_identifying_variation_table
     from replication.report.document import write_report
 
@@ -161,7 +176,7 @@ def _cmd_report(args: argparse.Namespace) -> None:
 
 
 def _cmd_skill_panel(args: argparse.Namespace) -> None:
-    from replication.skill_panel import build_skill_panel
+    from replication.panels.skill_panel import build_skill_panel
 
     panel = build_skill_panel()
     if not args.quiet:
@@ -169,7 +184,7 @@ def _cmd_skill_panel(args: argparse.Namespace) -> None:
 
 
 def _cmd_skill_selection(args: argparse.Namespace) -> None:
-    from replication.skill_selection import build_selection
+    from replication.panels.skill_selection import build_selection
 
     table = build_selection()
     if not args.quiet:
@@ -178,7 +193,7 @@ def _cmd_skill_selection(args: argparse.Namespace) -> None:
 
 
 def _cmd_skill_analysis(args: argparse.Namespace) -> None:
-    from replication.skill_analysis import write_skill_analysis
+    from replication.analysis.skill_analysis import write_skill_analysis
 
     tables = write_skill_analysis()
     if not args.quiet:
@@ -188,8 +203,8 @@ def _cmd_skill_analysis(args: argparse.Namespace) -> None:
 def _cmd_scenarios(args: argparse.Namespace) -> None:
     from pathlib import Path
 
+    from replication.analysis.tradeoff import run_tradeoff, tradeoff_dir
     from replication.report.frontier import frontier_figure, load
-    from replication.tradeoff import run_tradeoff, tradeoff_dir
 
     out_dir = Path(args.out) if args.out else tradeoff_dir()
     paths = [Path(p) for p in args.files] if args.files else None
@@ -203,7 +218,7 @@ def _cmd_scenarios(args: argparse.Namespace) -> None:
 
 
 def _cmd_spec_docs(args: argparse.Namespace) -> None:
-    from replication.spec_schema import docs_with_tables
+    from replication.specs.schema import docs_with_tables
 
     path = config.project_root() / "docs" / "specs.md"
     text = path.read_text(encoding="utf-8")
@@ -212,7 +227,7 @@ def _cmd_spec_docs(args: argparse.Namespace) -> None:
         path.write_text(fresh, encoding="utf-8")
     elif fresh != text:
         raise ReplicationError(
-            "docs/specs.md: the key tables differ from replication/spec_schema.py; run "
+            "docs/specs.md: the key tables differ from replication/specs/schema.py; run "
             "`python -m replication spec-docs --write`"
         )
     if not args.quiet:
@@ -249,7 +264,13 @@ def build_parser() -> argparse.ArgumentParser:
         ("vintages", "list the configured data vintages", [common], _cmd_vintages),
         ("tidy", "parse a vintage's raw files into validated tidy tables", [common, vintage], _cmd_tidy),
         ("offshoring", "compute om/os intensities for every country of a vintage", [common, vintage], _cmd_offshoring),
-        ("tables", "write the offshoring CSV and the Table 1 comparison", [common, vintage, country], _cmd_tables),
+        (
+            "tables",
+            "write the offshoring CSV and the Table 1 comparison (CSV)",
+            [common, vintage, country],
+            _cmd_tables,
+        ),
+        ("table1", "render the Table 1 comparison (Markdown, LaTeX)", [common, vintage, country], _cmd_table1),
         ("figures", "write the offshoring figures", [common, vintage, country], _cmd_figures),
         (
             "coefficient-figure",
@@ -279,10 +300,11 @@ def build_parser() -> argparse.ArgumentParser:
         ),
         (
             "analysis",
-            "decompositions, identifying variation, sample coverage, measured data notes and claims.csv",
+            "decompositions, identifying variation, sample coverage and measured data notes",
             [common, vintage, country],
             _cmd_analysis,
         ),
+        ("claims", "every verdict: claims.csv from config/claims.toml", [common, vintage, country], _cmd_claims),
         (
             "report",
             "rendered analysis tables, the report (HTML, Markdown) and the run's MANIFEST",

@@ -55,9 +55,9 @@ def real_project(tmp_path_factory: pytest.TempPathFactory, mirror: Path) -> Path
     saved = {k: os.environ.get(k) for k in ("REPLICATION_ROOT", "REPLICATION_MIRROR", "REPLICATION_QUIET")}
     os.environ.update(REPLICATION_ROOT=str(root), REPLICATION_MIRROR=str(mirror), REPLICATION_QUIET="1")
     try:
-        from replication.manifest import fetch
-        from replication.offshoring import build_offshoring
-        from replication.tidy import build_tidy
+        from replication.inputs.raw_files import fetch
+        from replication.inputs.tidy import build_tidy
+        from replication.measures.offshoring import build_offshoring
 
         fetch(["wiod2013", "wiod_sea_2013_mat", "euklems_2008_2009_bel"], progress=False)
         build_tidy("wiod2013")
@@ -89,7 +89,7 @@ def real_panel(real_project: Path):
     saved = os.environ.get("REPLICATION_ROOT")
     os.environ["REPLICATION_ROOT"] = str(real_project)
     try:
-        from replication.panel import build_panel, build_panel_io
+        from replication.panels.panel import build_panel, build_panel_io
 
         build_panel_io("wiod2013")
         build_panel("wiod2013")

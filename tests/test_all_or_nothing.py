@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from replication.cli import main
-from replication.layout import Layout
+from replication.core.layout import Layout
 from tests.test_end_to_end_simulated import simulate
 
 SPEC = """

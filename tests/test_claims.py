@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from replication.claims import (
+from replication.analysis.identification import failures
+from replication.claims.engine import (
     VERDICTS,
     claims_config,
     data_rows,
@@ -18,9 +19,8 @@ from replication.claims import (
     table1_statements,
     value_verdict,
 )
+from replication.core.layout import Layout
 from replication.estimators.results import Results
-from replication.identification import failures
-from replication.layout import Layout
 
 
 def e(estimate: float, p: float, low: float = math.nan, high: float = math.nan, fails=()) -> dict:
@@ -73,7 +73,7 @@ def test_value_rules(published, low, high, verdict):
 
 
 def test_data_claim_level_fails_while_the_change_passes(monkeypatch):
-    import replication.claims as claims
+    import replication.claims.engine as claims
 
     monkeypatch.setattr(claims, "_data_measure", lambda measure, layout: [47.0, 25.0])
     claim = {"id": "low", "published": [53, 31], "measure": "m", "tolerance": 5, "tolerance_change": 3}
@@ -92,7 +92,7 @@ def test_table1_statements_on_constructed_values(tmp_path):
                 for statistic, value in (("1995", level), ("2007", level), ("g", g)):
                     rows.append((sector, origin, measure, statistic, value))
     table = pd.DataFrame(rows, columns=["sector", "origin", "measure", "statistic", "ours"])
-    from replication import config
+    from replication.core import config
 
     path = config.project_root() / "outputs" / "t.csv"
     out = table1_statements(table, {"id": "table1", "far_larger": 5}, path)

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from replication.fileio import csv_cells, write_csv
+from replication.core.fileio import csv_cells, write_csv
 
 TEXTS = ["", "plain", "a,b", 'say "x"', "two\nlines", "cr\rhere", " lead", "é ü", "1.5", "nan"]
 

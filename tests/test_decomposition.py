@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from replication.decomposition import decompose, weighted_changes
+from replication.analysis.decomposition import decompose, weighted_changes
 from replication.estimators.results import Results
 
 PANEL = pd.DataFrame(

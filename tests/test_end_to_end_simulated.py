@@ -10,13 +10,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from replication.errors import ReplicationError
-from replication.estimation import write_estimates
-from replication.layout import Layout
-from replication.offshoring import build_offshoring
-from replication.panel import build_panel, build_panel_io
+from replication.core.errors import ReplicationError
+from replication.core.layout import Layout
+from replication.inputs.tidy import build_tidy
+from replication.measures.offshoring import build_offshoring
+from replication.panels.panel import build_panel, build_panel_io
 from replication.report.regression_tables import write_regression_table
-from replication.tidy import build_tidy
+from replication.specs.estimate import write_estimates
 
 TRUE = {"ln_hours": 0.3, "ln_k": 0.2, "ln_ii": 0.5, "om_total": -0.1, "os_total": 0.8}
 MANUFACTURING = [f"M{i:02d}" for i in range(1, 13)]

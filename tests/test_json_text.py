@@ -1,4 +1,4 @@
-"""replication.json_text writes what json.dumps(indent=n, sort_keys=True, allow_nan=False) writes, byte for byte."""
+"""replication.core.json_text writes what json.dumps(indent=n, sort_keys=True, allow_nan=False) writes, byte for byte."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from replication.json_text import json_text
+from replication.core.json_text import json_text
 
 
 def _reference(value: object, indent: int) -> str:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from replication import manifest
-from replication.errors import DataError, ReplicationError
+from replication.core.errors import DataError, ReplicationError
+from replication.inputs import raw_files as manifest
 
 CONTENT = b"year,value\n1995,1\n"
 

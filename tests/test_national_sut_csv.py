@@ -9,10 +9,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from replication.errors import DataError
-from replication.layout import Layout
-from replication.offshoring import build_offshoring
-from replication.tidy import build_tidy, interim_path
+from replication.core.errors import DataError
+from replication.core.layout import Layout
+from replication.inputs.tidy import build_tidy, interim_path
+from replication.measures.offshoring import build_offshoring
 
 FIXTURES = Path(__file__).parent / "fixtures" / "national_sut_csv"
 
@@ -128,7 +128,7 @@ def test_missing_user_files(project):
 def test_user_data_outputs_carry_the_user_files_sha256(user_data):
     import hashlib
 
-    from replication.provenance import raw_inputs, stamp
+    from replication.inputs.stamps import raw_inputs, stamp
 
     inputs = raw_inputs("national_sut_csv")
     for name in ("io_use.csv", "accounts.csv", "industries.csv"):
@@ -144,7 +144,7 @@ def test_tables_built_side_by_side_equal_one_after_the_other(user_data, project,
     """A vintage's tables built in a forked process beside the first (forced here for small files) give the same
     files and record as one after the other, and an accounts error comes back from the fork whole, with no
     record written."""
-    import replication.tidy as tidy
+    import replication.inputs.tidy as tidy
 
     monkeypatch.setenv("REPLICATION_TIDY_WORKERS", "1")
     serial = build_tidy("national_sut_csv")

@@ -7,14 +7,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from replication.offshoring import (
+from replication.inputs.vintages import Classification, load_classification, load_country_groups, load_offshoring_config
+from replication.measures.offshoring import (
     group_sums,
     imported_input_share,
     missing_members,
     offshoring_intensities,
     pooled_share,
 )
-from replication.vintages import Classification, load_classification, load_country_groups, load_offshoring_config
 
 TOY = Classification(
     name="toy",

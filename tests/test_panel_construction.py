@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from replication.panel import carry_forward, construct, coverage, skill_variation
+from replication.panels.panel import carry_forward, construct, coverage, skill_variation
 
 
 def _raw() -> pd.DataFrame:
@@ -119,6 +119,6 @@ def test_real_panel_identities(real_panel):
 def test_as_text_gives_what_astype_str_gives(column):
     """The fast path for categorical code columns returns exactly ``astype(str)``: values, missing, dtype, index,
     name."""
-    from replication.tidy import as_text
+    from replication.inputs.tidy import as_text
 
     pd.testing.assert_series_equal(as_text(column), column.astype(str))

@@ -8,8 +8,8 @@ import shutil
 from pathlib import Path
 
 from replication import __version__
-from replication.layout import Layout
-from replication.provenance import build_manifest, producer, write_manifest
+from replication.core.layout import Layout
+from replication.inputs.stamps import build_manifest, producer, write_manifest
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -52,25 +52,28 @@ def _producer(relative: str) -> tuple[str, str]:
 
 
 def test_producers():
-    assert _producer("claims.csv")[0] == "replication/claims.py"
+    assert _producer("claims.csv")[0] == "replication/claims/engine.py"
     assert _producer("report/index.html")[0] == "replication/report/document.py"
     assert _producer("figures/imported_inputs_2005.png")[0] == "replication/report/figures.py"
     assert _producer("tables/estimates/production_manufacturing.md") == (
         "replication/report/regression_tables.py",
         "estimations/belgium/production.toml",  # the file that stands for production_manufacturing
     )
-    assert _producer("estimates/production_manufacturing.json")[0] == "replication/estimation.py"
-    assert _producer("tables/results/decomposition.csv")[0] == "replication/analysis.py"
+    assert _producer("estimates/production_manufacturing.json")[0] == "replication/specs/estimate.py"
+    assert _producer("tables/results/decomposition.csv")[0] == "replication/analysis/tables.py"
     german = Layout("wiod2013", "DEU")
-    assert producer(german, german.outputs / "tables/results_DEU/sample_coverage.csv")[0] == "replication/analysis.py"
+    assert (
+        producer(german, german.outputs / "tables/results_DEU/sample_coverage.csv")[0]
+        == "replication/analysis/tables.py"
+    )
 
 
 def test_skill_channel_producers():
     assert _producer("skills/estimates/skill_shares_eu.json") == (
-        "replication/estimation.py",
+        "replication/specs/estimate.py",
         "estimations/skills/skill_shares_eu.toml",
     )
     assert _producer("skills/tables/ict_skills_check.md")[1] == "estimations/skills/ict_skills_check.toml"
-    assert _producer("skills/selection.csv")[0] == "replication/skill_selection.py"
-    assert _producer("skills/decomposition.csv")[0] == "replication/skill_analysis.py"
-    assert _producer("data/skill_panel.csv")[0] == "replication/skill_selection.py"
+    assert _producer("skills/selection.csv")[0] == "replication/panels/skill_selection.py"
+    assert _producer("skills/decomposition.csv")[0] == "replication/analysis/skill_analysis.py"
+    assert _producer("data/skill_panel.csv")[0] == "replication/panels/skill_selection.py"

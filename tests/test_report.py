@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from replication import config
+from replication.analysis.table1 import growth_rate, table1_comparison, write_offshoring_csv, write_table1_comparison
 from replication.cli import main
-from replication.report.offshoring_tables import growth_rate, table1_comparison, write_offshoring_csv, write_table1
+from replication.core import config
+from replication.report.offshoring_tables import write_table1
 from replication.report.render import to_latex, to_markdown
 
 PUBLISHED = config.project_root() / "data" / "published" / "table1_offshoring.csv"
@@ -71,21 +72,22 @@ def test_table1_and_csv_on_real_data(use_real_project):
     # every sector (2 groups + 35 industries) x origin x measure x year 1995-2011
     assert len(frame) == 37 * 4 * 2 * 17
     assert list(frame.columns) == ["country", "sector", "origin", "measure", "year", "value"]
-    comparison = write_table1("wiod2013", "BEL")
-    assert len(comparison) == 48 and comparison["ours"].notna().all()
+    comparison = write_table1_comparison("wiod2013", "BEL")
+    assert len(comparison) == 48 and len(write_table1("wiod2013", "BEL")) == 48 and comparison["ours"].notna().all()
     tables = use_real_project / "outputs" / "tables"
     markdown = (tables / "table1_offshoring_BEL.md").read_text()
     assert "| Manufacturing | CEEC | 0.55 | 0.41 |" in markdown
     assert "Switzerland, Iceland, Norway, New Zealand" in markdown  # OECD22 members WIOD 2013 lacks
     assert (tables / "table1_offshoring_BEL.tex").read_text().count(r"\\") >= 10
-    assert write_table1("wiod2013", "DEU") is None  # the published table is about Belgium only
+    assert write_table1_comparison("wiod2013", "DEU") is None  # the published table is about Belgium only
+    assert write_table1("wiod2013", "DEU") is None
 
 
 @pytest.mark.slow
 @pytest.mark.realdata
 def test_cli_writes_byte_identical_outputs_twice(use_real_project, capsys):
     outputs = use_real_project / "outputs"
-    assert main(["--quiet", "tables"]) == 0
+    assert main(["--quiet", "tables"]) == 0 and main(["-q", "table1"]) == 0
     assert main(["figures", "--quiet"]) == 0
     files = sorted(p for p in outputs.rglob("*") if p.is_file())
     assert {p.name for p in files} >= {
@@ -95,7 +97,7 @@ def test_cli_writes_byte_identical_outputs_twice(use_real_project, capsys):
         "offshoring_trends_BEL.pdf",
     }
     first = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
-    assert main(["-q", "tables"]) == 0 and main(["-q", "figures"]) == 0
+    assert main(["-q", "tables"]) == 0 and main(["-q", "table1"]) == 0 and main(["-q", "figures"]) == 0
     assert first == {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
 
 
@@ -118,7 +120,7 @@ def test_cli_unknown_country_lists_available(use_real_project, capsys):
 
 
 def test_cross_country_figure_is_named_per_country(project):
-    from replication.layout import Layout
+    from replication.core.layout import Layout
     from replication.report.figures import cross_country_figure
 
     bel, deu, fra = Layout(), Layout("wiod2013", "DEU"), Layout("wiod2013", "FRA")

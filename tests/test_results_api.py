@@ -72,8 +72,8 @@ def test_estimates_are_read_once_per_file_version(project, monkeypatch):
     the file rewritten, the new ones; the caller's dict is its own."""
     import json
 
-    from replication import estimation
-    from replication.layout import Layout
+    from replication.core.layout import Layout
+    from replication.specs import estimate as estimation
 
     monkeypatch.setattr(estimation.Results, "from_dict", staticmethod(lambda data: data["value"]))
     path = Layout().estimates_file("belgium", "cached")

@@ -7,15 +7,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from replication.errors import DataError
-from replication.keys import has_duplicate_keys, sorted_and_unique
-from replication.schemas import IO_USE_KEYS, validate_io_use
+from replication.core.errors import DataError
+from replication.core.keys import has_duplicate_keys, sorted_and_unique
+from replication.inputs.schemas import IO_USE_KEYS, validate_io_use
 
 
 @pytest.mark.parametrize("limit", [2**26, 0], ids=["flags", "sorted"])
 @pytest.mark.parametrize("seed", range(40))
 def test_duplicate_check_agrees_with_pandas(seed: int, limit: int, monkeypatch) -> None:
-    monkeypatch.setattr("replication.keys.BITMAP_LIMIT", limit)
+    monkeypatch.setattr("replication.core.keys.BITMAP_LIMIT", limit)
     rng = np.random.default_rng(seed)
     n = int(rng.integers(1, 60))
     frame = pd.DataFrame(

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from replication.errors import ConfigError, ReplicationError
-from replication.layout import Layout, shared_tables
-from replication.tidy import build_tidy, interim_path, load_table
-from replication.vintages import load_vintage
+from replication.core.errors import ConfigError, ReplicationError
+from replication.core.layout import Layout, shared_tables
+from replication.inputs.tidy import build_tidy, interim_path, load_table
+from replication.inputs.vintages import load_vintage
 
 REPO = Path(__file__).resolve().parent.parent
 

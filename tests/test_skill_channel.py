@@ -6,11 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from replication.errors import DataError
-from replication.skill_analysis import between_within, weighted_change
-from replication.skill_selection import net_change_sd, select_countries, skill_blocks
-from replication.sources import euklems2009
-from replication.vintages import load_classification
+from replication.analysis.skill_analysis import between_within, weighted_change
+from replication.core.errors import DataError
+from replication.inputs.sources import euklems2009
+from replication.inputs.vintages import load_classification
+from replication.panels.skill_selection import net_change_sd, select_countries, skill_blocks
 
 TWO = load_classification("wiod2013")
 
@@ -236,7 +236,7 @@ def _verdict(frame: pd.DataFrame, claim: str) -> str:
 
 
 def test_effect_rule_and_not_testable_when_a_placebo_fails():
-    from replication.skill_analysis import verdicts
+    from replication.analysis.skill_analysis import verdicts
 
     tables, selection = _tables(effect_high=-0.1)
     assert _verdict(verdicts(tables, selection, RULES), "skills_offshoring_manufacturing") == "replicated"
@@ -247,7 +247,7 @@ def test_effect_rule_and_not_testable_when_a_placebo_fails():
 
 
 def test_null_rule():
-    from replication.skill_analysis import verdicts
+    from replication.analysis.skill_analysis import verdicts
 
     for p, expected in ((0.5, "replicated"), (0.07, "inconclusive"), (0.01, "not replicated")):
         tables, selection = _tables(null_p=p)
@@ -255,7 +255,7 @@ def test_null_rule():
 
 
 def test_moderation_rule_uses_the_stated_bound():
-    from replication.skill_analysis import verdicts
+    from replication.analysis.skill_analysis import verdicts
 
     # bound = 0.25 x |ME at low ICT| = 0.05
     for diff, expected in (
@@ -269,7 +269,7 @@ def test_moderation_rule_uses_the_stated_bound():
 
 
 def test_decomposition_values_not_testable_when_belgium_differs_from_the_pool():
-    from replication.skill_analysis import verdicts
+    from replication.analysis.skill_analysis import verdicts
 
     tables, selection = _tables(bel_p=0.001, bel_in=False)
     frame = verdicts(tables, selection, RULES).set_index("id")
@@ -284,7 +284,7 @@ def test_decomposition_values_not_testable_when_belgium_differs_from_the_pool():
 def test_wage_origin_offshoring_by_hand():
     """om/os from lower- and higher-wage origins relative to the importer, on a table small enough to add up by
     hand; no services come from a lower-wage origin (an empty selection gives 0, not integer zeros)."""
-    from replication.skill_panel import wage_origin_offshoring
+    from replication.panels.skill_panel import wage_origin_offshoring
 
     flows = [("A", "p1", 5.0), ("B", "p1", 3.0), ("C", "p1", 2.0), ("C", "p2", 4.0), ("A", "p3", 7.0)]
     io_use = pd.DataFrame(

@@ -8,9 +8,9 @@ import pytest
 import rdata
 from scipy.io import savemat
 
-from replication.errors import DataError
-from replication.sources import euklems2009, get_reader, wiod2013_sea, wiod2013_wiot, wiod2016_niot
-from replication.vintages import Classification, load_classification
+from replication.core.errors import DataError
+from replication.inputs.sources import euklems2009, get_reader, wiod2013_sea, wiod2013_wiot, wiod2016_niot
+from replication.inputs.vintages import Classification, load_classification
 
 TWO = Classification(
     name="two",
@@ -57,8 +57,8 @@ def test_wiot_synthetic_to_long(tmp_path):
 def test_wiot_rows_come_in_key_order(tmp_path):
     """Two years: the table is ordered by using country, year, using industry, supplier, product, so the tidy
     stage needs no sort (and the order is the one the sort gave)."""
-    from replication.keys import sorted_and_unique
-    from replication.schemas import IO_USE_KEYS
+    from replication.core.keys import sorted_and_unique
+    from replication.inputs.schemas import IO_USE_KEYS
 
     files = [_write_wiot(tmp_path / f"wiot_{year}.RData", year=year) for year in (2001, 2000)]
     frame = wiod2013_wiot.read_io_use(files, TWO)

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from replication.cli import main
-from replication.errors import ConfigError
+from replication.core.errors import ConfigError
 from replication.estimators.data import NotIdentifiedError
 from replication.estimators.results import Results
-from replication.specs import load_spec, load_specs, run_spec, spec_variants
+from replication.specs.spec import load_spec, load_specs, run_spec, spec_variants
 
 REPO = Path(__file__).resolve().parent.parent
 PANEL = REPO / "tests" / "reference" / "panel" / "panel.csv"
@@ -236,7 +236,7 @@ def test_inapplicable_model_keys_are_errors(tmp_path, estimator, key, message):
 
 
 def test_every_shipped_spec_validates_with_the_typed_schema():
-    from replication.spec_schema import ESTIMATORS
+    from replication.specs.schema import ESTIMATORS
 
     seen = set()
     for path in sorted((REPO / "estimations").rglob("*.toml")):
@@ -248,7 +248,7 @@ def test_every_shipped_spec_validates_with_the_typed_schema():
 
 
 def test_docs_key_tables_are_generated_from_the_schema():
-    from replication.spec_schema import docs_with_tables
+    from replication.specs.schema import docs_with_tables
 
     text = (REPO / "docs" / "specs.md").read_text(encoding="utf-8")
     assert docs_with_tables(text) == text, "docs/specs.md is stale: run `python -m replication spec-docs --write`"
@@ -294,7 +294,7 @@ def test_samples_and_derived_columns_on_the_named_columns_match_pandas(expressio
     import numpy as np
     import pandas as pd
 
-    from replication.specs import named_columns, select_rows
+    from replication.specs.spec import named_columns, select_rows
 
     rng = np.random.default_rng(3)
     n = 60

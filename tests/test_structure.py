@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from replication.layout import Layout
+from replication.core.layout import Layout
 
 PACKAGE = Path(__file__).resolve().parent.parent / "replication"
 
@@ -102,9 +102,9 @@ def test_another_country_or_vintage_never_shares_a_run_specific_path():
 
 
 def test_makefile_variables_come_from_the_layout(tmp_path):
-    """`python -m replication.layout` (what the Makefile includes) prints exactly Layout.make_variables()."""
+    """`python -m replication.core.layout` (what the Makefile includes) prints exactly Layout.make_variables()."""
     out = subprocess.run(
-        [sys.executable, "-m", "replication.layout", "--vintage", "wiod2016", "--country", "DEU"],
+        [sys.executable, "-m", "replication.core.layout", "--vintage", "wiod2016", "--country", "DEU"],
         capture_output=True,
         text=True,
         check=True,
@@ -123,7 +123,7 @@ def test_makefile_variables_come_from_the_layout(tmp_path):
 def test_claims_for_another_country_are_not_judged_against_the_study(monkeypatch):
     """Claims about Belgium in a German run: the German numbers are shown, the verdict is not testable; a
     descriptive claim that names its countries keeps its verdict."""
-    import replication.claims as claims
+    import replication.claims.engine as claims
 
     config = [
         {"id": "effect_claim", "source": "s", "text": "t", "kind": "effect"},
@@ -153,12 +153,12 @@ def test_another_countrys_report_is_titled_for_that_country():
 
 
 def test_the_layout_runs_on_the_standard_library_alone():
-    """Make runs `python3 -m replication.layout` (variables and --rules) before the environment exists: neither it
+    """Make runs `python3 -m replication.core.layout` (variables and --rules) before the environment exists: neither it
     nor what it imports (spec files, file versions) may need pandas or numpy."""
     blocked = "import sys; sys.modules['pandas'] = None; sys.modules['numpy'] = None; sys.modules['scipy'] = None; "
     for args in ([], ["--rules"]):
         done = subprocess.run(
-            [sys.executable, "-c", blocked + f"from replication.layout import main; main({args!r})"],
+            [sys.executable, "-c", blocked + f"from replication.core.layout import main; main({args!r})"],
             capture_output=True,
             text=True,
             cwd=PACKAGE.parent,
@@ -207,7 +207,7 @@ def test_figures_use_the_environments_matplotlib_folder_and_matplotlibs_own_font
 
 def test_the_project_root_follows_the_environment_and_the_folder(tmp_path, monkeypatch):
     """``project_root`` is cached but still follows REPLICATION_ROOT, and a relative one the current folder."""
-    from replication import config
+    from replication.core import config
 
     (tmp_path / "a" / "proj").mkdir(parents=True)
     (tmp_path / "b" / "proj").mkdir(parents=True)

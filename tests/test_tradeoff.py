@@ -8,8 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from replication.errors import ConfigError, DataError
-from replication.tradeoff import (
+from replication.analysis.tradeoff import (
     Elasticities,
     Estimate,
     load_scenario,
@@ -21,6 +20,7 @@ from replication.tradeoff import (
     summarise,
     trade_off_ratio,
 )
+from replication.core.errors import ConfigError, DataError
 
 BASE = pd.DataFrame(
     {
@@ -199,7 +199,7 @@ CFG = {
 
 
 def test_draws_follow_the_covariance(tmp_path, monkeypatch):
-    from replication.tradeoff import draw_elasticities
+    from replication.analysis.tradeoff import draw_elasticities
 
     monkeypatch.setenv("REPLICATION_ROOT", str(tmp_path))  # no falsification table: nothing is refused
     cache = {
@@ -218,7 +218,7 @@ def test_draws_follow_the_covariance(tmp_path, monkeypatch):
 
 
 def test_skill_estimates_of_a_falsified_sector_are_refused(tmp_path, monkeypatch):
-    from replication.tradeoff import draw_elasticities
+    from replication.analysis.tradeoff import draw_elasticities
 
     monkeypatch.setenv("REPLICATION_ROOT", str(tmp_path))
     (tmp_path / "outputs" / "skills").mkdir(parents=True)
@@ -244,7 +244,7 @@ def test_an_industry_weighted_to_zero_adds_nothing():
 
 
 def test_industry_outcomes_match_the_projection():
-    from replication.tradeoff import industry_outcomes
+    from replication.analysis.tradeoff import industry_outcomes
 
     elasticities = Elasticities(
         "manufacturing",
@@ -262,7 +262,7 @@ def test_industry_outcomes_match_the_projection():
 
 
 def test_an_estimate_that_fails_identification_is_not_used(tmp_path, monkeypatch):
-    from replication.tradeoff import draw_elasticities
+    from replication.analysis.tradeoff import draw_elasticities
 
     monkeypatch.setenv("REPLICATION_ROOT", str(tmp_path))
     few = _results({"om_ceec": 1.5}, np.eye(1))

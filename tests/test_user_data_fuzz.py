@@ -20,10 +20,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from replication.errors import ReplicationError
-from replication.layout import Layout
-from replication.offshoring import build_offshoring
-from replication.tidy import build_tidy
+from replication.core.errors import ReplicationError
+from replication.core.layout import Layout
+from replication.inputs.tidy import build_tidy
+from replication.measures.offshoring import build_offshoring
 
 FIXTURES = Path(__file__).parent / "fixtures" / "national_sut_csv"
 KINDS = {

@@ -29,7 +29,7 @@ from project_copy import copy_project  # noqa: E402
 
 
 def main() -> int:
-    from replication.provenance import git_commit
+    from replication.inputs.stamps import git_commit
 
     env = {
         **os.environ,

@@ -7,7 +7,7 @@ Public API
 - :class:`DynamicPanelGMM`, :class:`GMMStyle` — Arellano-Bond difference and Blundell-Bond system GMM
 - :func:`estimate_sur` — SUR share systems with absorbed effects and cross-equation restrictions
 - :class:`WildClusterBootstrap`, :class:`BootstrapOptions` — restricted wild cluster bootstrap
-- :func:`fit` — one call for every estimator: a typed model and inference (``replication.spec_schema``)
+- :func:`fit` — one call for every estimator: a typed model and inference (``replication.specs.schema``)
 - :class:`Results` — the one results object (``tidy()``, ``preferred()``, ``wald_test()``, ``glance()``,
   ``formula()``, ``summary()``, JSON round trip)
 
@@ -16,13 +16,13 @@ Every estimator is validated against an independent implementation or a publishe
 """
 
 from replication.estimators.data import EstimationError
-from replication.estimators.fit import fit
 from replication.estimators.gmm import DynamicPanelGMM, GMMStyle
 from replication.estimators.inference import BootstrapOptions, WildClusterBootstrap
 from replication.estimators.iv import estimate_iv
 from replication.estimators.results import Results
 from replication.estimators.static import estimate_static
 from replication.estimators.system import estimate_sur
+from replication.specs.fit import fit
 
 __all__ = [
     "BootstrapOptions",

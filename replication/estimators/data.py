@@ -13,8 +13,8 @@ import re
 import numpy as np
 import pandas as pd
 
-from replication.errors import ReplicationError
-from replication.keys import has_duplicate_keys
+from replication.core.errors import ReplicationError
+from replication.core.keys import has_duplicate_keys
 
 LAG = re.compile(r"^L(\d+)\.(.+)$")
 

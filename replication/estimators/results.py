@@ -18,7 +18,7 @@ import pandas as pd
 from scipy import stats
 
 from replication import __version__
-from replication.json_text import json_text
+from replication.core.json_text import json_text
 
 SCHEMA_VERSION = 1
 
@@ -245,7 +245,7 @@ class Results:
         """JSON text (floats at full precision); written atomically to ``path`` when given."""
         text = json_text(self.to_dict(), indent=2) + "\n"
         if path is not None:
-            from replication.fileio import write_text
+            from replication.core.fileio import write_text
 
             write_text(path, text)
         return text

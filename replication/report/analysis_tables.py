@@ -1,5 +1,5 @@
 """Analysis tables rendered for reading (report stage): the decompositions (Markdown, LaTeX) and the identifying
-variation (Markdown), from the CSV files of the analysis stage (:mod:`replication.analysis`)."""
+variation (Markdown), from the CSV files of the analysis stage (:mod:`replication.analysis.tables`)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ import math
 
 import pandas as pd
 
-from replication import config
-from replication.decomposition import decomposition_config
-from replication.fileio import write_text
-from replication.layout import Layout
-from replication.provenance import stamp
+from replication.analysis.decomposition import decomposition_config
+from replication.core import config
+from replication.core.fileio import write_text
+from replication.core.layout import Layout
+from replication.inputs.stamps import stamp
 from replication.report.render import to_latex, to_markdown
 
 

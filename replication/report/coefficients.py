@@ -12,11 +12,11 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
-from replication.estimation import load_estimates
-from replication.identification import failures
-from replication.layout import Layout
-from replication.provenance import stamp
+from replication.analysis.identification import failures
+from replication.core.layout import Layout
+from replication.inputs.stamps import stamp
 from replication.report.figures import STYLE, save_figure
+from replication.specs.estimate import load_estimates
 
 PLOT_ROWS = [  # (spec, variant, equation prefix, label)
     ("production_manufacturing", "by_origin", "", "Productivity, manufacturing"),

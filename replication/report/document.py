@@ -15,14 +15,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from replication import __version__, config
-from replication.estimation import load_estimates, not_estimable
-from replication.fileio import write_text
-from replication.identification import failures
-from replication.layout import Layout
-from replication.provenance import git_commit
+from replication import __version__
+from replication.analysis.identification import failures
+from replication.core import config
+from replication.core.fileio import write_text
+from replication.core.layout import Layout
+from replication.inputs.stamps import git_commit
+from replication.inputs.vintages import country_names
 from replication.report.render import Document
-from replication.vintages import country_names
+from replication.specs.estimate import load_estimates, not_estimable
 
 
 # ---------------------------------------------------------------------------------------------- sections
@@ -153,7 +154,7 @@ def report_title(layout: Layout) -> str:
 
 
 def build_document(layout: Layout) -> Document:
-    from replication.claims import studies_config
+    from replication.claims.engine import studies_config
 
     vintage, country = layout.vintage, layout.country
     rel = layout.relative
@@ -184,7 +185,7 @@ def build_document(layout: Layout) -> Document:
 
 def _offshoring_sections(doc: Document, layout: Layout, claims: pd.DataFrame) -> None:
     """Sections 1 and 2: Table 1 and the cross-country figure."""
-    from replication.claims import studies_config
+    from replication.claims.engine import studies_config
 
     country = layout.country
     study = studies_config()["country"]
@@ -286,7 +287,7 @@ def _effect_sections(doc: Document, layout: Layout, claims: pd.DataFrame) -> Non
             )
         )
         doc.para(_diagnosed(stem, layout))
-    from replication.claims import rules_config
+    from replication.claims.engine import rules_config
 
     doc.para(_beyond_the_study(layout, rules_config()))
 
@@ -335,7 +336,7 @@ def _decomposition_sections(doc: Document, layout: Layout, claims: pd.DataFrame)
     results_dir = layout.analysis
     doc.heading(2, "6. Decomposition of the fall in the low-skilled share")
     decomposition = pd.read_csv(results_dir / "decomposition.csv")
-    from replication.decomposition import decomposition_config
+    from replication.analysis.decomposition import decomposition_config
 
     compare = {d["name"]: bool(d.get("compare_published")) for d in decomposition_config()["decomposition"]}
     published = pd.read_csv(config.published_dir() / "decomposition.csv").set_index("group")["percent"]

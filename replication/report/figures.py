@@ -19,14 +19,15 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
-from replication import config
-from replication.fileio import atomic_path
-from replication.layout import Layout
-from replication.offshoring import pooled_share
-from replication.progress import say
-from replication.provenance import stamp
-from replication.report.offshoring_tables import ORIGIN_LABELS, SECTOR_LABELS, load_intensities
-from replication.vintages import country_names, load_country_groups, load_offshoring_config
+from replication.analysis.table1 import load_intensities
+from replication.core import config
+from replication.core.fileio import atomic_path
+from replication.core.layout import Layout
+from replication.core.progress import say
+from replication.inputs.stamps import stamp
+from replication.inputs.vintages import country_names, load_country_groups, load_offshoring_config
+from replication.measures.offshoring import pooled_share
+from replication.report.offshoring_tables import ORIGIN_LABELS, SECTOR_LABELS
 
 COLOURS = {"total": "#1b1b1b", "oecd": "#1f77b4", "ceec": "#d62728", "asia": "#2ca02c"}
 MEASURE_LABELS = {"om": "Materials offshoring (om)", "os": "Business-services offshoring (os)"}
@@ -154,7 +155,7 @@ def plot_cross_country(
 
 
 def write_figures(layout: Layout) -> list[Path]:
-    """Both offshoring figures of the run's country (paths from :class:`~replication.layout.Layout`)."""
+    """Both offshoring figures of the run's country (paths from :class:`~replication.core.layout.Layout`)."""
     vintage, country = layout.vintage, layout.country
     cfg = load_offshoring_config()
     intensities = load_intensities(vintage, country)

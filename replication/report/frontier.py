@@ -9,7 +9,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from replication.layout import Layout
+from replication.core.layout import Layout
 from replication.report.figures import save_figure
 
 

@@ -1,11 +1,6 @@
-"""Offshoring outputs: the long CSV per country, the Table 1 comparison (Markdown, LaTeX, CSV) and the
-origin-coverage table.
-
-``offshoring_<country>.csv``: country, sector, origin, measure, year, value (percent of non-energy
-intermediate inputs); sector is ``manufacturing``, ``market_services`` or an industry code.
-``table1_offshoring_<country>.{md,tex,csv}``: published Table 1 next to ours for the base and end
-years and the compound average annual growth rate
-:math:`g = 100\\,[(v_{end}/v_{base})^{1/(end-base)} - 1]`.
+"""The Table 1 comparison rendered for reading (``table1_offshoring_<country>.{md,tex}``) from the CSV the
+analysis stage computed (:mod:`replication.analysis.table1`: levels, growth rates, origin coverage); nothing
+is computed here but the wording of the note on why the numbers differ.
 """
 
 from __future__ import annotations
@@ -13,72 +8,21 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from replication import config
-from replication.errors import ReplicationError
-from replication.fileio import write_csv, write_text
-from replication.layout import Layout
-from replication.offshoring import missing_members
-from replication.provenance import stamp
-from replication.report.render import fmt, latex_escape, to_markdown
-from replication.schemas import UNSPLIT_IMPORTS
-from replication.tidy import load_table
-from replication.vintages import (
+from replication.analysis.table1 import load_intensities, read_comparison
+from replication.core.fileio import write_text
+from replication.core.layout import Layout
+from replication.inputs.schemas import UNSPLIT_IMPORTS
+from replication.inputs.stamps import stamp
+from replication.inputs.tidy import load_table
+from replication.inputs.vintages import (
     country_names,
-    load_country_groups,
     load_offshoring_config,
     load_vintage,
 )
+from replication.report.render import fmt, latex_escape, to_markdown
 
 SECTOR_LABELS = {"manufacturing": "Manufacturing", "market_services": "Market services"}
 ORIGIN_LABELS = {"total": "Total", "oecd": "OECD", "ceec": "CEEC", "asia": "ASIA"}
-CSV_COLUMNS = ["country", "sector", "origin", "measure", "year", "value"]
-
-
-def growth_rate(base: float | np.ndarray, end: float | np.ndarray, years: int) -> float | np.ndarray:
-    """Compound average annual growth rate in percent: ``100 * ((end / base) ** (1 / years) - 1)``."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return 100.0 * (np.power(np.divide(end, base), 1.0 / years) - 1.0)
-
-
-def load_intensities(vintage: str, country: str) -> pd.DataFrame:
-    """The intensities of one country from the offshoring stage, with a clear error if absent."""
-    path = Layout(vintage).offshoring
-    if not path.exists():
-        raise ReplicationError(f"{path}: not built; run `make offshoring VINTAGE={vintage}`")
-    frame = pd.read_parquet(path)
-    available = sorted(frame["country"].unique())
-    if country not in available:
-        raise ReplicationError(f"country {country!r} is not in vintage {vintage!r}; available: {available}")
-    return frame[frame["country"] == country].reset_index(drop=True)
-
-
-def write_offshoring_csv(vintage: str, country: str) -> pd.DataFrame:
-    """``tables/offshoring_<country>.csv``: every sector x origin x measure x year (percent)."""
-    frame = load_intensities(vintage, country)
-    frame = frame.loc[frame["origin"].isin(list(load_offshoring_config()["origins"])), CSV_COLUMNS]
-    write_csv(Layout(vintage, country).offshoring_table, frame)
-    return frame
-
-
-def table1_comparison(ours: pd.DataFrame, published: pd.DataFrame, *, base: int, end: int) -> pd.DataFrame:
-    """Published vs our values per sector, origin, measure and statistic (base year, end year, g)."""
-    sectors = [s for s in SECTOR_LABELS if s in set(published["sector"])]
-    part = ours[ours["sector"].isin(sectors) & ours["year"].isin([base, end])]
-    wide = part.pivot_table(
-        index=["sector", "origin", "measure"], columns="year", values="value", observed=True, dropna=False
-    )
-    wide = wide.reindex(columns=[base, end])  # a year the vintage lacks stays missing in the comparison
-    wide["g"] = growth_rate(wide[base], wide[end], end - base)
-    long = (
-        wide.rename(columns={base: str(base), end: str(end)})[[str(base), str(end), "g"]]
-        .stack(future_stack=True)
-        .rename("ours")
-        .reset_index()
-        .rename(columns={"year": "statistic"})
-    )
-    merged = published.merge(long, on=["sector", "origin", "measure", "statistic"], how="left", validate="1:1")
-    merged["difference"] = merged["ours"] - merged["published"]
-    return merged
 
 
 def _wide_for_display(comparison: pd.DataFrame, base: int, end: int) -> pd.DataFrame:
@@ -179,20 +123,20 @@ def differences_note(
 
 
 def write_table1(vintage: str, country: str) -> pd.DataFrame | None:
-    """Table 1 comparison files for ``country`` (only for the country the published table is about)."""
+    """Table 1 rendered (Markdown, LaTeX) from the analysis stage's comparison CSV (only for the country the
+    published table is about)."""
     cfg = load_offshoring_config()["table1"]
     if country != cfg["country"]:
         return None
     base, end = int(cfg["base_year"]), int(cfg["end_year"])
-    published = pd.read_csv(config.published_dir() / "table1_offshoring.csv", dtype={"statistic": str})
-    published = published.rename(columns={"value": "published"})
-    ours = load_intensities(vintage, country)
-    comparison = table1_comparison(ours, published, base=base, end=end)
+    layout = Layout(vintage, country)
+    comparison = read_comparison(layout)
+    coverage = pd.read_csv(layout.origin_coverage, dtype=str, keep_default_na=False)
+    missing = {row.origin: row.missing_members.split() for row in coverage.itertuples()}
+    years = sorted(int(y) for y in load_intensities(vintage, country)["year"].unique())
     io_countries = set(
         map(str, load_table(vintage, "io_use", columns=["supplying_country"])["supplying_country"].unique())
     )
-    missing = missing_members(load_country_groups(), load_offshoring_config()["origins"], io_countries)
-    years = sorted(int(y) for y in ours["year"].unique())
     note = differences_note(
         vintage=vintage,
         comparison=comparison,
@@ -206,7 +150,6 @@ def write_table1(vintage: str, country: str) -> pd.DataFrame | None:
         f"intermediate inputs, published vs replication ({vintage})"
     )
     provenance = f"Generated by `make tables`; do not edit. {stamp(vintage, 'config/offshoring.toml')}."
-    layout = Layout(vintage, country)
     markdown = (
         f"# {title}\n\n{to_markdown(display)}\n"
         f"g: compound average annual growth rate {base}-{end}, %. pub.: published; ours: this replication.\n\n"
@@ -222,9 +165,4 @@ def write_table1(vintage: str, country: str) -> pd.DataFrame | None:
         notes=f"g: compound average annual growth rate {base}-{end}, %. {note} {provenance}",
     )
     write_text(layout.table1("tex"), latex)
-    write_csv(layout.table1("csv"), comparison)
-    coverage = pd.DataFrame(
-        [{"origin": label, "missing_members": " ".join(members)} for label, members in missing.items()]
-    )
-    write_csv(layout.origin_coverage, coverage)
     return comparison

@@ -5,7 +5,7 @@ error beneath in parentheses and, where bootstrapped, the wild cluster bootstrap
 footer rows (estimator, inference, N, industries, years, R², GMM instruments, Hansen J and AR(2) p-values);
 notes below, with every model written as an equation (``Results.formula()``). Stars from the preferred
 inference (``Results.preferred``: the bootstrap p-value where computed, else the analytic one; * 10 %,
-** 5 %, *** 1 %). A variant that fails the identification rules (:mod:`replication.identification`) or that
+** 5 %, *** 1 %). A variant that fails the identification rules (:mod:`replication.analysis.identification`) or that
 the data could not identify (the JSON's ``not_estimable``) keeps its column with "not identified" and the
 reason in the notes, never a number. Wide tables are split into panels of at most :data:`PANEL_COLUMNS`
 models so that the LaTeX fits the text block.
@@ -18,14 +18,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from replication.estimation import read_record
+from replication.analysis.identification import failures
+from replication.core.fileio import write_csv, write_text
+from replication.core.layout import Layout
 from replication.estimators.results import Results
-from replication.fileio import write_csv, write_text
-from replication.identification import failures
-from replication.layout import Layout
-from replication.provenance import stamp
+from replication.inputs.stamps import stamp
 from replication.report.render import latex_escape, to_markdown
-from replication.specs import load_specs, relative_to_root, spec_variants
+from replication.specs.estimate import read_record
+from replication.specs.spec import load_specs, relative_to_root, spec_variants
 
 PANEL_COLUMNS = 5
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from replication.layout import Layout
+from replication.core.layout import Layout
 
 
 def skills_dir() -> Path:

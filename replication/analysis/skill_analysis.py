@@ -1,0 +1,465 @@
+r"""Analysis stage of the skill channel: tests, falsification, ICT moderation, decomposition, sanity check.
+
+Reads the skill estimates (``outputs/skills/estimates/*.json``) and the estimation panel; writes CSV only
+(``outputs/skills/``). Every parameter comes from ``config/skill_analysis.toml`` or from the specs.
+
+- **Restriction tests.** Symmetry :math:`\gamma_{LM} = \gamma_{ML}`: the likelihood ratio
+  :math:`LR = 2(\ell_u - \ell_r)` of the iterated SUR systems (ML) and the cluster-robust Wald statistic
+  :math:`W = (R\hat b - q)'(R\hat V R')^{-1}(R\hat b - q)` on the unrestricted system; homogeneity
+  :math:`\sum_s \gamma_{ms} = 0` per equation and jointly (Wald, cluster-robust) in the free-wage system.
+- **Belgium against the pool**: joint Wald test of the Belgium interactions (``bel_*``).
+- **Falsification**: placebo (a donor country's offshoring of the same industry and year) and leads
+  (offshoring of t + 1); a specification passes when the joint cluster-robust Wald test and every wild
+  bootstrap p-value of the placebo / lead terms are at least ``alpha``. A verdict needs both to pass.
+- **ICT moderation**: :math:`ME(z) = \beta_{off} + \beta_{off\times ict} z` at the ``low`` and ``high``
+  quantiles of ICT intensity in the estimation sample, and their difference, each a linear combination
+  :math:`g'\beta` with a wild cluster bootstrap (WCU) interval.
+- **Decomposition** (Belgium, one model for every component): with industry weights
+  :math:`w_j` (mean of the two years' hours shares), :math:`C_k = \hat\beta_k \sum_j w_j \Delta x_{jk} / \Delta S`,
+  the year effects' part :math:`(\hat\lambda_{end} - \hat\lambda_{start})/\Delta S` and the rest
+  :math:`1 - \sum_k C_k`. The model is linear without interactions, so the attribution does not depend on the
+  order of the factors. Intervals: WCU of each :math:`g'\beta`. The observed change splits
+  (Berman, Bound and Griliches 1994) into :math:`\sum_j \Delta w_j \bar s_j` (between) and
+  :math:`\sum_j \bar w_j \Delta s_j` (within).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from replication.analysis.decomposition import bootstrap_for
+from replication.core import config
+from replication.core.errors import ReplicationError
+from replication.core.fileio import read_toml, write_csv
+from replication.core.layout import Layout
+from replication.core.progress import say
+from replication.estimators.results import Results
+from replication.specs.spec import load_spec, prepare_data, spec_variants
+
+
+def analysis_config() -> dict:
+    return read_toml(config.config_dir() / "skill_analysis.toml", what="skill analysis configuration")
+
+
+def skills_dir() -> Path:
+    return Layout().skills
+
+
+def load_variants(stem: str) -> dict[str, Results]:
+    path = Layout().skill_estimates / f"{stem}.json"
+    if not path.exists():
+        raise ReplicationError(f"{path}: not built; run `make skills`")
+    record = json.loads(path.read_text(encoding="utf-8"))
+    return {name: Results.from_dict(data) for name, data in record["variants"].items()}
+
+
+def wald(result: Results, rows: list[dict[str, float]]) -> tuple[float, int, float]:
+    """Cluster-robust Wald test of :math:`R b = 0`; each row maps parameter names to weights."""
+    names = list(result.params.index)
+    r = np.array([[row.get(n, 0.0) for n in names] for row in rows])
+    diff = r @ result.params.to_numpy()
+    middle = r @ result.cov.to_numpy() @ r.T
+    stat = float(diff @ np.linalg.solve(middle, diff))
+    return stat, len(rows), float(stats.chi2.sf(stat, len(rows)))
+
+
+def restriction_tests(results: dict[str, Results]) -> list[dict]:
+    """Symmetry (LR and Wald) with year and with country-year effects; homogeneity (Wald)."""
+    rows = []
+    symmetry = {"low_ln_rw_ms": 1.0, "medium_ln_rw_ls": -1.0}
+    for unrestricted, restricted, effects in (
+        ("main", "symmetric", "year effects"),
+        ("country_year", "country_year_symmetric", "country-year effects"),
+    ):
+        u, r = results[unrestricted], results[restricted]
+        lr = 2 * (u.diagnostics["loglik"] - r.diagnostics["loglik"])
+        rows.append(_test("symmetry (LR, iterated SUR = ML)", effects, lr, 1, float(stats.chi2.sf(lr, 1))))
+        rows.append(_test("symmetry (cluster-robust Wald)", effects, *wald(u, [symmetry])))
+    free = results["free_wages"]
+    per_equation = [{f"{eq}_ln_w_{s}": 1.0 for s in ("ls", "ms", "hs")} for eq in ("low", "medium")]
+    for eq, row in zip(("low", "medium"), per_equation, strict=True):
+        rows.append(_test(f"homogeneity, {eq}-skilled equation (Wald)", "year effects", *wald(free, [row])))
+    rows.append(_test("homogeneity, both equations (Wald)", "year effects", *wald(free, per_equation)))
+    return rows
+
+
+def _test(test: str, model: str, statistic: float, df: int, p: float, **extra: object) -> dict:
+    return {"test": test, "model": model, "statistic": statistic, "df": df, "p_value": p, **extra}
+
+
+def falsification(results: dict[str, Results], *, alpha: float) -> list[dict]:
+    """Placebo and lead specifications: joint Wald test, smallest wild bootstrap p-value, passed or not."""
+    rows = []
+    for name, result in results.items():
+        sector = "market_services" if name.startswith("ms_") else "manufacturing"
+        short = name.removeprefix("ms_")
+        if not (short.startswith("placebo_") or short == "leads"):
+            continue
+        terms = list(result.bootstrap)
+        stat, df, p = wald(result, [{t: 1.0} for t in terms])
+        wild = min(result.bootstrap[t]["p_value"] for t in terms)
+        donor = short.removeprefix("placebo_").upper()
+        kind = "leads (pre-trend)" if short == "leads" else f"placebo: {donor} offshoring"
+        passed = bool(p >= alpha and wild >= alpha)
+        rows.append(_test(kind, name, stat, df, p, sector=sector, min_wild_p=wild, passed=passed))
+    return rows
+
+
+def bootstrap_engine(spec_path: Path, variant: str, panel: pd.DataFrame):
+    """The WCU engine of a within variant on its own estimation sample (draws and seed from the spec)."""
+    spec = spec_variants(load_spec(spec_path))[variant]
+    frame, _ = prepare_data(spec, panel)
+    engine, columns = bootstrap_for(spec, frame)
+    return engine, columns, frame
+
+
+def ict_moderation(spec_path: Path, panel: pd.DataFrame, cfg: dict) -> list[dict]:
+    """Marginal effect of total offshoring at low and high ICT intensity, and the difference."""
+    engine, columns, frame = bootstrap_engine(spec_path, cfg["variant"], panel)
+    low, high = (float(frame[cfg["moderator"]].quantile(q)) for q in (cfg["low_quantile"], cfg["high_quantile"]))
+    off, inter = columns.index(cfg["term"]), columns.index(cfg["interaction"])
+    rows = []
+    for label, z_low, z_high in (("at low ICT", low, None), ("at high ICT", high, None), ("high minus low", low, high)):
+        g = np.zeros(len(columns))
+        if z_high is None:
+            g[off], g[inter] = 1.0, z_low
+        else:
+            g[inter] = z_high - z_low
+        out = engine.combination(g)
+        rows.append(
+            {
+                "quantity": f"marginal effect of total offshoring {label}",
+                "ict_low": low,
+                "ict_high": high,
+                "estimate": out["estimate"],
+                "cr_std_error": out["std_error"],
+                "wild_p_value": out["p_value"],
+                "wild_conf_low": out["conf_low"],
+                "wild_conf_high": out["conf_high"],
+            }
+        )
+    return rows
+
+
+def weighted_change(part: pd.DataFrame, column: str, weights: str, start: int, end: int) -> float:
+    """:math:`\\sum_j \\bar w_j \\Delta x_j` over industries with the column and weights in both years."""
+    a = part[part["year"] == start].set_index("industry")[[column, weights]].dropna()
+    b = part[part["year"] == end].set_index("industry")[[column, weights]].dropna()
+    common = a.index.intersection(b.index)
+    if common.empty:
+        return math.nan
+    a, b = a.loc[common], b.loc[common]
+    w = (a[weights] / a[weights].sum() + b[weights] / b[weights].sum()) / 2
+    return float((w * (b[column] - a[column])).sum())
+
+
+def between_within(part: pd.DataFrame, share: str, weights: str, start: int, end: int) -> dict:
+    """Berman-Bound-Griliches split of the change of the aggregate share."""
+    a = part[part["year"] == start].set_index("industry")[[share, weights]].dropna()
+    b = part[part["year"] == end].set_index("industry")[[share, weights]].dropna()
+    common = a.index.intersection(b.index)
+    a, b = a.loc[common], b.loc[common]
+    wa, wb = a[weights] / a[weights].sum(), b[weights] / b[weights].sum()
+    total = float((wb * b[share]).sum() - (wa * a[share]).sum())
+    between = float(((wb - wa) * (a[share] + b[share]) / 2).sum())
+    within = float((((wa + wb) / 2) * (b[share] - a[share])).sum())
+    return {"observed": total, "between": between, "within": within, "industries": len(common)}
+
+
+def decomposition(spec_path: Path, panel: pd.DataFrame, cfg: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Contributions to the change of the Belgian low-skilled share, one model for all components."""
+    engine, columns, _ = bootstrap_engine(spec_path, cfg["variant"], panel)
+    home = panel[(panel["country"] == cfg["country"]) & (panel["sector"] == cfg["sector"])]
+    groups = cfg["groups"]
+    rows, splits = [], []
+    for period in cfg["periods"]:
+        start, end, share = int(period["start"]), int(period["end"]), period["share"]
+        split = between_within(home, share, cfg["weights"], start, end)
+        splits.append({"period": f"{start}-{end}", "share": share, **split})
+        scale = 100.0 / split["observed"]
+        vectors: dict[str, np.ndarray | None] = {}
+        for group, terms in groups.items():
+            g = np.zeros(len(columns))
+            for term in terms:
+                change = weighted_change(home, term, cfg["weights"], start, end)
+                if math.isnan(change):
+                    g = None
+                    break
+                g[columns.index(term)] = change
+            vectors[group] = g
+        offshoring = [vectors[g] for g in cfg["offshoring_groups"]]
+        vectors["offshoring (total)"] = None if any(v is None for v in offshoring) else sum(offshoring)
+        period_column = f"__period_{end}"
+        if period_column in columns and start == int(cfg["base_year"]):
+            g = np.zeros(len(columns))
+            g[columns.index(period_column)] = 1.0
+            vectors["common year effects"] = g
+        else:
+            vectors["common year effects"] = None
+        explained = 0.0
+        for group, g in vectors.items():
+            row = {
+                "period": f"{start}-{end}",
+                "share": share,
+                "observed_change_pp": 100 * split["observed"],
+                "group": group,
+            }
+            if g is None:
+                row.update(
+                    percent=math.nan,
+                    wild_conf_low=math.nan,
+                    wild_conf_high=math.nan,
+                    wild_p_value=math.nan,
+                    note="not available: a variable of the group has no Belgian data in the end year",
+                )
+            else:
+                out = engine.combination(g)
+                bounds = sorted([out["conf_low"] * scale, out["conf_high"] * scale])
+                row.update(
+                    percent=out["estimate"] * scale,
+                    wild_conf_low=bounds[0],
+                    wild_conf_high=bounds[1],
+                    wild_p_value=out["p_value"],
+                    note="",
+                )
+                if group in groups or group == "common year effects":
+                    explained += row["percent"]
+            rows.append(row)
+        complete = all(vectors[g] is not None for g in groups) and vectors["common year effects"] is not None
+        rows.append(
+            {
+                "period": f"{start}-{end}",
+                "share": share,
+                "observed_change_pp": 100 * split["observed"],
+                "group": "rest (industry composition and residual)",
+                "percent": 100 - explained if complete else math.nan,
+                "wild_conf_low": math.nan,
+                "wild_conf_high": math.nan,
+                "wild_p_value": math.nan,
+                "note": "" if complete else "not computed: components missing",
+            }
+        )
+    return pd.DataFrame(rows), pd.DataFrame(splits)
+
+
+def explained_share(spec_path: Path, variant: str, panel: pd.DataFrame, term: str, estimate: float) -> float:
+    r"""Share of the mean long-difference rise of the dependent variable that ``term`` accounts for:
+    :math:`\hat\beta\,\overline{\Delta x} / \overline{\Delta y}` over the spec's entities (unweighted means)."""
+    spec = spec_variants(load_spec(spec_path))[variant]
+    frame, _ = prepare_data(spec, panel)
+    entity, time, dependent = spec.data["entity"], spec.data["time"], spec.model["dependent"]
+    ordered = frame.sort_values([entity, time])
+    first, last = ordered.groupby(entity).first(), ordered.groupby(entity).last()
+    rise = float((last[dependent] - first[dependent]).mean())
+    return float(estimate * (last[term] - first[term]).mean() / rise) if rise else math.nan
+
+
+def coefficient_table(results: dict[str, Results], variants: list[str], terms: list[str]) -> pd.DataFrame:
+    """Key coefficients across specifications with cluster-robust and wild bootstrap inference."""
+    rows = []
+    for variant in variants:
+        result = results[variant]
+        tidy = result.tidy().set_index("term")
+        for term in terms:
+            name = term if term in result.params.index else f"low_{term}"
+            if name not in result.params.index:
+                continue
+            boot = result.bootstrap.get(term, {})
+            rows.append(
+                {
+                    "model": variant,
+                    "term": term,
+                    "estimate": float(result.params[name]),
+                    "cr_std_error": float(result.std_errors[name]),
+                    "cr_p_value": float(tidy.loc[name, "p_value"]),  # the model's own reference distribution
+                    "wild_p_value": boot.get("p_value", math.nan),
+                    "wild_conf_low": boot.get("conf_low", math.nan),
+                    "wild_conf_high": boot.get("conf_high", math.nan),
+                    "nobs": result.nobs,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def write_skill_analysis() -> dict[str, pd.DataFrame]:
+    """Stage: every analysis table of the skill channel -> ``outputs/skills/*.csv``."""
+    cfg = analysis_config()
+    say("[skill analysis] restriction tests, falsification, ICT moderation, decomposition, ICT sanity check")
+    spec_path = config.project_root() / cfg["spec"]
+    results = load_variants(spec_path.stem)
+    panel = pd.read_parquet(Layout().skill_estimation_panel)
+    alpha = float(cfg["falsification"]["alpha"])
+    tests = restriction_tests(results)
+    bel = results["belgium_difference"]
+    bel_terms = [t for t in bel.params.index if t.startswith("bel_")]
+    tests.append(
+        _test(
+            "Belgium's slopes equal the pooled ones (Wald)",
+            "belgium_difference",
+            *wald(bel, [{t: 1.0} for t in bel_terms]),
+        )
+    )
+    checks = falsification(results, alpha=alpha)
+    coefficients = coefficient_table(results, list(cfg["coefficients"]["variants"]), list(cfg["coefficients"]["terms"]))
+    moderation = pd.DataFrame(ict_moderation(spec_path, panel, cfg["ict_moderation"]))
+    contributions, splits = decomposition(spec_path, panel, cfg["decomposition"])
+    check = load_variants(Path(cfg["sanity_check"]["spec"]).stem)
+    sanity = coefficient_table(check, list(check), [cfg["sanity_check"]["term"]])
+    sanity["share_of_rise"] = [
+        explained_share(
+            config.project_root() / cfg["sanity_check"]["spec"], variant, panel, cfg["sanity_check"]["term"], estimate
+        )
+        for variant, estimate in zip(sanity["model"], sanity["estimate"], strict=True)
+    ]
+    selection = pd.read_csv(Layout().skill_selection_interim)
+    tables = {
+        "restriction_tests": pd.DataFrame(tests),
+        "falsification": pd.DataFrame(checks),
+        "coefficients": coefficients,
+        "ict_moderation": moderation,
+        "decomposition": contributions,
+        "between_within": splits,
+        "ict_sanity_check": sanity,
+    }
+    tables["verdicts"] = verdicts(tables, selection, cfg["verdicts"])
+    period = cfg["verdicts"]["claims_period"]
+    by_group = {group: value for group, value in PUBLISHED_SHARES.values()}
+    contributions.insert(
+        contributions.columns.get_loc("percent"),
+        "published",
+        [
+            by_group.get(g, math.nan) if p == period else math.nan
+            for g, p in zip(contributions["group"], contributions["period"], strict=True)
+        ],
+    )
+    tables["selection"] = selection  # last: the file Make checks
+    for name, frame in tables.items():
+        write_csv(skills_dir() / f"{name}.csv", frame)
+    return tables
+
+
+PUBLISHED_SHARES = {  # Hertveldt and Michel (2013) via the FPB article: percent of the fall, manufacturing 1995-2007
+    "decomposition_offshoring_35": ("offshoring (total)", 35.0),
+    "decomposition_ceec_21": ("materials, CEEC", 21.0),
+    "decomposition_oecd_0": ("materials, OECD", 0.0),
+    "decomposition_services_8": ("business services", 8.0),
+    "decomposition_asia_6": ("materials, ASIA", 6.0),  # implied: 35 - 21 - 8 - 0
+    "decomposition_technology_17": ("technology (ICT intensity)", 17.0),
+}
+
+
+def _ci(row: pd.Series, digits: int = 3) -> str:
+    return f"[{row['wild_conf_low']:.{digits}f}, {row['wild_conf_high']:.{digits}f}]"
+
+
+def verdicts(tables: dict[str, pd.DataFrame], selection: pd.DataFrame, rules: dict) -> pd.DataFrame:
+    """The skill claims judged by the rules of ``config/skill_analysis.toml [verdicts]`` (wild bootstrap)."""
+    alpha = float(rules["alpha"])
+    coef = tables["coefficients"].set_index(["model", "term"])
+    checks = tables["falsification"]
+    falsified = {s: not bool(part["passed"].all()) for s, part in checks.groupby("sector")}
+    rows = []
+
+    published_text = {
+        "skills_offshoring_manufacturing": "offshoring lowers the low-skilled share",
+        "skills_market_services_inconclusive": "no conclusive result",
+        "ict_moderates": "smaller effect at higher ICT intensity",
+        **{k: f"{v:g}%" for k, (_, v) in PUBLISHED_SHARES.items()},
+    }
+
+    def add(claim_id: str, ours: str, interval: str, verdict: str, reason: str) -> None:
+        rows.append(
+            {
+                "id": claim_id,
+                "published": published_text[claim_id],
+                "ours": ours,
+                "interval": interval,
+                "verdict": verdict,
+                "reason": reason,
+            }
+        )
+
+    effect = coef.loc[rules["effect_model"]].loc[list(rules["effect_terms"])]
+    ours = "; ".join(f"{t} {r['estimate']:.3f}" for t, r in effect.iterrows())
+    interval = "; ".join(_ci(r) for _, r in effect.iterrows())
+    if falsified.get("manufacturing", True):
+        add("skills_offshoring_manufacturing", ours, interval, "not testable", "a placebo or lead check fails")
+    elif (effect["wild_conf_high"] < 0).any():
+        add(
+            "skills_offshoring_manufacturing",
+            ours,
+            interval,
+            "replicated",
+            "an offshoring term's wild interval lies below 0 (year effects; placebo and leads pass)",
+        )
+    elif (effect["wild_conf_low"] > 0).any():
+        add("skills_offshoring_manufacturing", ours, interval, "not replicated", "an interval lies above 0")
+    else:
+        add("skills_offshoring_manufacturing", ours, interval, "inconclusive", "every interval contains 0")
+
+    null = coef.loc[rules["null_model"]].loc[list(rules["null_terms"])]
+    ours = "; ".join(f"{t} {r['estimate']:.3f} (wild p {r['wild_p_value']:.3f})" for t, r in null.iterrows())
+    interval = "; ".join(_ci(r) for _, r in null.iterrows())
+    if falsified.get("market_services", True):
+        add("skills_market_services_inconclusive", ours, interval, "not testable", "a placebo or lead check fails")
+    elif (null["wild_p_value"] >= float(rules["null_alpha"])).all():
+        add("skills_market_services_inconclusive", ours, interval, "replicated", "no offshoring term significant")
+    elif (null["wild_p_value"] < alpha).any():
+        add(
+            "skills_market_services_inconclusive",
+            ours,
+            interval,
+            "not replicated",
+            "an offshoring term is significant (year effects)",
+        )
+    else:
+        add("skills_market_services_inconclusive", ours, interval, "inconclusive", "a term has 0.05 <= wild p < 0.10")
+
+    moderation = tables["ict_moderation"]
+    low, diff = moderation.iloc[0], moderation.iloc[-1]
+    bound = float(rules["moderation_share"]) * abs(low["estimate"])
+    ours = f"difference of marginal effects {diff['estimate']:.4f} (bound {bound:.4f})"
+    if diff["wild_conf_low"] > 0:
+        verdict, reason = "replicated", "the effect is smaller (less negative) at high ICT"
+    elif diff["wild_conf_high"] < 0 or diff["wild_conf_high"] < bound:
+        verdict, reason = "not replicated", "the interval excludes a moderation of the stated size"
+    else:
+        verdict, reason = "inconclusive", "the interval contains 0 and the bound"
+    add("ict_moderates", ours, _ci(diff, 4), verdict, reason)
+
+    tests = tables["restriction_tests"]
+    bel_p = float(tests.loc[tests["test"].str.startswith("Belgium"), "p_value"].iloc[0])
+    bel_row = selection[(selection["sector"] == "manufacturing") & (selection["country"] == "BEL")]
+    bel_in = bool(bel_row["selected"].iloc[0]) if len(bel_row) else False
+    contributions = tables["decomposition"]
+    part = contributions[contributions["period"] == rules["claims_period"]].set_index("group")
+    for claim_id, (group, published) in PUBLISHED_SHARES.items():
+        row = part.loc[group]
+        ours = f"{row['percent']:.1f}% (pooled coefficients x Belgian changes, {rules['claims_period']})"
+        interval = _ci(row, 1)
+        if not bel_in and bel_p < alpha:
+            add(
+                claim_id,
+                ours,
+                interval,
+                "not testable",
+                f"Belgian skill data fail the rule and Belgium's slopes differ from the pool (Wald p {bel_p:.2g})",
+            )
+        elif math.isnan(row["percent"]):
+            add(claim_id, ours, interval, "not testable", "the component has no Belgian data in the end year")
+        elif published == 0:
+            inside = row["wild_conf_low"] <= 0 <= row["wild_conf_high"]
+            add(claim_id, ours, interval, "replicated" if inside else "not replicated", "interval and 0")
+        elif not row["wild_conf_low"] <= published <= row["wild_conf_high"]:
+            add(claim_id, ours, interval, "not replicated", "the published value is outside the interval")
+        elif row["wild_conf_low"] <= 0 <= row["wild_conf_high"]:
+            add(claim_id, ours, interval, "inconclusive", "the interval contains 0 and the published value")
+        else:
+            add(claim_id, ours, interval, "replicated", "the published value is inside an interval excluding 0")
+    return pd.DataFrame(rows)

@@ -1,0 +1,630 @@
+r"""Analysis stage: productivity versus inclusion, in output and jobs (history and scenarios).
+
+For industry *i* with base-year real gross output :math:`Y_i`, hours :math:`H_i`, low-skilled hours share
+:math:`s_i` and hours per person :math:`h_i = H_i / E_i`, a change :math:`\Delta x_{ik}` of driver *k*
+(offshoring by origin and type, ICT intensity) moves, through the estimated semi-elasticities
+:math:`\beta^Y_k, \beta^H_k, \beta^S_k` of ``config/tradeoff.toml``:
+
+.. math::
+
+    \Delta Y_i = Y_i\,(e^{\sum_k \beta^Y_k \Delta x_{ik}} - 1), \qquad
+    \Delta H_i = H_i\,(e^{\sum_k \beta^H_k \Delta x_{ik}} - 1), \qquad
+    \Delta s_i = \sum_k \beta^S_k \Delta x_{ik},
+
+    \Delta L_i = (s_i + \Delta s_i)(H_i + \Delta H_i) - s_i H_i \quad\text{(low-skilled hours)}, \qquad
+    \text{jobs} = \text{hours} / h_i .
+
+Sector totals sum the industries (weights: base-year hours, or a user's weights file, which replaces
+:math:`H_i` and rescales :math:`Y_i` and :math:`E_i` in proportion). The productivity gain of a sector is
+:math:`100\,\sum_i \Delta Y_i / \sum_i Y_i` (percent of gross output at given inputs: TFP) and in EUR
+millions at the base year's prices. The trade-off ratio is :math:`\sum \Delta Y / (-\sum \Delta L^{jobs})`,
+EUR of output gained per low-skilled job lost. A channel's contribution to an outcome it has no credible
+estimate for is *not identified* and left out of every total, never filled in.
+
+Uncertainty: parametric simulation, :math:`\beta^{(r)} \sim N(\hat\beta, \hat V)` for each estimate
+(its cluster-robust covariance; estimates of different models drawn independently), seeded; bands are
+quantiles of the simulated outcomes. With :math:`\hat V = 0` the bands collapse to the point path.
+Assumptions (printed with every table): partial equilibrium; industry output and structure held at the base
+year; no wage, price or reallocation response; hours per person equal across skills.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from replication.analysis.identification import failures
+from replication.core import config
+from replication.core.errors import ConfigError, DataError, ReplicationError
+from replication.core.fileio import read_toml, write_csv
+from replication.core.layout import Layout
+from replication.core.progress import say
+from replication.estimators.results import Results
+
+OUTCOMES = ("productivity", "hours", "skill")
+ASSUMPTIONS = (
+    "partial equilibrium; industry output and structure held at the base year (or the weights file); "
+    "no wage, price or reallocation response; hours per person equal across skills; estimates of different "
+    "models drawn independently"
+)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """One semi-elasticity with its simulation draws, or the reason it is not used."""
+
+    value: float = math.nan
+    draws: np.ndarray | None = None
+    source: str = ""
+    reason: str = ""
+
+    @property
+    def identified(self) -> bool:
+        return self.draws is not None
+
+
+@dataclass(frozen=True)
+class Elasticities:
+    """The estimates of every channel x outcome of one sector."""
+
+    sector: str
+    table: dict[tuple[str, str], Estimate] = field(default_factory=dict)
+
+    def get(self, channel: str, outcome: str) -> Estimate:
+        return self.table.get((channel, outcome), Estimate(reason="not identified: no estimate of the package"))
+
+
+def tradeoff_config() -> dict:
+    return read_toml(config.config_dir() / "tradeoff.toml", what="trade-off configuration")
+
+
+def _estimates_file(spec: str) -> Path:
+    folder = "skills" if (config.project_root() / "estimations" / "skills" / f"{spec}.toml").exists() else "belgium"
+    return Layout().estimates_for(config.project_root() / "estimations" / folder / f"{spec}.toml")
+
+
+def _load(spec: str, cache: dict) -> dict[str, Results]:
+    if spec not in cache:
+        path = _estimates_file(spec)
+        if not path.exists():
+            raise ReplicationError(f"{path}: not built; run `make estimates` and `make skills`")
+        record = json.loads(path.read_text(encoding="utf-8"))
+        cache[spec] = {name: Results.from_dict(data) for name, data in record["variants"].items()}
+    return cache[spec]
+
+
+def falsified_sectors() -> set[str]:
+    """Sectors whose skill-channel placebo or lead checks fail (their skill estimates carry no number)."""
+    path = Layout().skills / "falsification.csv"
+    if not path.exists():
+        return set()
+    checks = pd.read_csv(path)
+    return set(checks.loc[~checks["passed"].astype(bool), "sector"])
+
+
+def draw_elasticities(
+    cfg: dict, sector: str, *, draws: int, rng: np.random.Generator, cache: dict | None = None
+) -> Elasticities:
+    """The estimates of ``config/tradeoff.toml [channels]`` for a sector, with parametric draws.
+
+    Draws of one model's coefficients are joint (multivariate normal with its covariance), so the
+    channels of one model keep their correlation. An estimate that fails the identification rules
+    (:mod:`replication.analysis.identification`) or, for the skill outcome, whose sector fails its placebo or lead
+    checks
+    is not used.
+    """
+    cache = {} if cache is None else cache
+    failed = falsified_sectors()
+    table: dict[tuple[str, str], Estimate] = {}
+    by_model: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
+    for channel, entry in cfg["channels"].items():
+        for outcome in OUTCOMES:
+            if outcome not in entry:
+                continue
+            ref = entry[outcome]
+            variant = ref["variant"][sector] if isinstance(ref["variant"], dict) else ref["variant"]
+            spec = ref["spec"].format(sector=sector)
+            if outcome == "skill" and sector in failed:
+                table[(channel, outcome)] = Estimate(
+                    source=f"{spec}:{variant}", reason="not credible: the sector's placebo or lead check fails"
+                )
+                continue
+            by_model.setdefault((spec, variant), []).append((channel, outcome, ref["term"]))
+    for (spec, variant), members in sorted(by_model.items()):
+        results = _load(spec, cache).get(variant)
+        source = f"{spec}:{variant}"
+        if results is None:
+            for channel, outcome, _ in members:
+                table[(channel, outcome)] = Estimate(source=source, reason="not estimated")
+            continue
+        terms = [term for _, _, term in members]
+        missing = [t for t in terms if t not in results.params.index]
+        if missing:
+            raise ConfigError(f"config/tradeoff.toml: {missing} are not terms of {source}")
+        reasons = failures(
+            results, terms
+        )  # the package's identification rules (replication/analysis/identification.py)
+        if reasons:
+            for channel, outcome, _ in members:
+                table[(channel, outcome)] = Estimate(source=source, reason="not identified: " + "; ".join(reasons))
+            continue
+        beta = results.params[terms].to_numpy()
+        cov = results.cov.loc[terms, terms].to_numpy()
+        se = np.sqrt(np.clip(np.diag(cov), 0, None))
+        if not np.all(np.isfinite(beta)) or not np.all(np.isfinite(se)):
+            for channel, outcome, _ in members:
+                table[(channel, outcome)] = Estimate(source=source, reason="not identified: non-finite estimate")
+            continue
+        simulated = rng.multivariate_normal(beta, cov, size=draws, method="eigh")
+        for j, (channel, outcome, _) in enumerate(members):
+            table[(channel, outcome)] = Estimate(value=float(beta[j]), draws=simulated[:, j], source=source)
+    return Elasticities(sector=sector, table=table)
+
+
+def project(
+    base: pd.DataFrame,
+    changes: pd.DataFrame,
+    elasticities: Elasticities,
+    channels: list[str],
+    *,
+    all_channels_only: bool = False,
+) -> pd.DataFrame:
+    """Outcomes by channel (and all channels together) for every draw, summed over the sector's industries;
+    ``all_channels_only``: the all-channels rows alone (the year-by-year paths use no other).
+
+    ``base``: industry rows with ``go_real`` (EUR millions, base-year prices), ``hours`` (millions), ``emp``
+    (thousands), ``sh_ls``; ``changes``: the same industries with one column of :math:`\\Delta x` per channel.
+    Returns one row per (channel, draw) with output_gain_meur (EUR millions), output_gain_pct,
+    hours_change_mh (millions of hours), jobs_change_k (thousand persons), low_hours_change_mh and
+    low_jobs_change_k; draw = -1 holds the point values.
+    """
+    levels = Levels.of(base)
+    changes = changes.set_index("industry").reindex(levels.industries)
+    frames = []
+    groups = (
+        {"all channels": channels} if all_channels_only else {**{c: [c] for c in channels}, "all channels": channels}
+    )
+    for group, members in groups.items():
+        sums = levels.outcomes(_exponents(changes, elasticities, members))
+        n_rows = len(sums["output_gain_meur"])
+        frames.append(pd.DataFrame({"channel": group, "draw": np.arange(-1, n_rows - 1), **sums}))
+    return pd.concat(frames, ignore_index=True)
+
+
+@dataclass(frozen=True)
+class Levels:
+    """A sector's base levels by industry as arrays: real gross output :math:`Y_i`, hours :math:`H_i`, the
+    low-skilled share :math:`s_i` and persons per hour :math:`E_i / H_i` (0 where an industry has no hours)."""
+
+    industries: pd.Index
+    output: np.ndarray
+    hours: np.ndarray
+    low_share: np.ndarray
+    persons_per_hour: np.ndarray
+
+    @classmethod
+    def of(cls, base: pd.DataFrame) -> Levels:
+        frame = base.set_index("industry")
+        y, h, e, s = (frame[c].to_numpy(dtype=float) for c in ("go_real", "hours", "emp", "sh_ls"))
+        persons_per_hour = np.divide(e, h, out=np.zeros_like(h), where=h > 0)  # an industry weighted to 0 adds 0
+        return cls(frame.index, y, h, s, persons_per_hour)
+
+    def outcomes(self, exponent: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Sector totals per row of the (1 + draws, industries) exponents (the module's equations): the
+        columns of :func:`project` after ``channel`` and ``draw``."""
+        y, h, s, per_hour = self.output, self.hours, self.low_share, self.persons_per_hour
+        d_y = y * np.expm1(exponent["productivity"])
+        d_h = h * np.expm1(exponent["hours"])
+        d_low = (s + exponent["skill"]) * (h + d_h) - s * h
+        total_y = y.sum()
+        return {
+            "output_gain_meur": d_y.sum(axis=1),
+            "output_gain_pct": 100 * d_y.sum(axis=1) / total_y if total_y > 0 else np.full(d_y.shape[0], np.nan),
+            "hours_change_mh": d_h.sum(axis=1),
+            "jobs_change_k": (d_h * per_hour).sum(axis=1),
+            "low_hours_change_mh": d_low.sum(axis=1),
+            "low_jobs_change_k": (d_low * per_hour).sum(axis=1),
+        }
+
+
+def _exponents(
+    changes: pd.DataFrame | Mapping[str, np.ndarray], elasticities: Elasticities, members: list[str]
+) -> dict[str, np.ndarray]:
+    """:math:`\\sum_k \\beta_k \\Delta x_{ik}` per outcome as a (1 + draws, industries) array: row 0 the point
+    estimates, then one row per draw (the channels' draws are aligned: row r of every estimate is draw r).
+    ``changes``: one column (or array) of :math:`\\Delta x` per channel, industries aligned with the levels."""
+    estimates = {o: [elasticities.get(c, o) for c in members] for o in OUTCOMES}
+    n_draws = max((len(est.draws) for ests in estimates.values() for est in ests if est.identified), default=0)
+    columns = {channel: np.asarray(changes[channel], dtype=float) for channel in members}
+    n = len(changes) if isinstance(changes, pd.DataFrame) else len(next(iter(changes.values()), ()))
+    out = {}
+    for outcome, ests in estimates.items():
+        total = np.zeros((1 + n_draws, n))
+        for channel, est in zip(members, ests, strict=True):
+            if est.identified:
+                coefficients = np.concatenate([[est.value], est.draws])[:, None]  # (1 + draws, 1)
+                total += coefficients * columns[channel][None, :]
+        out[outcome] = total
+    return out
+
+
+def industry_outcomes(base: pd.DataFrame, changes: pd.DataFrame, elasticities: Elasticities, channels: list[str]):
+    """Point outcomes of all channels together by industry: productivity index (base = 100), hours, the
+    low-skilled share, low-skilled hours and jobs, each before and after."""
+    levels = Levels.of(base)
+    exponent = _exponents(changes.set_index("industry").reindex(levels.industries), elasticities, channels)
+    h, s, persons_per_hour = levels.hours, levels.low_share, levels.persons_per_hour
+    hours_after = h * np.exp(exponent["hours"][0])
+    share_after = s + exponent["skill"][0]
+    return pd.DataFrame(
+        {
+            "industry": levels.industries,
+            "productivity_index": 100 * np.exp(exponent["productivity"][0]),
+            "hours_base_mh": h,
+            "hours_after_mh": hours_after,
+            "low_share_base": s,
+            "low_share_after": share_after,
+            "low_hours_after_mh": share_after * hours_after,
+            "low_jobs_change_k": (share_after * hours_after - s * h) * persons_per_hour,
+        }
+    )
+
+
+def quantiles(values: pd.Series | np.ndarray, qs: tuple[float, ...]) -> tuple[float, ...]:
+    """The ``qs`` quantiles of the non-missing values (linear interpolation, as ``Series.quantile``), NaN when
+    none; in one pass with numpy on the array (pandas' per-call overhead dominated the scenarios stage)."""
+    array = np.asarray(values, dtype=float)
+    array = array[~np.isnan(array)]
+    if not array.size:
+        return tuple(math.nan for _ in qs)
+    return tuple(float(v) for v in np.quantile(array, list(qs)))
+
+
+SUMMED = {  # the columns of a projection and the outcome whose estimates they use
+    "output_gain_meur": "productivity",
+    "output_gain_pct": "productivity",
+    "hours_change_mh": "hours",
+    "jobs_change_k": "hours",
+    "low_hours_change_mh": "skill",
+    "low_jobs_change_k": "skill",
+}
+
+
+def summarise(
+    simulated: pd.DataFrame, elasticities: Elasticities, *, level: float, channels: list[str] | None = None
+) -> pd.DataFrame:
+    """Point value and band of every outcome by channel, the trade-off ratio (EUR of output per low-skilled job
+    lost, base-year prices), and which estimate was used; the all-channels row lists the channel x outcome
+    pairs left out (not identified or not credible), whose contribution is missing from its totals. The
+    channels are those of ``simulated`` unless given (when it holds the all-channels rows alone)."""
+    if channels is None:
+        channels = [c for c in simulated["channel"].unique() if c != "all channels"]  # in order of appearance
+    # plain arrays per channel (pandas' groupby and row access on the string column cost most of the stage)
+    codes, names = pd.factorize(simulated["channel"])  # channels in order of appearance
+    is_draw = simulated["draw"].to_numpy() >= 0
+    columns = {column: simulated[column].to_numpy(dtype=float) for column in SUMMED}
+    rows = []
+    for k, channel in enumerate(names):
+        of_channel = codes == k
+        at_point = np.flatnonzero(of_channel & ~is_draw)[0]
+        point = {column: float(values[at_point]) for column, values in columns.items()}
+        draws = {column: values[of_channel & is_draw] for column, values in columns.items()}
+        rows.append(_summary_row(channel, point, draws, elasticities, level=level, channels=channels))
+    return pd.DataFrame(rows)
+
+
+def _summary_row(
+    channel: str,
+    point: Mapping[str, float],
+    draws: Mapping[str, np.ndarray],
+    elasticities: Elasticities,
+    *,
+    level: float,
+    channels: list[str],
+) -> dict[str, object]:
+    """One row of :func:`summarise`: a channel's point values (``point``) and simulated values (``draws``, one
+    array per column of :data:`SUMMED`)."""
+    lo, hi = (1 - level) / 2, (1 + level) / 2
+    n_draws = len(draws["output_gain_meur"])
+    row: dict[str, object] = {"channel": channel}
+    for column, outcome in SUMMED.items():
+        used = (
+            [elasticities.get(channel, outcome)]
+            if channel != "all channels"
+            else [est for (c, o), est in elasticities.table.items() if o == outcome]
+        )
+        identified = any(est.identified for est in used)
+        row[column] = float(point[column]) if identified else math.nan
+        band = quantiles(draws[column], (lo, hi)) if identified and n_draws else (math.nan, math.nan)
+        row[f"{column}_low"], row[f"{column}_high"] = band
+    ratio, low, high, note = trade_off_ratio(point, draws, lo=lo, hi=hi)
+    skill_ok = not math.isnan(row["low_jobs_change_k"])
+    productivity_ok = not math.isnan(row["output_gain_meur"])
+    if not (skill_ok and productivity_ok):
+        ratio, low, high, note = math.nan, math.nan, math.nan, "not identified: a channel lacks an estimate"
+    row.update(eur_per_low_job_lost=ratio, ratio_low=low, ratio_high=high, ratio_note=note)
+    if channel == "all channels":
+        row["left_out"] = "; ".join(
+            f"{c}:{o}" for c in channels for o in OUTCOMES if not elasticities.get(c, o).identified
+        )
+    else:
+        for outcome in OUTCOMES:
+            est = elasticities.get(channel, outcome)
+            row[f"{outcome}_estimate"] = est.source if est.identified else f"{est.reason} ({est.source})".strip()
+    return row
+
+
+def trade_off_ratio(
+    point: Mapping[str, float], sims: Mapping[str, Sequence[float]], *, lo: float, hi: float
+) -> tuple[float, float, float, str]:
+    """EUR of output gained per low-skilled job lost, with its band where the job change's band excludes 0.
+    ``point`` and ``sims`` hold ``output_gain_meur`` and ``low_jobs_change_k`` (a row and the draws' columns)."""
+    # EUR millions per thousand jobs = EUR thousands per job; x 1000 -> EUR per job
+    lost = -point["low_jobs_change_k"]
+    value = float(1000 * point["output_gain_meur"] / lost) if lost != 0 else math.nan
+    jobs = -np.asarray(sims.get("low_jobs_change_k", []), dtype=float)
+    if not jobs.size:
+        return value, math.nan, math.nan, "point value only (no draws)"
+    jobs_lo, jobs_hi = quantiles(jobs, (lo, hi))
+    if (jobs_lo <= 0 <= jobs_hi) or jobs_hi < 0:
+        return value, math.nan, math.nan, "unbounded: the band of low-skilled jobs lost contains 0 or is negative"
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratios = 1000 * np.asarray(sims["output_gain_meur"], dtype=float) / jobs
+    ratio_lo, ratio_hi = quantiles(ratios, (lo, hi))
+    return value, ratio_lo, ratio_hi, ""
+
+
+# ---------------------------------------------------------------------------------------------- inputs
+def base_panel(cfg: dict) -> pd.DataFrame:
+    """The country's industries with base levels and drivers, ICT intensity mapped from the skill panel."""
+    path = Layout(cfg["panel_vintage"]).panel
+    if not path.exists():
+        raise ReplicationError(f"{path}: not built; run `make panel`")
+    panel = pd.read_parquet(path)
+    part = panel[(panel["country"] == cfg["country"]) & panel["sector"].isin(cfg["sectors"])].copy()
+    part = part.drop(columns=["ict"], errors="ignore")
+    from replication.inputs.vintages import load_classification, load_vintage
+
+    skills = pd.read_parquet(Layout().skill_panel, columns=["country", "industry", "year", "ict_va"])
+    skills = skills[skills["country"] == cfg["country"]]
+    classification = load_classification(load_vintage(cfg["panel_vintage"]).classification)
+    mapping = classification.industries.set_index("code")[cfg["ict_concordance"]]
+    part["eu_industry"] = part["industry"].map(mapping)
+    part = part.merge(
+        skills.rename(columns={"industry": "eu_industry", "ict_va": "ict"}),
+        on=["country", "eu_industry", "year"],
+        how="left",
+    )
+    return part
+
+
+def historical_changes(part: pd.DataFrame, channels: list[str], *, start: int, end: int) -> pd.DataFrame:
+    """:math:`\\Delta x` of every channel by industry between two years (missing where a year lacks data)."""
+    a = part[part["year"] == start].set_index("industry")[channels]
+    b = part[part["year"] == end].set_index("industry")[channels]
+    return (b - a).reset_index()
+
+
+def read_weights(path: Path, industries: dict[str, str]) -> pd.DataFrame:
+    """A user's weights CSV (columns ``industry`` and ``hours`` or ``share``), validated.
+
+    ``industries`` maps the allowed industry codes to their sector. ``share`` values must add up to one within
+    each sector (tolerance 1e-3). Every error names the file, the 1-based line, the column and the value.
+    """
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise DataError(path, f"cannot be read as CSV ({type(exc).__name__}: {exc})") from exc
+    columns = set(frame.columns)
+    if "industry" not in columns or len(columns & {"hours", "share"}) != 1:
+        raise DataError(path, f"needs the columns industry and one of hours, share; found {sorted(columns)}")
+    if frame.empty:
+        raise DataError(path, "has a header but no rows")
+    value_column = "hours" if "hours" in columns else "share"
+    values = []
+    for i, (code, text) in enumerate(zip(frame["industry"], frame[value_column], strict=True)):
+        line = i + 2
+        if code not in industries:
+            raise DataError(
+                path, f"line {line}, column industry: unknown industry {code!r}; allowed {sorted(industries)}"
+            )
+        try:
+            value = float(text)
+        except ValueError:
+            raise DataError(path, f"line {line}, column {value_column}: {text!r} is not a number") from None
+        if not math.isfinite(value) or value < 0:
+            raise DataError(path, f"line {line}, column {value_column}: {text!r} must be finite and non-negative")
+        values.append(value)
+    frame[value_column] = values
+    duplicated = frame["industry"].duplicated()
+    if duplicated.any():
+        line = int(np.flatnonzero(duplicated)[0]) + 2
+        raise DataError(path, f"line {line}, column industry: {frame['industry'][duplicated].iloc[0]!r} appears twice")
+    frame["sector"] = frame["industry"].map(industries)
+    if value_column == "share":
+        totals = frame.groupby("sector")["share"].sum()
+        off = totals[(totals - 1).abs() > 1e-3]
+        if len(off):
+            raise DataError(path, f"column share: the shares of {off.index[0]} add up to {off.iloc[0]:.6g}, not 1")
+    return frame.rename(columns={value_column: "weight"})[["industry", "sector", "weight"]].assign(kind=value_column)
+
+
+def reweight(base: pd.DataFrame, weights: pd.DataFrame) -> pd.DataFrame:
+    """Base levels with the user's hours (or hours shares times the sector's hours): output and employment
+    scale with hours, so output per hour and hours per person stay the industry's."""
+    out = base.set_index("industry")
+    w = weights.set_index("industry")["weight"].reindex(out.index)
+    if (weights["kind"] == "share").any():
+        sector_hours = out.groupby("sector")["hours"].transform("sum")
+        target = w * sector_hours
+    else:
+        target = w
+    factor = (target / out["hours"]).fillna(0.0)
+    for column in ("go_real", "hours", "emp"):
+        out[column] = out[column] * factor
+    return out.reset_index()
+
+
+# ---------------------------------------------------------------------------------------------- scenarios
+def load_scenario(path: Path, channels: list[str]) -> dict:
+    """A scenario file (docs/scenarios.md): name, horizon, base_year, and per channel the annual change in
+    percentage points (``annual_change``), added to the historical trend when ``trend = true``."""
+    raw = read_toml(path, what="scenario")
+    allowed = {"name", "description", "base_year", "horizon", "trend", "annual_change", "weights"}
+    unknown = sorted(set(raw) - allowed)
+    if unknown:
+        raise ConfigError(f"{path}: unknown key(s) {unknown}; allowed: {sorted(allowed)}")
+    for key in ("name", "horizon", "base_year"):
+        if key not in raw:
+            raise ConfigError(f"{path}: missing `{key}`")
+    changes = raw.get("annual_change", {})
+    bad = sorted(set(changes) - set(channels))
+    if bad:
+        raise ConfigError(f"{path}: [annual_change] {bad} are not channels; channels: {channels}")
+    for name, value in changes.items():
+        if not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise ConfigError(f"{path}: [annual_change] {name} = {value!r} is not a finite number")
+    if not isinstance(raw["horizon"], int) or raw["horizon"] <= 0:
+        raise ConfigError(f"{path}: horizon = {raw['horizon']!r} must be a positive whole number of years")
+    return raw
+
+
+def scenario_changes(
+    base: pd.DataFrame, trend: pd.DataFrame, scenario: dict, channels: list[str], *, trend_years: int
+) -> pd.DataFrame:
+    """:math:`\\Delta x` over the horizon by industry: horizon x (trend per year if ``trend``, plus the
+    scenario's annual change in percentage points / 100)."""
+    rates = annual_rates(base, trend, scenario, channels, trend_years=trend_years)
+    return pd.DataFrame(
+        {"industry": base["industry"].to_numpy(), **{c: scenario["horizon"] * rate for c, rate in rates.items()}}
+    )
+
+
+def annual_rates(
+    base: pd.DataFrame, trend: pd.DataFrame, scenario: dict, channels: list[str], *, trend_years: int
+) -> dict[str, np.ndarray]:
+    """:math:`\\Delta x` per year by channel, industries in the order of ``base``: the trend per year if ``trend``
+    plus the scenario's annual change in percentage points / 100."""
+    per_year = trend.set_index("industry").reindex(base["industry"].to_numpy()) / trend_years
+    rates = {}
+    for channel in channels:
+        annual = scenario.get("annual_change", {}).get(channel, 0.0) / 100.0
+        drift = per_year[channel].fillna(0.0).to_numpy() if scenario.get("trend", False) else np.zeros(len(base))
+        rates[channel] = drift + annual
+    return rates
+
+
+def path_by_year(
+    base: pd.DataFrame,
+    trend: pd.DataFrame,
+    scenario: dict,
+    elasticities: Elasticities,
+    channels: list[str],
+    *,
+    trend_years: int,
+    level: float,
+) -> pd.DataFrame:
+    """The all-channels summary (:func:`summarise`) after each year 1, ..., horizon of a scenario: year *t*
+    applies *t* years of :func:`annual_rates`. The same rows as ``summarise(project(base, scenario_changes(...)
+    with horizon t, all_channels_only=True))`` year by year, computed on arrays (the levels aligned once)."""
+    levels = Levels.of(base)
+    rates = annual_rates(base, trend, scenario, channels, trend_years=trend_years)
+    rows = []
+    for year in range(1, int(scenario["horizon"]) + 1):
+        sums = levels.outcomes(_exponents({c: year * rate for c, rate in rates.items()}, elasticities, channels))
+        point = {column: float(values[0]) for column, values in sums.items()}
+        draws = {column: values[1:] for column, values in sums.items()}
+        rows.append(
+            {
+                **_summary_row("all channels", point, draws, elasticities, level=level, channels=channels),
+                "year": int(scenario["base_year"]) + year,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def tradeoff_dir() -> Path:
+    return Layout().tradeoff
+
+
+def run_tradeoff(scenario_paths: list[Path] | None = None, *, out_dir: Path | None = None) -> dict[str, pd.DataFrame]:
+    """Stage: the historical account (each period of ``[history]``) and the scenarios (``scenarios/*.toml`` unless
+    paths are given) -> ``outputs/tradeoff/``: ``history.csv``, ``scenarios.csv`` (sector totals at the horizon
+    by channel), ``paths.csv`` (all channels, year by year, with bands), ``industries.csv`` (point outcomes by
+    industry at the horizon), ``estimates_used.csv`` and ``assumptions.csv`` (written last)."""
+    cfg = tradeoff_config()
+    channels = list(cfg["channels"])
+    sim = cfg["simulation"]
+    rng = np.random.Generator(np.random.PCG64(int(sim["seed"])))
+    say("[trade-off] history and scenarios: productivity against low-skilled jobs")
+    panel = base_panel(cfg)
+    periods = [(int(a), int(b)) for a, b in cfg["history"]["periods"]]
+    start, end = periods[0]  # the trend of the scenarios
+    level = float(sim["level"])
+    cache: dict = {}
+    history, scenarios, paths_out, industries, used = [], [], [], [], []
+    paths = (
+        scenario_paths if scenario_paths is not None else sorted((config.project_root() / "scenarios").glob("*.toml"))
+    )
+    loaded = [load_scenario(p, channels) for p in paths]
+    sector_of = dict(zip(panel["industry"], panel["sector"], strict=False))
+    weights = {}  # read and validated once per scenario that names a weights file
+    for scenario in loaded:
+        if scenario.get("weights"):
+            weights_path = Path(scenario["weights"])
+            if not weights_path.is_absolute():
+                weights_path = config.project_root() / weights_path
+            weights[scenario["name"]] = read_weights(weights_path, sector_of)
+    columns = ["industry", "sector", "go_real", "hours", "emp", "sh_ls"]
+    for sector in cfg["sectors"]:
+        elasticities = draw_elasticities(cfg, sector, draws=int(sim["draws"]), rng=rng, cache=cache)
+        part = panel[panel["sector"] == sector]
+        for a, b in periods:
+            base = part[part["year"] == a][columns]
+            changes = historical_changes(part, channels, start=a, end=b).fillna(0.0)
+            table = summarise(project(base, changes, elasticities, channels), elasticities, level=level)
+            history.append(table.assign(sector=sector, period=f"{a}-{b}"))
+        trend = historical_changes(part, channels, start=start, end=end)
+        for (channel, outcome), est in sorted(elasticities.table.items()):
+            used.append(
+                {
+                    "sector": sector,
+                    "channel": channel,
+                    "outcome": outcome,
+                    "estimate": est.value,
+                    "source": est.source,
+                    "status": "used" if est.identified else est.reason,
+                }
+            )
+        for scenario in loaded:
+            base_s = part[part["year"] == int(scenario["base_year"])][columns]
+            if scenario["name"] in weights:
+                user = weights[scenario["name"]]
+                base_s = reweight(base_s, user[user["sector"] == sector])
+            tag = {"sector": sector, "scenario": scenario["name"]}
+            delta = scenario_changes(base_s, trend, scenario, channels, trend_years=end - start)
+            summary = summarise(project(base_s, delta, elasticities, channels), elasticities, level=level)
+            scenarios.append(summary.assign(**tag, horizon=scenario["horizon"]))
+            industries.append(industry_outcomes(base_s, delta, elasticities, channels).assign(**tag))
+            path = path_by_year(base_s, trend, scenario, elasticities, channels, trend_years=end - start, level=level)
+            paths_out.append(path.assign(**tag)[[c for c in path.columns if c != "year"] + [*tag, "year"]])
+    out = {
+        "history": pd.concat(history, ignore_index=True),
+        "scenarios": pd.concat(scenarios, ignore_index=True) if scenarios else pd.DataFrame(),
+        "paths": pd.concat(paths_out, ignore_index=True) if paths_out else pd.DataFrame(),
+        "industries": pd.concat(industries, ignore_index=True) if industries else pd.DataFrame(),
+        "estimates_used": pd.DataFrame(used),
+        "assumptions": pd.DataFrame(
+            {"assumption": [ASSUMPTIONS], "level": [level], "draws": [sim["draws"]], "seed": [sim["seed"]]}
+        ),
+    }
+    folder = out_dir or tradeoff_dir()
+    for name, frame in out.items():
+        write_csv(folder / f"{name}.csv", frame)
+    return out
