@@ -15,6 +15,12 @@ from replication.core import config
 from replication.core.errors import ReplicationError
 
 
+def _cmd_build(args: argparse.Namespace) -> int:
+    from replication.pipeline.build import build
+
+    return build(args.vintage, args.country, jobs=args.jobs, strict=args.strict, dry_run=args.dry_run, quiet=args.quiet)
+
+
 def _cmd_data(args: argparse.Namespace) -> None:
     from replication.inputs.raw_files import fetch
 
@@ -156,23 +162,15 @@ def _cmd_coefficient_figure(args: argparse.Namespace) -> None:
 
 
 def _cmd_report(args: argparse.Namespace) -> None:
-    from replication.inputs.stamps import write_manifest
-    from replication.report.analysis_tables import write_decomposition_tables, write_identifying_variation_table
-    from replication.report.document import write_report
+    from replication.report.document import write_report_stage
 
     layout = _layout(args)
     figure = layout.coefficient_figure.with_suffix(".png")
     if not figure.exists():
-        raise ReplicationError(f"{layout.relative(figure)}: not built; run `make coefficient-figure`")
-    write_decomposition_tables(layout)
-    write_identifying_variation_table(layout)
-    written = write_report(layout)
-    manifest = write_manifest(layout)
+        raise ReplicationError(f"{layout.relative(figure)}: not built; run `make all`")
+    written = write_report_stage(layout)
     if not args.quiet:
-        print(
-            f"report -> {layout.relative(written[0])} and {layout.relative(written[1])}; manifest -> "
-            f"{layout.relative(manifest)}"
-        )
+        print(f"report -> {layout.relative(written[0])} and {layout.relative(written[1])}")
 
 
 def _cmd_skill_panel(args: argparse.Namespace) -> None:
@@ -260,6 +258,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands: list[tuple[str, str, list, Callable]] = [
+        (
+            "build",
+            "build every out-of-date output of a run with pytask (what `make all` calls)",
+            [common, vintage, country],
+            _cmd_build,
+        ),
         ("data", "fetch and verify raw files (from $REPLICATION_MIRROR or the manifest URLs)", [common], _cmd_data),
         ("vintages", "list the configured data vintages", [common], _cmd_vintages),
         ("tidy", "parse a vintage's raw files into validated tidy tables", [common, vintage], _cmd_tidy),
@@ -334,6 +338,10 @@ def build_parser() -> argparse.ArgumentParser:
     ]
     for name, help_text, parents, func in commands:
         cmd = sub.add_parser(name, help=help_text, description=help_text, parents=parents)
+        if name == "build":
+            cmd.add_argument("--jobs", type=int, default=2, help="tasks run side by side (default 2)")
+            cmd.add_argument("--strict", action="store_true", help="a variant the data cannot identify stops the run")
+            cmd.add_argument("--dry-run", action="store_true", help="list what would run, run nothing")
         if name == "data":
             cmd.add_argument("datasets", nargs="*", help="datasets of data/manifest.toml (default: all)")
         if name in ("estimate", "regression-tables"):
@@ -357,11 +365,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.quiet:
         os.environ["REPLICATION_QUIET"] = "1"
     try:
-        args.func(args)
+        code = args.func(args)
     except ReplicationError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:  # files are written atomically: nothing half-written is left behind
         print(f"interrupted: {args.command} stopped; no output of it was half-written", file=sys.stderr)
         return 130
-    return 0
+    return code if isinstance(code, int) else 0

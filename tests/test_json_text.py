@@ -1,4 +1,4 @@
-"""replication.core.json_text writes what json.dumps(indent=n, sort_keys=True, allow_nan=False) writes, byte for byte."""
+"""replication.core.json_text writes what json.dumps(indent=n, sort_keys=True, allow_nan=False) writes, to the byte."""
 
 from __future__ import annotations
 

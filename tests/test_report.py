@@ -106,11 +106,11 @@ def test_cli_errors_are_one_line_with_exit_code_2(project, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "unknown vintage 'nope'; available: ['euklems_countries', 'national_sut_csv'" in err
     assert main(["tables", "--country", "BEL"]) == 2
-    assert "offshoring.parquet: not built; run `make offshoring VINTAGE=wiod2013`" in capsys.readouterr().err
+    assert "offshoring.parquet: not built; run `make all VINTAGE=wiod2013`" in capsys.readouterr().err
     # the coefficient figure is its own stage (drawn once the estimates exist); the report only shows it
     assert main(["report", "--country", "BEL"]) == 2
     err = capsys.readouterr().err
-    assert err == "error: outputs/figures/offshoring_effects.png: not built; run `make coefficient-figure`\n"
+    assert err == "error: outputs/figures/offshoring_effects.png: not built; run `make all`\n"
 
 
 @pytest.mark.realdata

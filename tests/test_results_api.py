@@ -90,7 +90,7 @@ def test_estimates_are_read_once_per_file_version(project, monkeypatch):
     assert estimation.not_estimable("cached") == {}
     path.unlink()
     for read in (estimation.load_estimates, estimation.not_estimable):
-        with pytest.raises(estimation.ReplicationError, match="not built; run `make estimates`"):
+        with pytest.raises(estimation.ReplicationError, match="not built; run `make all`"):
             read("cached")
 
 

@@ -54,14 +54,17 @@ def test_the_sharing_vintage_needs_the_other_built_first(project: Path) -> None:
         project, "[vintages.wiod2013_euklems]", '[vintages.wiod2013_euklems]\naccounts = { vintage = "wiod2013" }'
     )
     assert load_vintage("wiod2013_euklems").accounts.vintage == "wiod2013"
-    with pytest.raises(ReplicationError, match=r"wiod2013/tidy.json: not built; run `make tidy VINTAGE=wiod2013`"):
+    with pytest.raises(ReplicationError, match=r"wiod2013/tidy.json: not built; run `make all VINTAGE=wiod2013`"):
         build_tidy("wiod2013_euklems")
 
 
-def test_make_builds_the_other_vintage_first() -> None:
+def test_the_pipeline_builds_the_other_vintage_first() -> None:
+    """A vintage that takes a tidy table from another depends on that vintage's tidy products (so it is built
+    after it, and every raw file is read once per build)."""
+    from replication.pipeline import plan
+
     assert shared_tables()["wiod2013_euklems"] == ["wiod2013"]
-    variables = Layout("wiod2016").make_variables()
-    assert variables["TIDY_FROM_wiod2013_euklems"] == "data/interim/wiod2013/tidy.json"
-    assert variables["TIDY_FROM_wiod2013"] == ""
-    makefile = (REPO / "Makefile").read_text()
-    assert "$(TIDY_FROM_$(VINTAGE))" in makefile and "$(TIDY_FROM_wiod2013_euklems)" in makefile
+    wiod = plan.tidy_products("wiod2013")
+    assert set(wiod) <= set(plan.tidy_of("wiod2013_euklems"))
+    assert plan.tidy_tables("wiod2013_euklems") == [Layout("wiod2013_euklems").tidy_table("accounts")]
+    assert "wiod2013" in plan.tidy_vintages(Layout("wiod2013_euklems"))

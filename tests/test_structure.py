@@ -76,48 +76,75 @@ def test_no_two_modules_share_a_basename():
     assert not duplicated, duplicated
 
 
+STAGE_ORDER = (
+    "core",
+    "inputs",
+    "measures",
+    "panels",
+    "estimators",
+    "specs",
+    "analysis",
+    "claims",
+    "report",
+    "pipeline",
+)
+
+
+def _stage(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 2 and parts[1] in STAGE_ORDER else None
+
+
+def test_no_module_imports_a_later_stage():
+    """The folders are the stages in the order data flows: a module imports its own stage or an earlier one (the
+    command line, which runs every stage, and the pipeline's task modules excepted)."""
+    offenders = []
+    for module, targets in import_graph().items():
+        stage = _stage(module)
+        if stage is None or module.rsplit(".", 1)[-1].startswith("task_"):  # a stage's task declarations
+            continue
+        for target in targets:
+            other = _stage(target)
+            if other is not None and STAGE_ORDER.index(other) > STAGE_ORDER.index(stage):
+                offenders.append((module, target))
+    assert not offenders, offenders
+
+
+def test_estimators_know_no_spec():
+    """The generic estimators import no spec code (the spec -> estimator call is the specs stage's)."""
+    offenders = [
+        (m, t)
+        for m, ts in import_graph().items()
+        if m.startswith("replication.estimators")
+        for t in ts
+        if _stage(t) not in (None, "core", "estimators")
+    ]
+    assert not offenders, offenders
+
+
+def test_every_stage_folder_declares_its_tasks_beside_its_code():
+    for stage in ("inputs", "measures", "panels", "specs", "analysis", "claims", "report", "pipeline"):
+        assert list((PACKAGE / stage).glob("task_*.py")), stage
+
+
 def test_another_country_or_vintage_never_shares_a_run_specific_path():
-    """A run for DEU or for wiod2016 writes none of the default run's files; interim data belong to the vintage."""
-    default = Layout().make_variables()
-    shared = {
-        "INTERIM",
-        "OUT",
-        "TIDY",
-        "OFFSHORING",
-        "PANEL_IO",
-        "PANEL",
-        "SKILL_PANEL",
-        "SKILL_SELECTION",
-        "SKILL_EST_DIR",
-    }
-    shared |= {"SKILL_REGTAB_DIR", "SKILL_ANALYSIS", "TRADEOFF_OUT", "SKILLS_ON"}
-    german = Layout("wiod2013", "DEU").make_variables()
-    for key, value in default.items():
-        if key not in shared and not key.startswith("TIDY_FROM_"):  # interim inputs: the vintage's, not the run's
-            assert german[key] != value, key
-    assert german["SKILLS_ON"] == "" and default["SKILLS_ON"] == "1"
-    other = Layout("wiod2016", "BEL").make_variables()
-    assert all(other[k].startswith("outputs/wiod2016/") for k in ("TABLES", "EST_DIR", "RESULTS", "REPORT"))
-    assert other["PANEL"] == "data/interim/wiod2016/panel.parquet"
+    """A run for DEU or for wiod2016 writes none of the default run's outputs; interim data belong to the vintage."""
+    default, german, other = Layout(), Layout("wiod2013", "DEU"), Layout("wiod2016", "BEL")
+    for name in ("estimates", "regression_tables", "analysis", "claims", "report", "manifest", "offshoring_table"):
+        assert getattr(default, name) != getattr(german, name), name
+    assert german.panel == default.panel and german.interim == default.interim  # the vintage's
+    assert not german.has_skill_channel and default.has_skill_channel
+    for name in ("offshoring_table", "estimates", "claims", "report"):
+        assert str(getattr(other, name)).startswith(str(other.outputs)) and other.outputs.name == "wiod2016"
+    assert other.panel.relative_to(default.root).as_posix() == "data/interim/wiod2016/panel.parquet"
 
 
-def test_makefile_variables_come_from_the_layout(tmp_path):
-    """`python -m replication.core.layout` (what the Makefile includes) prints exactly Layout.make_variables()."""
-    out = subprocess.run(
-        [sys.executable, "-m", "replication.core.layout", "--vintage", "wiod2016", "--country", "DEU"],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=PACKAGE.parent,
-    ).stdout
-    printed = dict(line.split(" := ", 1) for line in out.splitlines())
-    assert printed == {k: v for k, v in Layout("wiod2016", "DEU").make_variables().items()}
+def test_makefile_is_a_thin_wrapper():
+    """`make all` calls the pipeline; no path or rule of the pipeline is written in the Makefile."""
     makefile = (PACKAGE.parent / "Makefile").read_text()
-    assert "include $(LAYOUT_MK)" in makefile
-    for derived in ("outputs/estimates", "claims_$(COUNTRY)", "report_$(COUNTRY)", "interim/$(VINTAGE)"):
-        assert derived not in makefile, f"the Makefile re-derives a layout path: {derived}"
-    report_rule = next(line for line in makefile.splitlines() if line.startswith("$(REPORT) $(MANIFEST_FILE) &:"))
-    assert "$(COEF_FIGURE)" in report_rule and "\n$(COEF_FIGURE): $(ESTIMATES)" in makefile
+    assert "-m replication $(if $(QUIET),--quiet)" in makefile and "build --vintage $(VINTAGE)" in makefile
+    for derived in ("outputs/estimates", "claims_$(COUNTRY)", "report_$(COUNTRY)", "interim/", "tidy.json", "warm"):
+        assert derived not in makefile, f"the Makefile derives a path or runs a worker: {derived}"
 
 
 def test_claims_for_another_country_are_not_judged_against_the_study(monkeypatch):
@@ -152,21 +179,6 @@ def test_another_countrys_report_is_titled_for_that_country():
     assert german == "Offshoring and its effects for Germany: replication on public data"
 
 
-def test_the_layout_runs_on_the_standard_library_alone():
-    """Make runs `python3 -m replication.core.layout` (variables and --rules) before the environment exists: neither it
-    nor what it imports (spec files, file versions) may need pandas or numpy."""
-    blocked = "import sys; sys.modules['pandas'] = None; sys.modules['numpy'] = None; sys.modules['scipy'] = None; "
-    for args in ([], ["--rules"]):
-        done = subprocess.run(
-            [sys.executable, "-c", blocked + f"from replication.core.layout import main; main({args!r})"],
-            capture_output=True,
-            text=True,
-            cwd=PACKAGE.parent,
-        )
-        assert done.returncode == 0, done.stderr
-        assert " := " in done.stdout
-
-
 @pytest.mark.slow  # three make runs and a font cache built from nothing: 1.4 s
 def test_figures_use_the_environments_matplotlib_folder_and_matplotlibs_own_fonts(tmp_path):
     """`make` points MPLCONFIGDIR at the environment's folder (never ~/.cache/matplotlib, which another matplotlib
@@ -178,7 +190,6 @@ def test_figures_use_the_environments_matplotlib_folder_and_matplotlibs_own_font
     for python in ("", "PYTHON=python3", f"PYTHON={sys.executable}"):
         done = subprocess.run(
             ["make", "-s", "--no-print-directory", "--eval", "show-mpl: ; @echo $$MPLCONFIGDIR", "show-mpl"]
-            + [f"LAYOUT_MK={tmp_path / 'layout.mk'}", f"RULES_MK={tmp_path / 'rules.mk'}"]
             + ([python] if python else []),
             capture_output=True,
             text=True,

@@ -1,6 +1,6 @@
 """`make verify`: run `make all` from scratch twice, in two temporary copies of the project, and compare
 every output byte for byte (through the sha256 of outputs/MANIFEST.json). Exit 1 on any difference. The first
-run forks its stages from the warm worker (replication/warm.py), the second runs each in a fresh process (WARM=0).
+run executes two tasks side by side (pytask-parallel's worker pool), the second one task at a time (JOBS=1).
 
 A third run uses another BLAS kernel and one thread (OPENBLAS_CORETYPE=Prescott, an SSE3 kernel every x86-64 CPU
 runs, and OPENBLAS_NUM_THREADS=OMP_NUM_THREADS=1). There the displayed results must agree: every Markdown table,
@@ -40,7 +40,7 @@ def main() -> int:
     env.pop("REPLICATION_ROOT", None)
     runs = {
         "a": {},
-        "b": {"WARM": "0"},  # every stage in a fresh process: the warm worker (run a) must not change a byte
+        "b": {"JOBS": "1"},  # one task at a time: running tasks side by side (run a) must not change a byte
         "c": {"OPENBLAS_CORETYPE": "Prescott", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"},
     }
     manifests = {}
@@ -49,7 +49,7 @@ def main() -> int:
             root = Path(tmp) / run
             copy_project(root)
             done = subprocess.run(
-                ["make", "all", f"PYTHON={sys.executable}", "QUIET=1"],
+                ["make", "all", f"PYTHON={sys.executable}", "QUIET=1", *(f"JOBS={v}" for k, v in extra.items() if k == "JOBS")],
                 cwd=root,
                 env={**env, **extra},
                 capture_output=True,

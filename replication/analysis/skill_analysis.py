@@ -34,6 +34,7 @@ import pandas as pd
 from scipy import stats
 
 from replication.analysis.decomposition import bootstrap_for
+from replication.analysis.outputs import SKILL_TABLES
 from replication.core import config
 from replication.core.errors import ReplicationError
 from replication.core.fileio import read_toml, write_csv
@@ -54,7 +55,7 @@ def skills_dir() -> Path:
 def load_variants(stem: str) -> dict[str, Results]:
     path = Layout().skill_estimates / f"{stem}.json"
     if not path.exists():
-        raise ReplicationError(f"{path}: not built; run `make skills`")
+        raise ReplicationError(f"{path}: not built; run `make all`")
     record = json.loads(path.read_text(encoding="utf-8"))
     return {name: Results.from_dict(data) for name, data in record["variants"].items()}
 
@@ -338,7 +339,8 @@ def write_skill_analysis() -> dict[str, pd.DataFrame]:
             for g, p in zip(contributions["group"], contributions["period"], strict=True)
         ],
     )
-    tables["selection"] = selection  # last: the file Make checks
+    tables["selection"] = selection
+    assert tuple(tables) == SKILL_TABLES, "the declared tables (SKILL_TABLES) are the ones written"
     for name, frame in tables.items():
         write_csv(skills_dir() / f"{name}.csv", frame)
     return tables

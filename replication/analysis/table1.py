@@ -38,7 +38,7 @@ def load_intensities(vintage: str, country: str) -> pd.DataFrame:
     """The intensities of one country from the offshoring stage, with a clear error if absent."""
     path = Layout(vintage).offshoring
     if not path.exists():
-        raise ReplicationError(f"{path}: not built; run `make offshoring VINTAGE={vintage}`")
+        raise ReplicationError(f"{path}: not built; run `make all VINTAGE={vintage}`")
     frame = pd.read_parquet(path)
     available = sorted(frame["country"].unique())
     if country not in available:
@@ -75,11 +75,18 @@ def table1_comparison(ours: pd.DataFrame, published: pd.DataFrame, *, base: int,
     return merged
 
 
+def write_offshoring_tables(vintage: str, country: str) -> pd.DataFrame | None:
+    """The offshoring CSV and (for the published table's country) the Table 1 comparison; the comparison or
+    ``None``."""
+    write_offshoring_csv(vintage, country)
+    return write_table1_comparison(vintage, country)
+
+
 def read_comparison(layout: Layout) -> pd.DataFrame:
     """The comparison CSV as :func:`table1_comparison` returns it (statistics as text)."""
     path = layout.table1("csv")
     if not path.exists():
-        raise ReplicationError(f"{layout.relative(path)}: not built; run `make tables`")
+        raise ReplicationError(f"{layout.relative(path)}: not built; run `make all`")
     return pd.read_csv(path, dtype={"statistic": str})
 
 

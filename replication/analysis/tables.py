@@ -24,6 +24,7 @@ import math
 import pandas as pd
 
 from replication.analysis.decomposition import bootstrap_for, decompose, decomposition_config
+from replication.analysis.outputs import ANALYSIS_TABLES
 from replication.core import config
 from replication.core.fileio import read_toml, write_csv
 from replication.core.layout import Layout
@@ -255,7 +256,7 @@ def data_coverage(layout: Layout) -> pd.DataFrame:
 
 
 def write_analysis(layout: Layout) -> dict[str, pd.DataFrame]:
-    """Every analysis table of the run; ``decomposition.csv`` (the file Make checks) is written last."""
+    """Every analysis table of the run (:data:`ANALYSIS_TABLES`)."""
     panel, context = read_panel(layout)
     tables = {
         "identifying_variation": identifying_variation(panel, context, layout.country),
@@ -265,6 +266,7 @@ def write_analysis(layout: Layout) -> dict[str, pd.DataFrame]:
         "data_coverage": data_coverage(layout),
         "decomposition": build_decompositions(layout),
     }
+    assert tuple(tables) == ANALYSIS_TABLES, "the declared tables (ANALYSIS_TABLES) are the ones written"
     for name, table in tables.items():
         write_csv(layout.analysis / f"{name}.csv", table)
     return tables

@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from replication.analysis.identification import failures
+from replication.analysis.outputs import TRADEOFF_TABLES
 from replication.core import config
 from replication.core.errors import ConfigError, DataError, ReplicationError
 from replication.core.fileio import read_toml, write_csv
@@ -93,7 +94,7 @@ def _load(spec: str, cache: dict) -> dict[str, Results]:
     if spec not in cache:
         path = _estimates_file(spec)
         if not path.exists():
-            raise ReplicationError(f"{path}: not built; run `make estimates` and `make skills`")
+            raise ReplicationError(f"{path}: not built; run `make all` and `make all`")
         record = json.loads(path.read_text(encoding="utf-8"))
         cache[spec] = {name: Results.from_dict(data) for name, data in record["variants"].items()}
     return cache[spec]
@@ -385,7 +386,7 @@ def base_panel(cfg: dict) -> pd.DataFrame:
     """The country's industries with base levels and drivers, ICT intensity mapped from the skill panel."""
     path = Layout(cfg["panel_vintage"]).panel
     if not path.exists():
-        raise ReplicationError(f"{path}: not built; run `make panel`")
+        raise ReplicationError(f"{path}: not built; run `make all`")
     panel = pd.read_parquet(path)
     part = panel[(panel["country"] == cfg["country"]) & panel["sector"].isin(cfg["sectors"])].copy()
     part = part.drop(columns=["ict"], errors="ignore")
@@ -557,7 +558,7 @@ def run_tradeoff(scenario_paths: list[Path] | None = None, *, out_dir: Path | No
     """Stage: the historical account (each period of ``[history]``) and the scenarios (``scenarios/*.toml`` unless
     paths are given) -> ``outputs/tradeoff/``: ``history.csv``, ``scenarios.csv`` (sector totals at the horizon
     by channel), ``paths.csv`` (all channels, year by year, with bands), ``industries.csv`` (point outcomes by
-    industry at the horizon), ``estimates_used.csv`` and ``assumptions.csv`` (written last)."""
+    industry at the horizon), ``estimates_used.csv`` and ``assumptions.csv``."""
     cfg = tradeoff_config()
     channels = list(cfg["channels"])
     sim = cfg["simulation"]
@@ -625,6 +626,7 @@ def run_tradeoff(scenario_paths: list[Path] | None = None, *, out_dir: Path | No
         ),
     }
     folder = out_dir or tradeoff_dir()
+    assert tuple(out) == TRADEOFF_TABLES, "the declared tables (TRADEOFF_TABLES) are the ones written"
     for name, frame in out.items():
         write_csv(folder / f"{name}.csv", frame)
     return out

@@ -374,7 +374,7 @@ def _skill_channel(claim: dict, layout: Layout) -> dict:
             "reason": "the skill channel is built with the default vintage and country only",
         }
     if not path.exists():
-        raise ConfigError(f"{layout.relative(path)}: not built; run `make skills`")
+        raise ConfigError(f"{layout.relative(path)}: not built; run `make all`")
     table = pd.read_csv(path).set_index("id")
     if claim["id"] not in table.index:
         raise ConfigError(f"config/claims.toml: claim {claim['id']!r} has no row in {layout.relative(path)}")

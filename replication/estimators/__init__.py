@@ -7,7 +7,7 @@ Public API
 - :class:`DynamicPanelGMM`, :class:`GMMStyle` — Arellano-Bond difference and Blundell-Bond system GMM
 - :func:`estimate_sur` — SUR share systems with absorbed effects and cross-equation restrictions
 - :class:`WildClusterBootstrap`, :class:`BootstrapOptions` — restricted wild cluster bootstrap
-- :func:`fit` — one call for every estimator: a typed model and inference (``replication.specs.schema``)
+- the spec -> estimator call (``replication.specs.fit``) belongs to the spec language, not here
 - :class:`Results` — the one results object (``tidy()``, ``preferred()``, ``wald_test()``, ``glance()``,
   ``formula()``, ``summary()``, JSON round trip)
 
@@ -22,7 +22,6 @@ from replication.estimators.iv import estimate_iv
 from replication.estimators.results import Results
 from replication.estimators.static import estimate_static
 from replication.estimators.system import estimate_sur
-from replication.specs.fit import fit
 
 __all__ = [
     "BootstrapOptions",
@@ -34,5 +33,4 @@ __all__ = [
     "estimate_iv",
     "estimate_static",
     "estimate_sur",
-    "fit",
 ]

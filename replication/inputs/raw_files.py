@@ -88,13 +88,13 @@ def verify(raw: RawFile, path: Path) -> None:
         raise DataError(
             path,
             f"size {size} bytes, expected {raw.bytes} (truncated or wrong file): sha256 expected {raw.sha256}, "
-            f"got {actual}; delete it and run `make data` again, or fix the mirror copy",
+            f"got {actual}; delete it and run `make all` again, or fix the mirror copy",
         )
     if actual != raw.sha256:
         raise DataError(
             path,
             f"sha256 mismatch: expected {raw.sha256}, got {actual} (wrong or corrupted file; replace it with "
-            "the published copy and run `make data` again)",
+            "the published copy and run `make all` again)",
         )
 
 

@@ -42,8 +42,8 @@ def part_files(part: Part) -> list[Path]:
         missing = [raw for raw in dataset.files if not manifest.is_verified(raw)]
         if missing:
             raise ReplicationError(
-                f"{missing[0].path}: missing or not verified; run `.venv/bin/python -m replication data "
-                f"{dataset.name}` (fetches and verifies it again; `make data` alone does nothing once its stamp exists)"
+                f"{missing[0].path}: missing or not verified; run `make all` (it fetches and verifies the raw files "
+                f"from the mirror again, REPLICATION_MIRROR or ../shared/data)"
             )
         files += [raw.path for raw in dataset.files]
     return files
@@ -192,7 +192,7 @@ def shared_provenance(vintage: str, table: str) -> dict:
     """The provenance of ``vintage``'s tidy ``table`` from its ``tidy.json`` (which must be built)."""
     record = Layout(vintage).tidy_record
     if not record.exists():
-        raise ReplicationError(f"{record}: not built; run `make tidy VINTAGE={vintage}` (its {table} is shared)")
+        raise ReplicationError(f"{record}: not built; run `make all VINTAGE={vintage}` (its {table} is shared)")
     provenance = json.loads(record.read_text()).get(table)
     if provenance is None:
         raise ReplicationError(f"{record}: vintage {vintage!r} has no {table} table")
@@ -217,5 +217,5 @@ def load_table(
     ``filters`` (pyarrow's ``[(column, op, value)]``, rows in file order) read only what a stage uses."""
     path = interim_path(vintage, table)
     if not path.exists():
-        raise ReplicationError(f"{path}: not built; run `make tidy VINTAGE={vintage}`")
+        raise ReplicationError(f"{path}: not built; run `make all VINTAGE={vintage}`")
     return pd.read_parquet(path, columns=columns, filters=filters)

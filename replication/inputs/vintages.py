@@ -62,6 +62,7 @@ class Vintage:
     accounts: Part
     accounts_industry_map: str | None = None
     comparison_notes: tuple[str, ...] = ()
+    estimation_panel: bool = False
 
 
 def _read_toml(path: Path) -> dict:
@@ -129,7 +130,16 @@ def load_vintage(name: str) -> Vintage:
         accounts=_part(entry.get("accounts"), name, "accounts", vintages),
         accounts_industry_map=entry.get("accounts_industry_map"),
         comparison_notes=tuple(entry.get("comparison_notes", ())),
+        estimation_panel=_boolean(entry, "estimation_panel", f"vintages.{name}"),
     )
+
+
+def _boolean(entry: dict, key: str, where: str) -> bool:
+    """A boolean key (``true``/``false`` only: a string such as ``"no"`` is refused, not read as true)."""
+    value = entry.get(key, False)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{vintages_file()}: {where}.{key} = {value!r}: expected true or false")
+    return value
 
 
 def load_classification(name: str) -> Classification:

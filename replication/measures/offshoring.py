@@ -259,5 +259,5 @@ def build_offshoring(vintage_name: str) -> pd.DataFrame:
         io_use, load_classification(vintage.classification), origins=origins, groups=load_country_groups()
     )
     write_parquet(Layout(vintage.name).import_share, imported_input_share(io_use))
-    write_parquet(Layout(vintage.name).offshoring, intensities)  # last: the file Make checks
+    write_parquet(Layout(vintage.name).offshoring, intensities)
     return intensities

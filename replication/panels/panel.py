@@ -243,7 +243,7 @@ def build_panel_io(vintage_name: str) -> pd.DataFrame:
     beside the offshoring stage (both read the IO table; the panel stage then reads neither it nor the flows):
 
     - ``domestic_flows.parquet``: the domestic intermediate flows supplier -> user (:func:`spillover_weights`);
-    - ``panel_io.parquet`` (written last: the file Make checks): by country, industry and year, the constant-price
+    - ``panel_io.parquet``: by country, industry and year, the constant-price
       om/os (:func:`constant_price_offshoring`, when the accounts have GO_P) and the input totals
       (:func:`_input_totals`).
     """
@@ -350,7 +350,7 @@ def load_panel(vintage: str) -> pd.DataFrame:
     both read it); callers filter it, never modify it."""
     path = Layout(vintage).panel
     if not path.exists():
-        raise ReplicationError(f"{Layout(vintage).relative(path)}: not built; run `make panel VINTAGE={vintage}`")
+        raise ReplicationError(f"{Layout(vintage).relative(path)}: not built; run `make all VINTAGE={vintage}`")
     return _read_panel(str(path), path.stat().st_mtime_ns)
 
 

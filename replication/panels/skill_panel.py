@@ -226,7 +226,7 @@ def build_skill_panel() -> pd.DataFrame:
     panel = panel[panel.index.get_level_values("year").isin(list(range(int(years["accounts_first"]), span.stop)))]
     path = Layout(sources["offshoring_vintage"]).offshoring
     if not path.exists():
-        raise ReplicationError(f"{path}: not built; run `make offshoring VINTAGE={sources['offshoring_vintage']}`")
+        raise ReplicationError(f"{path}: not built; run `make all VINTAGE={sources['offshoring_vintage']}`")
     offshoring = aggregate_offshoring(pd.read_parquet(path), mapping, ORIGINS)
     wiod_accounts = load_table(sources["offshoring_vintage"], "accounts")
     io_use = load_table(sources["offshoring_vintage"], "io_use")

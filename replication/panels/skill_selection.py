@@ -186,10 +186,10 @@ def build_selection() -> pd.DataFrame:
     cfg = skill_panel_config()["selection"]
     path = Layout().skill_panel
     if not path.exists():
-        raise ReplicationError(f"{path}: not built; run `make skills`")
+        raise ReplicationError(f"{path}: not built; run `make all`")
     say("[skill selection] identifying variation of the skill shares by country")
     table, panel = select_countries(pd.read_parquet(path), cfg)
     export_panel(panel)
     write_csv(Layout().skill_selection_interim, table)
-    write_parquet(Layout().skill_estimation_panel, panel)  # last: the file Make checks
+    write_parquet(Layout().skill_estimation_panel, panel)
     return table

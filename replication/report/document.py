@@ -425,9 +425,18 @@ def _sample_sizes(stem: str, layout: Layout) -> str:
 
 
 def write_report(layout: Layout) -> list[Path]:
-    """``index.html`` and ``report.md``; ``index.html`` (the file Make checks) is written last."""
+    """``index.html`` and ``report.md``."""
     doc = build_document(layout)
     out = layout.report
     write_text(out / "report.md", doc.markdown(layout.outputs))
     write_text(out / "index.html", doc.html(report_title(layout)))
     return [out / "index.html", out / "report.md"]
+
+
+def write_report_stage(layout: Layout) -> list[Path]:
+    """The report stage: the decomposition and identifying-variation tables rendered, then the report pages."""
+    from replication.report.analysis_tables import write_decomposition_tables, write_identifying_variation_table
+
+    write_decomposition_tables(layout)
+    write_identifying_variation_table(layout)
+    return write_report(layout)

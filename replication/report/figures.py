@@ -46,7 +46,7 @@ def save_figure(fig: plt.Figure, stem: Path, *, provenance: str = "") -> list[Pa
     """Write ``stem``.png and ``stem``.pdf atomically with fixed metadata (no dates, no software version) and
     the provenance line in the files' description/subject; close the figure."""
     written = []
-    metadata = {  # the PDF first: Make checks the PNG, written last
+    metadata = {
         "pdf": {"Creator": None, "Producer": None, "CreationDate": None, "Subject": provenance or None},
         "png": {"Software": None, "Description": provenance or None},
     }
@@ -162,21 +162,21 @@ def write_figures(layout: Layout) -> list[Path]:
     published = None
     if country == cfg["table1"]["country"]:
         published = pd.read_csv(config.published_dir() / "table1_offshoring.csv", dtype={"statistic": str})
-    year = int(cfg["figure_cross_country"]["year"])
+    configured = year = int(cfg["figure_cross_country"]["year"])
     benchmark = cfg["figure_cross_country"]["benchmark_group"]
     shares = pd.read_parquet(layout.import_share)
     years = sorted(int(y) for y in shares["year"].unique())
-    if year not in years:  # the configured year is not in this vintage: its latest year, named in the file
+    if year not in years:  # the configured year is not in this vintage: its latest year, named in the title
         say(f"[figures] {vintage} has no {year} table; the cross-country figure uses {years[-1]}")
         year = years[-1]
     pooled = pooled_share(shares, load_country_groups()[benchmark], year=year)
     cross = pd.read_csv(config.published_dir() / "cross_country_2005.csv")
     written = save_figure(
         plot_cross_country(shares, country=country, year=year, pooled=pooled, benchmark="OECD", published=cross),
-        layout.cross_country_figure(year),
+        layout.cross_country_figure(configured),  # the file keeps the configured year's name (a declared product)
         provenance=stamp(vintage, "config/offshoring.toml [figure_cross_country]"),
     )
-    written += save_figure(  # last: the trends PNG is the file Make checks
+    written += save_figure(
         plot_trends(intensities, country=country, published=published),
         layout.trends_figure,
         provenance=stamp(vintage, "config/offshoring.toml"),

@@ -169,3 +169,8 @@ def add_section(doc, figure: Path | None) -> None:
         ],
         "Historical account by channel, with the estimate used for each outcome (outputs/tradeoff/history.csv)",
     )
+
+
+def write_frontier(folder: Path) -> list[Path]:
+    """``frontier.png`` and ``frontier.pdf`` in ``folder`` from its trade-off tables."""
+    return frontier_figure(load(folder), folder / "frontier")

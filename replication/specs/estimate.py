@@ -159,7 +159,7 @@ def write_estimates(path: Path, layout: Layout | None = None, *, strict: bool = 
 def read_record(path: Path) -> dict:
     """The estimates JSON of :func:`write_estimates`; a missing file names the Make target."""
     if not path.exists():
-        raise ReplicationError(f"{relative_to_root(path)}: not built; run `make estimates`")
+        raise ReplicationError(f"{relative_to_root(path)}: not built; run `make all`")
     return json.loads(path.read_text(encoding="utf-8"))
 
 
