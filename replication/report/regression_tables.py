@@ -207,6 +207,9 @@ def latex(title: str, label: str, labels: list[str], table: dict, note_lines: li
     return "\n".join(lines) + "\n"
 
 
+NO_TABLE = "% no table:"  # the whole of a .tex file of a spec none of whose models is identified
+
+
 def write_regression_table(spec_path: Path, layout: Layout | None = None) -> list[Path]:
     """The tables (Markdown, LaTeX, CSV) of every spec a file stands for, from their estimates JSON."""
     layout = layout or Layout()
@@ -229,8 +232,11 @@ def write_regression_table(spec_path: Path, layout: Layout | None = None) -> lis
         write_csv(out.with_suffix(".csv"), long_table(results, report, not_estimable))
         if any(not failures(r, inference=False) for r in results.values()):
             write_text(out.with_suffix(".tex"), latex(spec.title, name, labels, table, note_lines))
-        else:  # no model is identified: no LaTeX table of words only (the Markdown says why)
-            out.with_suffix(".tex").unlink(missing_ok=True)
+        else:  # no model is identified: no LaTeX table of words only, a comment that says so (the Markdown says why)
+            write_text(
+                out.with_suffix(".tex"),
+                f"{NO_TABLE} {name}: no model is identified ({layout.country}); see {out.name}\n",
+            )
         description = spec.raw.get("description", "").strip()
         write_text(out, markdown(spec.title, description, labels, table, note_lines))
         written.append(out)
