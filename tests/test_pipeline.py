@@ -86,8 +86,7 @@ def test_every_task_declares_the_code_of_the_stage_it_calls(tasks):
     for task in tasks.tasks:
         code = task.depends_on.get("code")
         assert code, f"{task.name}: no code dependency"
-        paths = sorted(Path(node.path) for node in code)
-        assert any(paths == s.code for s in code_deps.STAGES), task.name
+        assert code_deps.stage_for([Path(node.path) for node in code]) is not None, task.name
         names.add(task.name.split("::", 1)[-1].split("[", 1)[0])
     assert {"task_fetch_raw_files", "task_tidy", "task_panel", "task_estimate", "task_claims", "task_report"} <= names
 
@@ -115,9 +114,9 @@ def test_the_manifest_lists_every_output_and_its_producer(tasks):
 
 
 def _stage_modules(task) -> list[str]:
-    """The stage modules whose code a task declared (the ``Stage`` with that code)."""
-    paths = sorted(Path(node.path) for node in task.depends_on["code"])
-    return [s.module for s in code_deps.STAGES if s.code == paths]
+    """The stage module whose code a task declared."""
+    stage = code_deps.stage_for([Path(node.path) for node in task.depends_on["code"]])
+    return [stage.module] if stage is not None else []
 
 
 def pytask_leaves(tree):

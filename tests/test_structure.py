@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import os
 import subprocess
 import sys
@@ -12,30 +11,9 @@ import pandas as pd
 import pytest
 
 from replication.core.layout import Layout
+from replication.pipeline.code_deps import import_graph
 
 PACKAGE = Path(__file__).resolve().parent.parent / "replication"
-
-
-def _module(path: Path) -> str:
-    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
-
-
-def import_graph() -> dict[str, set[str]]:
-    """Every ``replication`` module and the package modules it imports (also inside functions)."""
-    modules = {_module(p): p for p in PACKAGE.rglob("*.py")}
-    graph: dict[str, set[str]] = {}
-    for name, path in modules.items():
-        edges = set()
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("replication"):
-                for alias in node.names:
-                    target = f"{node.module}.{alias.name}"
-                    edges.add(target if target in modules else node.module)
-            elif isinstance(node, ast.Import):
-                edges |= {a.name for a in node.names if a.name.startswith("replication")}
-        graph[name] = {e for e in edges if e in modules and e != name}
-    return graph
 
 
 def test_estimation_and_analysis_never_import_the_report():

@@ -25,7 +25,7 @@ PACKAGE = Path(__file__).resolve().parents[1]
 
 
 @contextlib.contextmanager
-def build_lock(root: Path, *, quiet: bool = False) -> Iterator[None]:
+def build_lock(root: Path) -> Iterator[None]:
     """Hold ``root/.pytask/build.lock`` for the build; wait (saying so once) while another build holds it."""
     folder = root / ".pytask"
     folder.mkdir(exist_ok=True)
@@ -95,7 +95,7 @@ def build(
     os.environ["REPLICATION_VINTAGE"], os.environ["REPLICATION_COUNTRY"] = vintage, country
     os.environ["REPLICATION_STRICT"] = "1" if strict else ""
     root = PACKAGE.parent
-    with build_lock(root, quiet=quiet):
+    with build_lock(root):
         session = pytask.build(
             paths=[PACKAGE],
             n_workers=jobs,

@@ -125,3 +125,9 @@ class Stage:
 
 
 STAGES: list[Stage] = []
+
+
+def stage_for(code: list[Path]) -> Stage | None:
+    """The stage whose code a task declared (stages of one module share their code, and so their module)."""
+    code = sorted(code)
+    return next((stage for stage in STAGES if stage.code == code), None)

@@ -26,38 +26,26 @@ def pytask_collect_modify_tasks(session, tasks) -> None:
         return
     from replication.core import config
     from replication.pipeline import plan
+    from replication.pipeline.code_deps import modules, stage_for
     from replication.pipeline.outputs_manifest import registry_entry
 
     run, (task,) = plan.layout(), manifest
+    known = modules()
     registry, outputs = {}, {}
     for other in tasks:
         if other is task:
             continue
-        code = [n.path for n in _paths(other.depends_on.get("code", []))]
-        program = code[0] if code else Path(other.path)
-        stage = getattr(other.function, "__module__", "")
+        stage = stage_for([n.path for n in _paths(other.depends_on.get("code", []))])
+        program = known[stage.module] if stage is not None else Path(other.path)
+        name = other.name.split("::", 1)[-1]
         reads = [n.path for n in _paths(other.depends_on)]
         for node in _paths(other.produces):
             if not Path(node.path).is_relative_to(run.outputs):
                 continue
             relative = config.relative_to_root(Path(node.path))
-            name = other.name.split("::", 1)[-1]
-            stage_file = _stage_file(other, stage, code) or program
-            registry[relative] = registry_entry(name, stage_file, reads)
+            registry[relative] = registry_entry(name, program, reads)
             outputs[relative] = node
     task.depends_on["outputs"] = outputs
     # as JSON text, so that its hash (its state) changes exactly when an entry does
     text = json.dumps(registry, sort_keys=True)
     task.depends_on["registry"] = PythonNode(name="registry", value=text, hash=True)
-
-
-def _stage_file(task, module: str, code: list[Path]) -> Path | None:
-    """The stage module a task calls (its ``Stage``'s module, found in the task module's globals)."""
-    from replication.pipeline.code_deps import STAGES, modules
-
-    source = task.function.__code__.co_names
-    for stage in STAGES:
-        for name in source:
-            if getattr(task.function, "__globals__", {}).get(name) is stage:
-                return modules()[stage.module]
-    return None

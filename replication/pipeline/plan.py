@@ -72,16 +72,9 @@ def estimation_panel(vintage: str) -> bool:
 
 
 @functools.cache
-def _panel_vintages() -> tuple[str, str]:
-    """(the vintage of the panel's ICT accounts, the skill channel's accounts vintage)."""
-    panel = read_toml(config.config_dir() / "panel.toml", what="panel configuration")
-    skills = read_toml(config.config_dir() / "skill_panel.toml", what="skill panel configuration")
-    return str(panel["ict"]["vintage"]), str(skills["sources"]["accounts_vintage"])
-
-
 def ict_vintage() -> str:
     """The vintage whose accounts give the estimation panel its ICT intensity (config/panel.toml [ict])."""
-    return _panel_vintages()[0]
+    return str(read_toml(config.config_dir() / "panel.toml", what="panel configuration")["ict"]["vintage"])
 
 
 def skill_sources() -> dict[str, str]:
@@ -105,7 +98,7 @@ def tidy_vintages(run: Layout) -> list[str]:
     """Every vintage whose tidy tables this run reads, and those they take tables from."""
     names = {run.vintage, *offshoring_vintages(run)}
     if panel_vintages(run):
-        names.add(_panel_vintages()[0])
+        names.add(ict_vintage())
     if run.has_skill_channel:
         names.add(skill_sources()["accounts_vintage"])
     shared = shared_tables()

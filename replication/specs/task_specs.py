@@ -8,6 +8,7 @@ from pathlib import Path
 from pytask import task
 
 from replication.core import config
+from replication.core.layout import Layout
 from replication.pipeline import plan
 from replication.pipeline.code_deps import Stage
 
@@ -19,7 +20,7 @@ def _panel(folder: str) -> list[Path]:
     """What a spec of ``folder`` is estimated on: the run's panel, or the skill channel's estimation panel."""
     if folder == "skills":
         return [RUN.skill_estimation_panel]
-    return [plan.Layout(RUN.vintage).panel, config.config_dir() / "panel.toml"]
+    return [Layout(RUN.vintage).panel, config.config_dir() / "panel.toml"]
 
 
 for _folder in plan.spec_folders(RUN):
