@@ -60,3 +60,35 @@ def test_the_shipped_snapshot_covers_the_headline_outputs():
     assert {"production_manufacturing", "labour_demand_market_services", "skill_shares_eu"} <= specs
     main = estimates[(estimates["spec"] == "production_manufacturing") & (estimates["variant"] == "main")]
     assert main.set_index("term").loc["os_total", "estimate"] < 0  # the replicated sign is pinned
+
+
+def test_trade_off_skill_and_analysis_tables_are_snapshotted_number_by_number(tmp_path):
+    store = tmp_path / "golden"
+    built = _outputs(tmp_path / "a", 0.5, "replicated")
+    for parts, name in (
+        (("tradeoff",), "scenarios.csv"),
+        (("skills",), "decomposition.csv"),
+        (("tables", "results"), "x.csv"),
+    ):
+        built.joinpath(*parts).mkdir(parents=True, exist_ok=True)
+        pd.DataFrame({"channel": ["om_ceec", "os_total"], "jobs_change_k": [-118.3, ""], "note": ["a", "b"]}).to_csv(
+            built.joinpath(*parts, name), index=False
+        )
+    golden.update(store, built)
+    assert {"tradeoff/scenarios.csv", "skills/decomposition.csv", "results/x.csv"} <= {
+        p.relative_to(store).as_posix() for p in store.rglob("*.csv")
+    }
+    assert golden.compare(store, built) == []
+    scenarios = built / "tradeoff" / "scenarios.csv"
+    pd.DataFrame(
+        {"channel": ["om_ceec", "os_total"], "jobs_change_k": [-118.3 * (1 + 1e-13), ""], "note": ["a", "b"]}
+    ).to_csv(scenarios, index=False)
+    assert golden.compare(store, built) == []  # last-bit noise is not a change
+    pd.DataFrame({"channel": ["om_ceec", "os_total"], "jobs_change_k": [-120.0, 3.0], "note": ["a", "c"]}).to_csv(
+        scenarios, index=False
+    )
+    moved = golden.compare(store, built)
+    assert any(m.startswith("tradeoff/scenarios.csv: 2 value(s) of jobs_change_k moved") for m in moved), moved
+    assert any(m.startswith("tradeoff/scenarios.csv: 1 cell(s) of note changed") for m in moved), moved
+    (built / "skills" / "decomposition.csv").unlink()
+    assert "skills/decomposition.csv: in the golden snapshot but not built" in golden.compare(store, built)

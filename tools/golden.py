@@ -1,4 +1,5 @@
-"""Golden snapshots of the headline outputs: claims.csv, every estimate and every regression table.
+"""Golden snapshots of the built numbers: claims, estimates, regression tables, the skill channel, the trade-off
+and the analysis tables.
 
     python tools/golden.py            compare the built outputs with tests/golden/ (exit 1 on a difference)
     python tools/golden.py --update   rewrite tests/golden/ from the built outputs (commit the diff deliberately)
@@ -9,7 +10,12 @@ Snapshots (``tests/golden/``):
 - ``estimates.csv``: one row per spec x variant x term of every estimates JSON (Belgian and skill-channel specs):
   estimate, standard error and the wild-bootstrap p-value and bounds; compared numerically (relative 1e-8), so a
   change of the numbers is caught while the last bits that depend on the BLAS kernel are not;
-- ``regression_tables/<spec>.csv``: the long form of each regression table, compared the same way.
+- ``regression_tables/<spec>.csv``: the long form of each regression table, compared the same way;
+- ``skills/<name>.csv`` (``outputs/skills/``: coefficients, decomposition, between/within split, falsification,
+  ICT moderation, restriction tests, selection, verdicts), ``tradeoff/<name>.csv`` (``outputs/tradeoff/``: the
+  policy numbers: scenarios, paths, history, industries, estimates used, assumptions) and ``results/<name>.csv``
+  (``outputs/tables/results/``: decomposition, identifying variation, coverage, measure gaps, imputations):
+  every column whose cells are all numbers (or empty) compared numerically, every other column as text.
 
 Every difference is listed with its size.
 """
@@ -29,6 +35,8 @@ ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden"
 NUMBERS = ["estimate", "std_error", "p_value", "boot_p_value", "boot_conf_low", "boot_conf_high"]
 RTOL, ATOL = 1e-8, 1e-12
+# the folders of outputs/ whose every CSV is snapshotted, by the snapshot's folder name
+FOLDERS = {"skills": ("skills",), "tradeoff": ("tradeoff",), "results": ("tables", "results")}
 
 
 def estimates_table(outputs: Path) -> pd.DataFrame:
@@ -65,7 +73,21 @@ def snapshot(outputs: Path) -> dict[str, pd.DataFrame | str]:
         [*(outputs / "tables" / "estimates").glob("*.csv"), *(outputs / "skills" / "tables").glob("*.csv")]
     ):
         files[f"regression_tables/{path.name}"] = pd.read_csv(path, keep_default_na=False)
+    for folder, parts in FOLDERS.items():
+        for path in sorted(outputs.joinpath(*parts).glob("*.csv")):
+            files[f"{folder}/{path.name}"] = pd.read_csv(path, keep_default_na=False)
     return files
+
+
+def _numeric(name: str, column: str, values: list) -> bool:
+    """Whether a column is compared as numbers: the estimate columns, and in the other folders' tables every
+    column whose cells are all numbers or empty (and not all empty)."""
+    if column in NUMBERS:
+        return True
+    if name.startswith(("regression_tables/", "estimates.csv")):
+        return False
+    parsed = [_number(v) for v in values if v not in ("", None)]
+    return bool(parsed) and not any(math.isnan(x) for x in parsed)
 
 
 def _number(value: object) -> float:
@@ -86,7 +108,7 @@ def compare_tables(name: str, golden: pd.DataFrame, built: pd.DataFrame) -> list
     out = []
     for column in golden.columns:
         a, b = golden[column].tolist(), built[column].tolist()
-        if column in NUMBERS:
+        if _numeric(name, column, a):
             gaps = []
             for i, (x, y) in enumerate(zip(map(_number, a), map(_number, b), strict=True)):
                 if (math.isnan(x) and math.isnan(y)) or x == y:
@@ -146,8 +168,9 @@ def compare(golden_dir: Path, outputs: Path) -> list[str]:
 def update(golden_dir: Path, outputs: Path) -> None:
     """Rewrite the snapshot from the built outputs."""
     built = snapshot(outputs)
-    if (golden_dir / "regression_tables").exists():
-        shutil.rmtree(golden_dir / "regression_tables")
+    for folder in ("regression_tables", *FOLDERS):
+        if (golden_dir / folder).exists():
+            shutil.rmtree(golden_dir / folder)
     for name, content in built.items():
         path = golden_dir / name
         path.parent.mkdir(parents=True, exist_ok=True)
