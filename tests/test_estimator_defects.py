@@ -95,6 +95,9 @@ def test_pooled_with_time_effects_includes_period_dummies():
     )
     reference = sm.OLS(data["y"], design).fit()
     np.testing.assert_allclose(fit.params[["x1", "x2"]], reference.params[["x1", "x2"]], rtol=1e-10)
+    # the period dummies are nuisance parameters: counted, not stored
+    assert list(fit.params.index) == ["const", "x1", "x2"] and list(fit.cov.index) == ["const", "x1", "x2"]
+    assert fit.diagnostics["absorbed_effects"] == {"period": data["year"].nunique() - 1}
 
 
 def test_regressor_inside_the_absorbed_effects_is_not_identified():

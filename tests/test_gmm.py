@@ -174,5 +174,9 @@ def test_error_paths(empl):
         DynamicPanelGMM(empl, dependent="n", regressors=["L1.n"], gmm=[GMMStyle("n")], entity="firm", time="year").fit(
             steps=1, cov_type="windmeijer"
         )
+    with pytest.raises(EstimationError, match=r"'robust' does not apply to GMM.*clustered by entity"):
+        DynamicPanelGMM(empl, dependent="n", regressors=["L1.n"], gmm=[GMMStyle("n")], entity="firm", time="year").fit(
+            steps=1, cov_type="robust"
+        )
     with pytest.raises(EstimationError, match="GMM-style lags"):
         GMMStyle("n", (0, 2))

@@ -197,7 +197,7 @@ MODELS = {
     ("estimator", "inference", "message"),
     [
         ("difference_gmm", "cluster='a'", "key 'cluster' is unknown"),  # GMM used to ignore it
-        ("difference_gmm", "cov_type='clustered'", "is not one of"),
+        ("difference_gmm", "cov_type='robust'", "is not one of"),
         ("iv2sls", "bandwidth=2", "key 'bandwidth' is unknown"),  # IV used to drop it silently
         ("iv2sls", "cov_type='driscoll_kraay'", "is not one of"),
         ("sur", "bootstrap={draws=99}", "key 'bootstrap' is unknown"),

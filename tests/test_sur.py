@@ -210,13 +210,46 @@ def test_entity_dummies_instead_of_entity_effects_give_the_same_slopes():
     slopes = [f"{eq}_{term}" for eq in SYSTEM for term in REGRESSORS]
     np.testing.assert_allclose(dummies.params[slopes], swept.params[slopes], rtol=1e-8)
     np.testing.assert_allclose(dummies.std_errors[slopes], swept.std_errors[slopes], rtol=1e-6)
-    assert {"sL_const", "sM_const", "sL_ind=2", "sM_ind=25"} <= set(dummies.params.index)
+    assert set(dummies.params.index) == {"sL_const", "sM_const", *slopes}  # the dummies are swept, not stored
+    assert dummies.diagnostics["absorbed_effects"] == {"ind": DATA["industry"].nunique() - 1}
+
+
+@pytest.mark.parametrize("cov_type", ["unadjusted", "robust", "clustered"])
+@pytest.mark.parametrize("entity_effects", [True, False])
+def test_swept_absorbed_effects_equal_their_dummies_among_the_regressors(cov_type, entity_effects):
+    """Frisch-Waugh-Lovell for the restricted GLS: absorbing group-year effects by the sweep gives the slopes,
+    every covariance, Sigma, the R² and the degrees of freedom of the system that carries the same dummies as
+    regressors in every equation (restrictions on the slopes imposed in both)."""
+    data = DATA.assign(group_year=(DATA["industry"] % 3).astype(str) + "_" + DATA["year"].astype(str))
+    levels = sorted(data["group_year"].unique())
+    explicit = pd.DataFrame({f"gy{i}": (data["group_year"] == level).astype(float) for i, level in enumerate(levels)})
+    explicit = explicit.iloc[:, 1:]
+    if entity_effects:  # each group's first year is spanned by the group's entities' effects
+        firsts = {f"gy{i}" for i, level in enumerate(levels) if level.endswith(f"_{DATA['year'].min()}")}
+        explicit = explicit.drop(columns=sorted(firsts & set(explicit.columns)))
+    wide = pd.concat([data, explicit], axis=1)
+    dummy_system = {eq: (dep, [*regs, *explicit.columns]) for eq, (dep, regs) in SYSTEM.items()}
+    options = {"entity": "industry", "time": "year", "restrictions": SYMMETRY, "cov_type": cov_type}
+    options["entity_effects"] = entity_effects
+    if cov_type == "clustered":
+        options["cluster"] = "industry"
+    swept = estimate_sur(data, equations=SYSTEM, absorb=["group_year"], **options)
+    dummies = estimate_sur(wide, equations=dummy_system, **options)
+    names = list(swept.params.index)
+    np.testing.assert_allclose(swept.params, dummies.params[names], rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(swept.cov, dummies.cov.loc[names, names], rtol=1e-8, atol=1e-14)
+    np.testing.assert_allclose(swept.diagnostics["sigma"], dummies.diagnostics["sigma"], rtol=1e-9)
+    for eq in SYSTEM:
+        assert swept.diagnostics["rsquared"][eq] == pytest.approx(dummies.diagnostics["rsquared"][eq], rel=1e-9)
+    assert swept.diagnostics["loglik"] == pytest.approx(dummies.diagnostics["loglik"], rel=1e-12)
+    assert swept.df_resid == dummies.df_resid
+    assert swept.diagnostics["absorbed_effects"] == {"group_year": explicit.shape[1]}
 
 
 def test_demean_array_equals_the_pandas_within_transformation():
     """The array within transformation (bincount means) against the pandas one every other estimator uses:
     unsorted and unbalanced entities, values far from zero; equal to 1e-12 of the data's scale."""
-    from replication.estimators.data import demean, demean_array
+    from replication.estimators.sweep import demean, demean_array
 
     rng = np.random.default_rng(5)
     for _ in range(50):

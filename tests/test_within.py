@@ -13,7 +13,7 @@ import pytest
 
 from replication.estimators.data import NotIdentifiedError, prepare_frame
 from replication.estimators.static import _exog, _fit_linearmodels, _fit_swept, estimate_static
-from replication.estimators.within import sweep_effects
+from replication.estimators.sweep import sweep_effects
 
 
 def _panel(n_entities: int, n_periods: int, seed: int) -> pd.DataFrame:

@@ -54,9 +54,11 @@ def failures(
     if not inference:
         return reasons
     clusters = d.get("clusters", d.get("n_entities"))
-    clustered = result.cov_type in ("clustered", "windmeijer", "robust") and isinstance(clusters, int)
+    # one vocabulary: `clustered` (and GMM's `windmeijer`, clustered by entity) are cluster-robust; `robust` is
+    # heteroskedasticity-robust only, `unadjusted` neither
+    clustered = result.cov_type in ("clustered", "windmeijer") and isinstance(clusters, int)
     if clustered and clusters < rules["min_clusters"]:
         reasons.append(f"{clusters} clusters < {rules['min_clusters']}")
-    if result.cov_type == "unadjusted" and not result.bootstrap:
-        reasons.append("no cluster-robust inference (unadjusted covariance)")
+    if result.cov_type in ("unadjusted", "robust") and not result.bootstrap:
+        reasons.append(f"no cluster-robust inference ({result.cov_type} covariance)")
     return reasons

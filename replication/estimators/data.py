@@ -267,23 +267,6 @@ def check_rank(exog: pd.DataFrame) -> None:
         )
 
 
-def demean(values: pd.DataFrame | pd.Series) -> pd.DataFrame | pd.Series:
-    r"""The within transformation :math:`\ddot x_{it} = x_{it} - \bar x_i` (entity means; the entity is the
-    first index level). The one implementation every estimator uses (:func:`demean_array` for arrays)."""
-    return values - values.groupby(level=0).transform("mean")
-
-
-def demean_array(values: np.ndarray, codes: np.ndarray) -> np.ndarray:
-    r""":func:`demean` on an array whose rows belong to the entities ``codes`` (0, 1, ...): the entity means
-    :math:`\bar x_i = \frac{1}{T_i}\sum_t x_{it}` from ``np.bincount`` sums. Equal to :func:`demean` up to
-    rounding (pandas compensates its sums; tested to 1e-12 of the data's scale)."""
-    values = np.asarray(values, dtype=float)
-    counts = np.bincount(codes)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        means = np.column_stack([np.bincount(codes, weights=column) for column in values.T]) / counts[:, None]
-    return values - means[codes]
-
-
 def sorted_complete_rows(
     data: pd.DataFrame, *, entity: str, time: str, columns: list[str] | None = None, complete: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -15,9 +15,10 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from replication.estimators.data import EstimationError, check_choice, check_rank, demean, frame_checksum, prepare_frame
+from replication.estimators.data import EstimationError, check_choice, check_rank, frame_checksum, prepare_frame
 from replication.estimators.results import Results
 from replication.estimators.static import CovType, small_sample_factor
+from replication.estimators.sweep import demean
 
 
 def estimate_iv(

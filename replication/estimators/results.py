@@ -18,7 +18,6 @@ import pandas as pd
 from scipy import stats
 
 from replication import __version__
-from replication.core.json_text import json_text
 
 SCHEMA_VERSION = 1
 
@@ -243,7 +242,7 @@ class Results:
 
     def to_json(self, path: str | Path | None = None) -> str:
         """JSON text (floats at full precision); written atomically to ``path`` when given."""
-        text = json_text(self.to_dict(), indent=2) + "\n"
+        text = json.dumps(self.to_dict(), indent=2, sort_keys=True, allow_nan=False) + "\n"
         if path is not None:
             from replication.core.fileio import write_text
 

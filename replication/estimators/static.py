@@ -5,6 +5,11 @@ the swept data (:mod:`.within`: the effects partialled out in NumPy, then statsm
 equals ``PanelOLS`` to rounding (tested option by option) at a thirtieth of its time; the other combinations go
 to linearmodels' ``PooledOLS``, ``PanelOLS`` and ``FirstDifferenceOLS``.
 
+Effect dummies (``absorb`` columns; period effects of pooled and first-difference models) are regressors of the
+fit (exact by Frisch-Waugh-Lovell, and linearmodels' within :math:`R^2` needs their coefficients), but their
+coefficients are nuisance parameters: they are counted in ``diagnostics["absorbed_effects"]`` and in the
+small-sample factors below, and not stored in the results.
+
 Static (:func:`estimate_static`), for :math:`y_{it} = x_{it}'\beta + \alpha_i + \delta_t + u_{it}`:
 
 - ``pooled``: OLS on the levels (``PooledOLS``);
@@ -36,7 +41,6 @@ from replication.estimators.data import (
     NotIdentifiedError,
     check_choice,
     check_rank,
-    demean,
     effect_dummies,
     frame_checksum,
     prepare_frame,
@@ -44,6 +48,7 @@ from replication.estimators.data import (
 )
 from replication.estimators.inference import BootstrapOptions, WildClusterBootstrap
 from replication.estimators.results import Results
+from replication.estimators.sweep import demean
 from replication.estimators.within import PanelFit, fit_within
 
 StaticEstimator = Literal["pooled", "within", "first_difference"]
@@ -93,7 +98,7 @@ def estimate_static(
     on instead of the entity. ``bootstrap`` adds wild cluster bootstrap p-values (H0: coefficient = 0)
     and intervals for ``bootstrap.terms`` (all regressors when empty), clustered like the covariance;
     entity and time effects are swept out first (Frisch-Waugh-Lovell). ``absorb`` names columns of
-    further fixed effects (e.g. country-year) entered as dummies ``<column>=<level>``.
+    further fixed effects (e.g. country-year), entered as dummies ``<column>=<level>`` and counted, not stored.
     """
     check_choice("estimator", estimator, STATIC_ESTIMATORS)
     check_choice("cov_type", cov_type, COV_TYPES)
@@ -142,7 +147,13 @@ def estimate_static(
         groups=pd.Series(groups).nunique(),
         periods=frame.index.get_level_values(1).nunique(),
     )
-    diagnostics = {"rsquared": fitted.rsquared, "n_entities": fitted.n_entities, "n_periods": fitted.n_periods}
+    effects = _effect_columns(exog, regressors, absorb=absorb or [], time=str(frame.index.names[1]))
+    diagnostics = {
+        "rsquared": fitted.rsquared,
+        "n_entities": fitted.n_entities,
+        "n_periods": fitted.n_periods,
+        "absorbed_effects": {group: len(columns) for group, columns in effects.items()},
+    }
     if estimator == "within":
         diagnostics["rsquared_within"] = fitted.rsquared_within
     spec = {
@@ -160,7 +171,9 @@ def estimate_static(
         "entity": entity,
         "time": time,
     }
-    cov_matrix = fitted.cov * factor
+    # the effect dummies' coefficients are nuisance parameters: counted above, not stored
+    kept = [c for c in fitted.params.index if c not in {d for columns in effects.values() for d in columns}]
+    cov_matrix = fitted.cov.loc[kept, kept] * factor
     boot = {}
     if bootstrap is not None:
         boot = _bootstrap(
@@ -177,8 +190,8 @@ def estimate_static(
     return Results(
         estimator=estimator,
         bootstrap=boot,
-        params=fitted.params,
-        std_errors=pd.Series(np.sqrt(np.diag(cov_matrix)), index=fitted.params.index),
+        params=fitted.params[kept],
+        std_errors=pd.Series(np.sqrt(np.diag(cov_matrix)), index=kept),
         cov=cov_matrix,
         nobs=int(fitted.nobs),
         # clustered: the t reference distribution has G - 1 degrees of freedom (the Stata convention for few
@@ -322,6 +335,17 @@ def _exog(
     elif constant:
         exog = pd.concat([pd.Series(1.0, index=exog.index, name="const"), exog], axis=1)
     return exog
+
+
+def _effect_columns(exog: pd.DataFrame, regressors: list[str], *, absorb: list[str], time: str) -> dict[str, list[str]]:
+    """The effect dummies :func:`_exog` added, by effect: ``<column>=<level>`` for each absorbed column and
+    ``<time>_<period>`` for the period effects of pooled and first-difference models."""
+    extra = [c for c in exog.columns if c not in regressors]
+    out = {column: [c for c in extra if c.startswith(f"{column}=")] for column in absorb}
+    periods = [c for c in extra if c.startswith(f"{time}_") and not any(c in v for v in out.values())]
+    if periods:
+        out["period"] = periods
+    return out
 
 
 def _transformed(matrix: pd.DataFrame, estimator: str, *, constant: bool) -> pd.DataFrame:

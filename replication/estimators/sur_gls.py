@@ -77,12 +77,14 @@ def fit_system(
     restrictions: tuple[np.ndarray, np.ndarray] | None = None,
     clusters: np.ndarray | None = None,
     constant: list[bool] | None = None,
+    totals: np.ndarray | None = None,
     tol: float = 1e-10,
     max_iter: int = 1000,
 ) -> SystemFit:
     """Fit the system ``ys[:, m] = xs[m] @ beta_m`` (see the module for the mathematics). ``restrictions``:
     ``(R, q)``; ``clusters``: integer codes 0..G-1 per row (``cov_type="clustered"``); ``constant``: which
-    equations have a constant (for R²)."""
+    equations have a constant (for R²); ``totals``: the dependent variables each R² is measured against when
+    ``ys`` were swept of absorbed effects first (default ``ys``)."""
     if method not in ("ols", "fgls", "iterated"):
         raise EstimationError(f"method must be 'ols', 'fgls' or 'iterated'; got {method!r}")
     if cov_type not in ("unadjusted", "robust", "clustered"):
@@ -152,7 +154,8 @@ def fit_system(
     cov = bread @ meat @ bread
     cov = (cov + cov.T) / 2
     has_constant = np.zeros(m, dtype=bool) if constant is None else np.asarray(constant, dtype=bool)
-    centred = ys - np.where(has_constant, ys.mean(axis=0), 0.0)
+    reference = ys if totals is None else np.asarray(totals, dtype=float)
+    centred = reference - np.where(has_constant, reference.mean(axis=0), 0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         rsquared = 1.0 - (resid**2).sum(axis=0) / (centred**2).sum(axis=0)
     return SystemFit(

@@ -19,12 +19,20 @@ Covariance: ``unadjusted`` :math:`(X'(\hat\Sigma^{-1}\otimes I)X)^{-1}` under th
 of the rows of cluster *g*), :math:`V = \frac{G}{G-1} A^{-1}(\sum_g s_g s_g')A^{-1}`, projected on the
 restrictions (validated against a
 reparameterised statsmodels OLS on whitened data in ``tests/reference/sur_clustered``). ``absorb`` names columns of
-further fixed effects not nested in the entity (e.g. country-year): their dummies enter every
-equation (exact by Frisch-Waugh-Lovell) and are part of ``params`` under ``<column>=<level>``.
+further fixed effects not nested in the entity (e.g. country-year), with unrestricted coefficients in every
+equation: with *D* their dummies (entity-demeaned with entity effects; the redundant ones dropped), every variable
+is swept, :math:`\ddot z = M_D z = z - D(D'D)^{-1}D'z`, before the fit. Because *D* is the same in every
+equation, :math:`(\Sigma^{-1}\otimes I)(I_M\otimes M_D) = (I_M\otimes M_D)(\Sigma^{-1}\otimes I)` and the
+Frisch-Waugh-Lovell theorem holds for the restricted GLS: slopes, residuals, :math:`\hat\Sigma` and every slope
+covariance (unadjusted, robust, clustered) equal those of the system with the dummies as regressors (tested).
+The dummies' coefficients are not estimated; their number, by column, is in ``diagnostics["absorbed_effects"]``.
+Each equation's :math:`R^2` is measured against its dependent variable before this sweep (as with the dummies
+among the regressors).
 
 Counts and likelihood: *n* observations per equation (the rows of the common sample, ``Results.nobs``), *M*
-equations, *K* parameters and *J* restrictions; residual degrees of freedom :math:`Mn - (K - J) - M a` with *a*
-absorbed entity effects (systemfit's ``df.residual`` of the dummy-variable system). The Gaussian log-likelihood at
+equations, *K* parameters (dummies not counted) and *J* restrictions; residual degrees of freedom
+:math:`Mn - (K - J) - M(a + d)` with *a* absorbed entity effects and *d* absorbed dummies (systemfit's
+``df.residual`` of the dummy-variable system). The Gaussian log-likelihood at
 the estimates, :math:`\ell = -\frac{Mn}{2}(1 + \log 2\pi) - \frac{n}{2}\log|\tilde\Sigma|` with
 :math:`\tilde\Sigma = \hat E'\hat E/n` from the final residuals, is the maximum for ``iterated`` (systemfit's
 ``logLik``); :math:`2(\ell_u - \ell_r)` is the likelihood-ratio statistic of the restrictions (both checked against
@@ -44,7 +52,6 @@ from replication.estimators.data import (
     NotIdentifiedError,
     arrays_checksum,
     check_panel,
-    demean_array,
     effect_dummies,
     parse_term,
     redundant_columns,
@@ -54,6 +61,7 @@ from replication.estimators.data import (
 )
 from replication.estimators.results import Results
 from replication.estimators.sur_gls import fit_system
+from replication.estimators.sweep import demean_array, partial_out
 
 SURMethod = Literal["ols", "fgls", "iterated"]
 TERM = re.compile(r"^([+-]?)(\d+(?:\.\d*)?)?(\*?)([A-Za-z_][\w.]*)?$")
@@ -149,9 +157,11 @@ def estimate_sur(
         block = pd.DataFrame(values[:, [position[n] for n in names]], columns=names)
         return block if const is None else pd.concat([pd.DataFrame({const: np.ones(len(block))}), block], axis=1)
 
+    counts: dict[str, int] = {}
     if dummies:  # effect dummies made redundant by the other effects (not by the regressors: see below)
         redundant = set(redundant_columns(design(dummies, None if entity_effects else "const"), dummies))
         dummies = [d for d in dummies if d not in redundant]
+        counts = {c: sum(d.startswith(f"{c}=") for d in dummies) for c in absorb or []}
     regressors_all = sorted({t for _, regs in equations.values() for t in regs})
     checked = [*dummies, *regressors_all]
     check = values[:, [position[n] for n in checked]]
@@ -162,13 +172,20 @@ def estimate_sur(
         raise NotIdentifiedError(
             f"not identified: regressor(s) {weak} have (almost) no variation left after the entity and absorbed effects"
         )
+    totals = np.column_stack([values[:, position[dep]] for dep in dependents])  # what each R² is measured against
+    ones = np.ones((len(rows), 0 if entity_effects else 1))
+    if dummies:  # swept out (Frisch-Waugh-Lovell; see the module notes), the constant column included
+        data_columns = [position[c] for c in columns]
+        values = values.copy()
+        block = values[:, [position[d] for d in dummies]]
+        values[:, data_columns], ones = partial_out(values[:, data_columns], block), partial_out(ones, block)
     # parameter k of equation m is ``<m>_<column k>``, in this order
     xs, dependents_values, names = [], [], []
     for name, (dependent, regressors) in equations.items():
-        exog_names = [*regressors, *dummies]
+        exog_names = list(regressors)
         exog = values[:, [position[n] for n in exog_names]]
         if not entity_effects:
-            exog = np.column_stack([np.ones(len(exog)), exog])
+            exog = np.column_stack([ones, exog])
             exog_names = ["const", *exog_names]
         xs.append(exog)
         dependents_values.append(values[:, position[dependent]])
@@ -193,6 +210,7 @@ def estimate_sur(
         restrictions=constraint,
         clusters=codes,
         constant=[not entity_effects] * len(equations),  # entity-demeaned columns cannot span a constant
+        totals=totals,
         tol=tol,
         max_iter=max_iter,
     )
@@ -206,6 +224,7 @@ def estimate_sur(
         "nobs_per_equation": n,
         "nobs_stacked": n * n_equations,
         "absorbed_entity_effects": absorbed,
+        "absorbed_effects": counts,
         "n_entities": int(entity_codes.max(initial=-1)) + 1,
         "n_periods": int(time_codes.max(initial=-1)) + 1,
         "iterations": fitted.iterations,
@@ -232,7 +251,7 @@ def estimate_sur(
         std_errors=pd.Series(np.sqrt(np.diag(cov_values)), index=names),
         cov=pd.DataFrame(cov_values, index=names, columns=names),
         nobs=n,
-        df_resid=n * n_equations - free - absorbed * n_equations,
+        df_resid=n * n_equations - free - (absorbed + len(dummies)) * n_equations,
         cov_type=cov_type,
         diagnostics=diagnostics,
         spec=spec,

@@ -34,7 +34,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from replication.estimators.data import NotIdentifiedError, check_rank, demean_array
+from replication.estimators.data import NotIdentifiedError, check_rank
+from replication.estimators.sweep import demean_array, sweep_effects
 
 ABSORBED_TOLERANCE = 1e-5  # a column with less than this share of its norm left after the sweep is absorbed
 
@@ -52,23 +53,6 @@ class PanelFit:
     rsquared_within: float
     n_entities: int
     n_periods: int
-
-
-def sweep_effects(values: np.ndarray, entity: np.ndarray, time: np.ndarray, *, time_effects: bool) -> np.ndarray:
-    """``values`` (rows x columns) with the entity effects, and the period effects when ``time_effects``, swept out;
-    ``entity`` and ``time`` are codes 0, 1, ... of each row."""
-    if not time_effects:
-        return demean_array(values, entity)
-    n_entities, n_periods = int(entity.max()) + 1, int(time.max()) + 1
-    group, other, n_other = (entity, time, n_periods) if n_entities > n_periods else (time, entity, n_entities)
-    swept = demean_array(values, group)
-    if n_other < 2:
-        return swept
-    dummies = np.zeros((len(other), n_other - 1))
-    rows = np.flatnonzero(other > 0)
-    dummies[rows, other[rows] - 1] = 1.0
-    swept_dummies = demean_array(dummies, group)
-    return swept - swept_dummies @ np.linalg.lstsq(swept_dummies, swept, rcond=None)[0]
 
 
 def fit_within(

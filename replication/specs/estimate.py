@@ -24,7 +24,6 @@ from replication import __version__
 from replication.core import config
 from replication.core.errors import ReplicationError
 from replication.core.fileio import file_version, sha256, write_text
-from replication.core.json_text import json_text
 from replication.core.layout import Layout
 from replication.core.progress import say
 from replication.estimators.data import NotIdentifiedError
@@ -151,7 +150,7 @@ def write_estimates(path: Path, layout: Layout | None = None, *, strict: bool = 
             "variants": {variant: result.to_dict() for variant, result in results.items()},
             "not_estimable": failed,
         }
-        write_text(out, json_text(record, indent=1) + "\n")  # json.dumps(indent=1, sort_keys=True), faster
+        write_text(out, json.dumps(record, indent=1, sort_keys=True, allow_nan=False) + "\n")
         written.append(out)
     return written
 

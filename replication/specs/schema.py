@@ -51,7 +51,8 @@ class StaticModel:
     )
     weights: str | None = key("column of analytic weights", default=None)
     absorb: list = key(
-        "columns of further fixed effects (e.g. `country_year`); a regressor inside them is not identified",
+        "columns of further fixed effects (e.g. `country_year`; their coefficients are not stored, their count is in "
+        "the diagnostics); a regressor inside them is not identified",
         default=[],
         applies=("pooled", "within"),
     )
@@ -103,7 +104,9 @@ class SURModel:
     method: str = key(
         "`ols`, `fgls` or `iterated` (maximum likelihood)", default="iterated", choices=("ols", "fgls", "iterated")
     )
-    absorb: list = key("columns of further fixed effects, entered as dummies in every equation", default=[])
+    absorb: list = key(
+        "columns of further fixed effects, swept out of every equation (their count is in the diagnostics)", default=[]
+    )
 
 
 # ---------------------------------------------------------------------------------------------- [inference]
@@ -153,9 +156,10 @@ class GMMInference:
     """Covariance of dynamic panel GMM."""
 
     cov_type: str | None = key(
-        "one step: `robust`; two steps: `windmeijer` (default) or `unadjusted`",
+        "one step: `clustered` (by entity); two steps: `windmeijer` (clustered by entity, Windmeijer-corrected; "
+        "default) or `unadjusted`",
         default=None,
-        choices=(None, "robust", "windmeijer", "unadjusted"),
+        choices=(None, "clustered", "windmeijer", "unadjusted"),
     )
 
 

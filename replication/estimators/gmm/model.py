@@ -56,7 +56,7 @@ from replication.estimators.gmm.instruments import (
 from replication.estimators.results import Results
 
 Transformation = Literal["difference", "system"]
-GMMCov = Literal["robust", "windmeijer", "unadjusted"]
+GMMCov = Literal["clustered", "windmeijer", "unadjusted"]
 
 
 @dataclass(frozen=True)
@@ -253,11 +253,18 @@ class DynamicPanelGMM:
 
     # ------------------------------------------------------------------ estimation
     def fit(self, *, steps: Literal[1, 2] = 2, cov_type: GMMCov | None = None) -> Results:
-        """Estimate; ``cov_type`` defaults to ``robust`` (one step) or ``windmeijer`` (two steps)."""
+        """Estimate; ``cov_type`` defaults to ``clustered`` (one step: clustered by entity, Arellano-Bond's robust
+        covariance) or ``windmeijer`` (two steps: clustered by entity with Windmeijer's finite-sample correction).
+        The vocabulary is the other estimators': ``robust`` (heteroskedasticity only) does not exist here."""
         if steps not in (1, 2):
             raise EstimationError(f"steps must be 1 or 2; got {steps!r}")
-        cov_type = cov_type or ("robust" if steps == 1 else "windmeijer")
-        allowed = {1: ("robust",), 2: ("windmeijer", "unadjusted")}[steps]
+        cov_type = cov_type or ("clustered" if steps == 1 else "windmeijer")
+        allowed = {1: ("clustered",), 2: ("windmeijer", "unadjusted")}[steps]
+        if cov_type == "robust":
+            raise EstimationError(
+                "cov_type 'robust' does not apply to GMM: its one-step covariance is clustered by entity "
+                "(write 'clustered'); two steps: 'windmeijer' or 'unadjusted'"
+            )
         if cov_type not in allowed:
             raise EstimationError(f"cov_type {cov_type!r} is not available with {steps} step(s); use one of {allowed}")
         s = self._stack()
