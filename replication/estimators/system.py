@@ -174,9 +174,9 @@ def estimate_sur(
         )
     totals = np.column_stack([values[:, position[dep]] for dep in dependents])  # what each R² is measured against
     ones = np.ones((len(rows), 0 if entity_effects else 1))
-    if dummies:  # swept out (Frisch-Waugh-Lovell; see the module notes), the constant column included
+    if dummies:  # swept out in place (Frisch-Waugh-Lovell; see the module notes), the constant column included;
+        # `values` is this function's own array here (built with the dummy columns), never the caller's data
         data_columns = [position[c] for c in columns]
-        values = values.copy()
         block = values[:, [position[d] for d in dummies]]
         values[:, data_columns], ones = partial_out(values[:, data_columns], block), partial_out(ones, block)
     # parameter k of equation m is ``<m>_<column k>``, in this order
