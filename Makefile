@@ -3,21 +3,22 @@
 # what an edit, a deleted or changed file, or a new vintage or country needs.
 #   make all                  create .venv (locked versions) on first use and build every output
 #   make test                 run the test suite (realdata tests read the mirror, ../shared/data by default)
-#   make all VINTAGE=wiod2016 COUNTRY=BEL JOBS=2   another vintage / country (outputs/<vintage>/ for other vintages)
+#   make all VINTAGE=wiod2016 COUNTRY=BEL JOBS=1   another vintage / country (outputs/<vintage>/ for other vintages)
 # Raw files come from $REPLICATION_MIRROR (default: ../shared/data when present), otherwise from the manifest URLs.
 
 # the folder of this Makefile: `make -f <clone>/Makefile` from another folder works on that clone
 ROOT := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
 VINTAGE ?= wiod2013
 COUNTRY ?= BEL
-JOBS ?= 2
+JOBS ?= 1
 VENV ?= $(ROOT)/.venv
 # The project's own virtual environment (created on first use); PYTHON=python3 uses another one.
 PYTHON ?= $(VENV)/bin/python
 INSTALLED := $(if $(filter $(VENV)/bin/python,$(PYTHON)),$(VENV)/.installed)
 REPLICATION_MIRROR ?= $(if $(wildcard $(ROOT)/../shared/data),$(abspath $(ROOT)/../shared/data))
 export REPLICATION_MIRROR
-# one BLAS thread per process: JOBS tasks run side by side (outputs are byte-identical to a serial run)
+# one BLAS thread per process: JOBS tasks run side by side, the estimation stage forks its own variant workers
+# (outputs are byte-identical either way)
 export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 # matplotlib's settings and font cache in the environment's folder, never ~/.cache/matplotlib (docs/DESIGN.md)

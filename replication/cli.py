@@ -339,7 +339,12 @@ def build_parser() -> argparse.ArgumentParser:
     for name, help_text, parents, func in commands:
         cmd = sub.add_parser(name, help=help_text, description=help_text, parents=parents)
         if name == "build":
-            cmd.add_argument("--jobs", type=int, default=2, help="tasks run side by side (default 2)")
+            cmd.add_argument(
+                "--jobs",
+                type=int,
+                default=1,
+                help="tasks run side by side (default 1: faster here, benchmarks/README.md)",
+            )
             cmd.add_argument("--strict", action="store_true", help="a variant the data cannot identify stops the run")
             cmd.add_argument("--dry-run", action="store_true", help="list what would run, run nothing")
         if name == "data":

@@ -6,7 +6,8 @@ runs what changed, its descendants, and any task whose product is missing or was
 (a deleted, truncated or replaced interim or output file is rebuilt). ``JOBS`` tasks run side by side in a pool
 of worker processes (pytask-parallel, loky) that ends with the build. One build at a time per project folder: a
 second one waits for the first (an advisory lock on ``.pytask/build.lock``, released by the kernel when the
-holder exits, however it exits).
+holder exits, however it exits). A run whose files are all as its last successful build left them is answered
+without starting pytask (:mod:`replication.pipeline.uptodate`).
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ import contextlib
 import fcntl
 import os
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 from replication.core import config
 from replication.core.errors import ConfigError, ReplicationError
+from replication.pipeline import uptodate
 
 PACKAGE = Path(__file__).resolve().parents[1]
 
@@ -77,33 +80,81 @@ def _failures(session) -> list[str]:
     return lines
 
 
+def _declared(session) -> tuple[list[Path], set[Path]]:
+    """Every path the session's tasks declared (task modules, dependencies, products) and the products alone."""
+    from pytask import PathNode, tree_util
+
+    declared: list[Path] = []
+    products: set[Path] = set()
+    for task in session.tasks:
+        declared.append(Path(task.path))
+        for tree, into in ((task.depends_on, None), (task.produces, products)):
+            for node in tree_util.tree_leaves(tree):
+                if isinstance(node, PathNode):
+                    declared.append(Path(node.path))
+                    if into is not None:
+                        into.add(Path(node.path))
+    return declared, products
+
+
+def _run_pytask(jobs: int, *, dry_run: bool, quiet: bool, record: Path | None):
+    """One pytask session over the package's task modules; on success, the run's up-to-date record is written."""
+    import pytask
+
+    started = time.time_ns()
+    session = pytask.build(
+        paths=[PACKAGE],
+        n_workers=jobs,
+        parallel_backend="loky" if jobs > 1 else "none",
+        dry_run=dry_run,
+        show_traceback=os.environ.get("TRACEBACK", "") not in ("", "0"),
+        verbose=0 if quiet else 1,
+    )
+    if record is not None and int(session.exit_code) == 0:
+        declared, products = _declared(session)
+        vintage, country = os.environ["REPLICATION_VINTAGE"], os.environ["REPLICATION_COUNTRY"]
+        strict = os.environ["REPLICATION_STRICT"] == "1"
+        uptodate.record(
+            record,
+            vintage,
+            country,
+            strict,
+            tasks=len(session.tasks),
+            declared=declared,
+            products=products,
+            started_ns=started,
+        )
+    return session
+
+
 def build(
     vintage: str = config.DEFAULT_VINTAGE,
     country: str = config.DEFAULT_COUNTRY,
     *,
-    jobs: int = 2,
+    jobs: int = 1,
     strict: bool = False,
     dry_run: bool = False,
     quiet: bool = False,
 ) -> int:
-    """Build every output of the run ``(vintage, country)``; the exit code (0: built or already up to date)."""
-    import pytask
+    """Build every output of the run ``(vintage, country)``; the exit code (0: built or already up to date).
 
-    _check_run(vintage, country)
+    A run whose files all have the status its last successful build recorded is answered at once
+    (:mod:`replication.pipeline.uptodate`); any other is pytask's to judge.
+    """
     if jobs < 1:
         raise ConfigError(f"JOBS={jobs}: expected a whole number of at least 1")
-    os.environ["REPLICATION_VINTAGE"], os.environ["REPLICATION_COUNTRY"] = vintage, country
-    os.environ["REPLICATION_STRICT"] = "1" if strict else ""
     root = PACKAGE.parent
+    record = uptodate.record_path(root, vintage, country, strict)
     with build_lock(root):
-        session = pytask.build(
-            paths=[PACKAGE],
-            n_workers=jobs,
-            parallel_backend="loky" if jobs > 1 else "none",
-            dry_run=dry_run,
-            show_traceback=os.environ.get("TRACEBACK", "") not in ("", "0"),
-            verbose=0 if quiet else 1,
-        )
+        if not dry_run and (tasks := uptodate.unchanged(record, vintage, country, strict)) is not None:
+            print(f"nothing to do: all {tasks} tasks of {vintage}/{country} are up to date")
+            return 0
+        _check_run(vintage, country)
+        os.environ["REPLICATION_VINTAGE"], os.environ["REPLICATION_COUNTRY"] = vintage, country
+        os.environ["REPLICATION_STRICT"] = "1" if strict else ""
+        if not dry_run:
+            uptodate.discard(record)
+        session = _run_pytask(jobs, dry_run=dry_run, quiet=quiet, record=None if dry_run else record)
     failures = _failures(session)
     for line in failures:
         print(line, file=sys.stderr)
