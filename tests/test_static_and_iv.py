@@ -151,3 +151,13 @@ def test_monte_carlo_iv_recovery():
         hits.append(low <= -1.0 <= high)
     assert abs(np.mean(estimates) + 1.0) < 0.02
     assert 0.91 <= np.mean(hits) <= 0.98
+
+
+def test_iv_period_effects_are_counted_not_stored():
+    with_periods = estimate_iv(DATA, **IV, time_effects=True, cov_type="clustered")
+    assert list(with_periods.params.index) == ["x1", "x2"]
+    assert list(with_periods.cov.index) == ["x1", "x2"]
+    assert with_periods.diagnostics["absorbed_effects"] == {"entity": DATA["id"].nunique(), "period": 11}
+    # the period effects are in the fit: the slopes move against the model without them
+    without = estimate_iv(DATA, **IV, cov_type="clustered")
+    assert not np.allclose(with_periods.params, without.params)

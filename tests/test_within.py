@@ -40,7 +40,7 @@ def _both(
     prepared = prepare_frame(
         frame, dependent="y", terms=["x1", "x2"], entity="id", time="year", extra=[c for c in (cluster,) if c]
     )
-    exog = _exog(
+    exog, _ = _exog(
         prepared,
         regressors=["x1", "x2"],
         estimator="within",

@@ -31,6 +31,7 @@ normal.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -73,6 +74,44 @@ def _cov_config(cov_type: str, *, cluster: pd.Series | None, bandwidth: float | 
     return {"cov_type": cov_type}
 
 
+@dataclass(frozen=True)
+class _Model:
+    """The options of one static model, as :func:`estimate_static` received them."""
+
+    dependent: str
+    regressors: list[str]
+    entity: str
+    time: str
+    estimator: str
+    time_effects: bool
+    entity_trends: bool
+    constant: bool
+    weights: str | None
+    cov_type: str
+    cluster: str | None
+    bandwidth: float | None
+    debiased: bool
+    absorb: list[str]
+
+    def spec(self) -> dict:
+        """The options as the results record them."""
+        names = ("dependent", "regressors", "estimator", "time_effects", "entity_trends", "absorb", "weights")
+        names += ("cov_type", "cluster", "bandwidth", "debiased", "entity", "time")
+        return {name: getattr(self, name) for name in names}
+
+
+@dataclass(frozen=True)
+class _Design:
+    """The estimation sample and design of a static model: the complete-case frame, the regressor matrix, the
+    effect dummies in it by effect, and the cluster of every observation."""
+
+    frame: pd.DataFrame
+    exog: pd.DataFrame
+    effects: dict[str, list[str]]
+    groups: pd.Series
+    extra: list[str]
+
+
 def estimate_static(
     data: pd.DataFrame,
     *,
@@ -99,96 +138,128 @@ def estimate_static(
     and intervals for ``bootstrap.terms`` (all regressors when empty), clustered like the covariance;
     entity and time effects are swept out first (Frisch-Waugh-Lovell). ``absorb`` names columns of
     further fixed effects (e.g. country-year), entered as dummies ``<column>=<level>`` and counted, not stored.
+
+    Three steps: :func:`_prepare` (sample, design, identification checks), :func:`_fit` (the point estimates
+    and the uncorrected covariance), :func:`_assemble` (small-sample factor, nuisance parameters dropped,
+    bootstrap, results).
     """
     check_choice("estimator", estimator, STATIC_ESTIMATORS)
     check_choice("cov_type", cov_type, COV_TYPES)
-    extra = [c for c in (weights, cluster) if c]
-    frame = prepare_frame(data, dependent=dependent, terms=regressors, entity=entity, time=time, extra=extra)
-    exog = _exog(
-        frame,
-        regressors=regressors,
+    model = _Model(
+        dependent=dependent,
+        regressors=list(regressors),
+        entity=entity,
+        time=time,
         estimator=estimator,
-        absorb=absorb,
+        time_effects=time_effects,
         entity_trends=entity_trends,
         constant=constant,
-        time_effects=time_effects,
-    )
-    check_rank(exog if estimator != "within" else demean(exog).drop(columns=["const"], errors="ignore"))
-    groups = frame[cluster] if cluster else pd.Series(frame.index.get_level_values(0), index=frame.index)
-    if cov_type == "clustered" and pd.Series(groups).nunique() < 2:
-        raise NotIdentifiedError(f"a clustered covariance needs at least 2 clusters; the sample has {groups.nunique()}")
-    if bootstrap is not None and estimator == "within" and cluster:
-        _check_nested(frame, cluster)
-    if estimator == "within" and weights is None and cov_type in ("clustered", "robust"):
-        fitted = _fit_swept(
-            frame, dependent=dependent, exog=exog, cov_type=cov_type, cluster=cluster, time_effects=time_effects
-        )
-    else:
-        fitted = _fit_linearmodels(
-            frame,
-            dependent=dependent,
-            exog=exog,
-            estimator=estimator,
-            weights=weights,
-            cov_type=cov_type,
-            cluster=cluster,
-            bandwidth=bandwidth,
-            debiased=debiased,
-            time_effects=time_effects,
-        )
-    absorbed = frame.index.get_level_values(0).nunique() if estimator == "within" else 0
-    slopes = len(fitted.params) - int(estimator == "within" and "const" in fitted.params.index)
-    factor = small_sample_factor(
-        cov_type,
+        weights=weights,
+        cov_type=cov_type,
+        cluster=cluster,
+        bandwidth=bandwidth,
         debiased=debiased,
+        absorb=list(absorb or []),
+    )
+    design = _prepare(data, model, nested=bootstrap is not None)
+    return _assemble(design, _fit(design, model), model, bootstrap)
+
+
+def _prepare(data: pd.DataFrame, model: _Model, *, nested: bool) -> _Design:
+    """The complete-case sample and the design; errors for a rank-deficient design (the within one after the
+    sweep), fewer than two clusters of a clustered covariance, and (``nested``: the bootstrap) entities that
+    cross clusters."""
+    extra = [c for c in (model.weights, model.cluster) if c]
+    frame = prepare_frame(
+        data, dependent=model.dependent, terms=model.regressors, entity=model.entity, time=model.time, extra=extra
+    )
+    exog, effects = _exog(
+        frame,
+        regressors=model.regressors,
+        estimator=model.estimator,
+        absorb=model.absorb,
+        entity_trends=model.entity_trends,
+        constant=model.constant,
+        time_effects=model.time_effects,
+    )
+    check_rank(exog if model.estimator != "within" else demean(exog).drop(columns=["const"], errors="ignore"))
+    index = frame.index.get_level_values(0)
+    groups = frame[model.cluster] if model.cluster else pd.Series(index, index=frame.index)
+    if model.cov_type == "clustered" and groups.nunique() < 2:
+        raise NotIdentifiedError(f"a clustered covariance needs at least 2 clusters; the sample has {groups.nunique()}")
+    if nested and model.estimator == "within" and model.cluster:
+        _check_nested(frame, model.cluster)
+    return _Design(frame=frame, exog=exog, effects=effects, groups=groups, extra=extra)
+
+
+def _fit(design: _Design, model: _Model) -> PanelFit:
+    """Unweighted within models with a clustered or robust covariance on the swept data, the rest with
+    linearmodels."""
+    if model.estimator == "within" and model.weights is None and model.cov_type in ("clustered", "robust"):
+        return _fit_swept(
+            design.frame,
+            dependent=model.dependent,
+            exog=design.exog,
+            cov_type=model.cov_type,
+            cluster=model.cluster,
+            time_effects=model.time_effects,
+        )
+    return _fit_linearmodels(
+        design.frame,
+        dependent=model.dependent,
+        exog=design.exog,
+        estimator=model.estimator,
+        weights=model.weights,
+        cov_type=model.cov_type,
+        cluster=model.cluster,
+        bandwidth=model.bandwidth,
+        debiased=model.debiased,
+        time_effects=model.time_effects,
+    )
+
+
+def _assemble(design: _Design, fitted: PanelFit, model: _Model, bootstrap: BootstrapOptions | None) -> Results:
+    """The results: the covariance times its small-sample factor, the effect dummies' coefficients dropped
+    (nuisance parameters: their count goes to the diagnostics), the wild bootstrap, the diagnostics."""
+    frame, within = design.frame, model.estimator == "within"
+    n_groups = int(design.groups.nunique())
+    absorbed = frame.index.get_level_values(0).nunique() if within else 0
+    slopes = len(fitted.params) - int(within and "const" in fitted.params.index)
+    factor = small_sample_factor(
+        model.cov_type,
+        debiased=model.debiased,
         nobs=fitted.nobs,
         k=slopes,
         absorbed=absorbed,
-        groups=pd.Series(groups).nunique(),
+        groups=n_groups,
         periods=frame.index.get_level_values(1).nunique(),
     )
-    effects = _effect_columns(exog, regressors, absorb=absorb or [], time=str(frame.index.names[1]))
     diagnostics = {
         "rsquared": fitted.rsquared,
         "n_entities": fitted.n_entities,
         "n_periods": fitted.n_periods,
-        "absorbed_effects": {group: len(columns) for group, columns in effects.items()},
+        "absorbed_effects": {group: len(columns) for group, columns in design.effects.items()},
     }
-    if estimator == "within":
+    if within:
         diagnostics["rsquared_within"] = fitted.rsquared_within
-    spec = {
-        "dependent": dependent,
-        "regressors": regressors,
-        "estimator": estimator,
-        "time_effects": time_effects,
-        "entity_trends": entity_trends,
-        "absorb": list(absorb or []),
-        "weights": weights,
-        "cov_type": cov_type,
-        "cluster": cluster,
-        "bandwidth": bandwidth,
-        "debiased": debiased,
-        "entity": entity,
-        "time": time,
-    }
-    # the effect dummies' coefficients are nuisance parameters: counted above, not stored
-    kept = [c for c in fitted.params.index if c not in {d for columns in effects.values() for d in columns}]
+    dummies = {d for columns in design.effects.values() for d in columns}
+    kept = [c for c in fitted.params.index if c not in dummies]
     cov_matrix = fitted.cov.loc[kept, kept] * factor
     boot = {}
     if bootstrap is not None:
         boot = _bootstrap(
             frame,
-            dependent=dependent,
-            exog=exog,
-            estimator=estimator,
-            weights=weights,
-            time_effects=time_effects and estimator == "within",
-            clusters=np.asarray(groups),
+            dependent=model.dependent,
+            exog=design.exog,
+            estimator=model.estimator,
+            weights=model.weights,
+            time_effects=model.time_effects and within,
+            clusters=np.asarray(design.groups),
             options=bootstrap,
-            terms=list(bootstrap.terms or regressors),
+            terms=list(bootstrap.terms or model.regressors),
         )
     return Results(
-        estimator=estimator,
+        estimator=model.estimator,
         bootstrap=boot,
         params=fitted.params[kept],
         std_errors=pd.Series(np.sqrt(np.diag(cov_matrix)), index=kept),
@@ -196,12 +267,12 @@ def estimate_static(
         nobs=int(fitted.nobs),
         # clustered: the t reference distribution has G - 1 degrees of freedom (the Stata convention for few
         # clusters); otherwise the model's residual degrees of freedom
-        df_resid=pd.Series(groups).nunique() - 1 if cov_type == "clustered" else fitted.df_resid,
-        cov_type=cov_type,
+        df_resid=n_groups - 1 if model.cov_type == "clustered" else fitted.df_resid,
+        cov_type=model.cov_type,
         diagnostics=diagnostics,
-        spec=spec,
-        data_checksum=frame_checksum(frame[[dependent, *regressors, *extra]].reset_index()),
-        dist="t" if debiased else "normal",
+        spec=model.spec(),
+        data_checksum=frame_checksum(frame[[model.dependent, *model.regressors, *design.extra]].reset_index()),
+        dist="t" if model.debiased else "normal",
     )
 
 
@@ -280,9 +351,11 @@ def _exog(
     entity_trends: bool,
     constant: bool,
     time_effects: bool = False,
-) -> pd.DataFrame:
-    """Regressor matrix: the terms, absorbed-effect dummies (redundant ones dropped), period dummies (pooled
-    and first-difference models; within models sweep them out), trends, constant.
+) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+    """Regressor matrix and the effect dummies in it by effect (``<column>=<level>`` for each absorbed column,
+    ``period``: ``<time>_<period>`` of pooled and first-difference models). The matrix: the terms,
+    absorbed-effect dummies (redundant ones dropped), period dummies (pooled and first-difference models; within
+    models sweep them out), trends, constant.
 
     A regressor that lies in the span of the absorbed effects (it varies only at their level) is not
     identified: an error, never a coefficient. Period dummies in levels: all periods but the first with a
@@ -296,20 +369,25 @@ def _exog(
     index_time = frame.index.get_level_values(1)
     periods = sorted(index_time.unique())
     effects = pd.DataFrame(index=frame.index)
+    groups: dict[str, list[str]] = {}
     for column in absorb or []:
         if estimator == "first_difference":
             raise EstimationError("absorb is available for pooled and within models")
         if column not in frame.columns:
             raise EstimationError(f"absorb column {column!r} is not in the data")
-        effects = pd.concat([effects, effect_dummies(frame[column], prefix=column)], axis=1)
+        dummies = effect_dummies(frame[column], prefix=column)
+        groups[column] = list(dummies.columns)
+        effects = pd.concat([effects, dummies], axis=1)
     if time_effects and estimator != "within":
         skip = 1 if (constant or estimator == "first_difference") else 0
         skip += 1 if (constant and estimator == "first_difference") else 0
-        dummies = {f"{frame.index.names[1]}_{p}": (index_time == p).astype(float) for p in periods[skip:]}
-        effects = pd.concat([effects, pd.DataFrame(dummies, index=frame.index)], axis=1)
+        periodic = {f"{frame.index.names[1]}_{p}": (index_time == p).astype(float) for p in periods[skip:]}
+        groups["period"] = list(periodic)
+        effects = pd.concat([effects, pd.DataFrame(periodic, index=frame.index)], axis=1)
     if not effects.empty:
         base = _transformed(effects, estimator, constant=constant)
         effects = effects.drop(columns=redundant_columns(base, list(effects.columns)))
+        groups = {group: [c for c in columns if c in effects.columns] for group, columns in groups.items()}
         check = _transformed(pd.concat([effects, exog], axis=1), estimator, constant=constant)
         inside = redundant_columns(check, regressors, tol=1e-8)
         if inside:
@@ -334,18 +412,7 @@ def _exog(
         exog.insert(0, "const", positions.get_indexer(index_time).astype(float))
     elif constant:
         exog = pd.concat([pd.Series(1.0, index=exog.index, name="const"), exog], axis=1)
-    return exog
-
-
-def _effect_columns(exog: pd.DataFrame, regressors: list[str], *, absorb: list[str], time: str) -> dict[str, list[str]]:
-    """The effect dummies :func:`_exog` added, by effect: ``<column>=<level>`` for each absorbed column and
-    ``<time>_<period>`` for the period effects of pooled and first-difference models."""
-    extra = [c for c in exog.columns if c not in regressors]
-    out = {column: [c for c in extra if c.startswith(f"{column}=")] for column in absorb}
-    periods = [c for c in extra if c.startswith(f"{time}_") and not any(c in v for v in out.values())]
-    if periods:
-        out["period"] = periods
-    return out
+    return exog, {group: columns for group, columns in groups.items() if columns or group != "period"}
 
 
 def _transformed(matrix: pd.DataFrame, estimator: str, *, constant: bool) -> pd.DataFrame:
@@ -390,7 +457,7 @@ def static_bootstrap_engine(
     frame = prepare_frame(
         data, dependent=dependent, terms=regressors, entity=entity, time=time, extra=[cluster] if cluster else []
     )
-    exog = _exog(
+    exog, _ = _exog(
         frame,
         regressors=regressors,
         estimator=estimator,

@@ -42,6 +42,7 @@ systemfit in ``tests/reference/sur``).
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -104,6 +105,26 @@ def parse_restrictions(restrictions: list[str], names: list[str]) -> tuple[pd.Da
     return r, pd.Series(q, dtype=float)
 
 
+@dataclass
+class _SystemDesign:
+    """The common sample of a SUR system (rows complete in every equation, sorted by entity and time) and its
+    swept design: one regressor matrix and one dependent column per equation, the parameter names."""
+
+    frame: pd.DataFrame
+    rows: np.ndarray
+    entity_codes: np.ndarray
+    time_codes: np.ndarray
+    columns: list[str]
+    stored: dict[str, np.ndarray]
+    totals: np.ndarray
+    xs: list[np.ndarray]
+    ys: np.ndarray
+    names: list[str]
+    absorbed: int
+    dummies: list[str]
+    counts: dict[str, int]
+
+
 def estimate_sur(
     data: pd.DataFrame,
     *,
@@ -119,19 +140,76 @@ def estimate_sur(
     tol: float = 1e-10,
     max_iter: int = 1000,
 ) -> Results:
-    """Estimate a SUR system; ``equations`` maps a name to ``(dependent, regressors)``."""
+    """Estimate a SUR system; ``equations`` maps a name to ``(dependent, regressors)``.
+
+    Three steps: :func:`_prepare_system` (common sample, entity sweep, absorbed dummies partialled out,
+    identification check, design), the restricted feasible GLS (:func:`~.sur_gls.fit_system`) and
+    :func:`_assemble_system` (likelihood, diagnostics, degrees of freedom, results).
+    """
     if method not in ("ols", "fgls", "iterated"):
         raise EstimationError(f"method must be 'ols', 'fgls' or 'iterated'; got {method!r}")
     if cov_type not in ("unadjusted", "robust", "clustered"):
         raise EstimationError(f"cov_type must be 'unadjusted', 'robust' or 'clustered'; got {cov_type!r}")
     if cluster is not None and cov_type != "clustered":
         raise EstimationError("`cluster` needs cov_type = 'clustered'")
+    spec = {
+        "equations": {k: [v[0], list(v[1])] for k, v in equations.items()},
+        "entity_effects": entity_effects,
+        "restrictions": list(restrictions or []),
+        "absorb": list(absorb or []),
+        "method": method,
+        "cov_type": cov_type,
+        "cluster": cluster,
+        "entity": entity,
+        "time": time,
+    }
+    design = _prepare_system(
+        data, equations, entity=entity, time=time, entity_effects=entity_effects, absorb=absorb, cluster=cluster
+    )
+    constraint = None
+    if restrictions:
+        r, q = parse_restrictions(restrictions, design.names)
+        constraint = (r.to_numpy(), q.to_numpy())
+    codes = None
+    if cov_type == "clustered":
+        # one-way clusters (the entity unless `cluster` names another column), CR1-type factor G/(G-1)
+        labels = design.frame[cluster].to_numpy()[design.rows] if cluster else design.entity_codes
+        codes = pd.factorize(labels)[0]
+    fitted = fit_system(
+        design.ys,
+        design.xs,
+        method=method,
+        cov_type=cov_type,
+        restrictions=constraint,
+        clusters=codes,
+        constant=[not entity_effects] * len(equations),  # entity-demeaned columns cannot span a constant
+        totals=design.totals,
+        tol=tol,
+        max_iter=max_iter,
+    )
+    independent = 0 if constraint is None else len(constraint[0])  # linearly independent restrictions
+    clusters = 0 if codes is None else int(codes.max()) + 1
+    return _assemble_system(design, fitted, spec, independent=independent, clusters=clusters)
+
+
+def _prepare_system(
+    data: pd.DataFrame,
+    equations: dict[str, tuple[str, list[str]]],
+    *,
+    entity: str,
+    time: str,
+    entity_effects: bool,
+    absorb: list[str] | None,
+    cluster: str | None,
+) -> _SystemDesign:
+    """The common sample as arrays (pandas indexing costs more than the fit here), entity-demeaned, the absorbed
+    dummies (the redundant ones dropped) partialled out of every column, and an error for a regressor with no
+    variation left after the effects."""
     terms = sorted({t for _, regs in equations.values() for t in regs})
     dependents = [dep for dep, _ in equations.values()]
     base = sorted({*dependents, *(parse_term(t)[0] for t in terms)})
     check_panel(data, entity=entity, time=time, columns=base + ([cluster] if cluster else []))
     frame = with_terms(data, terms, entity=entity, time=time)
-    # the common sample, sorted by (entity, time), as arrays: pandas indexing costs more than the fit here
     columns = sorted({*dependents, *terms})
     stored = {c: np.asarray(frame[c]) for c in columns}  # as stored (the checksum's bytes), then as floats
     full = np.column_stack([frame[c].to_numpy(dtype=float, na_value=np.nan) for c in columns])
@@ -162,12 +240,11 @@ def estimate_sur(
         redundant = set(redundant_columns(design(dummies, None if entity_effects else "const"), dummies))
         dummies = [d for d in dummies if d not in redundant]
         counts = {c: sum(d.startswith(f"{c}=") for d in dummies) for c in absorb or []}
-    regressors_all = sorted({t for _, regs in equations.values() for t in regs})
-    checked = [*dummies, *regressors_all]
+    checked = [*dummies, *terms]
     check = values[:, [position[n] for n in checked]]
     if not entity_effects:
         check, checked = np.column_stack([np.ones(len(check)), check]), ["__const", *checked]
-    weak = unidentified_in(check, checked, {n: raw[:, position[n]] for n in regressors_all})
+    weak = unidentified_in(check, checked, {n: raw[:, position[n]] for n in terms})
     if weak:
         raise NotIdentifiedError(
             f"not identified: regressor(s) {weak} have (almost) no variation left after the entity and absorbed effects"
@@ -180,7 +257,7 @@ def estimate_sur(
         block = values[:, [position[d] for d in dummies]]
         values[:, data_columns], ones = partial_out(values[:, data_columns], block), partial_out(ones, block)
     # parameter k of equation m is ``<m>_<column k>``, in this order
-    xs, dependents_values, names = [], [], []
+    xs, ys, names = [], [], []
     for name, (dependent, regressors) in equations.items():
         exog_names = list(regressors)
         exog = values[:, [position[n] for n in exog_names]]
@@ -188,33 +265,29 @@ def estimate_sur(
             exog = np.column_stack([ones, exog])
             exog_names = ["const", *exog_names]
         xs.append(exog)
-        dependents_values.append(values[:, position[dependent]])
+        ys.append(values[:, position[dependent]])
         names += [f"{name}_{column}" for column in exog_names]
-    constraint = None
-    independent = 0  # the number of linearly independent restrictions
-    if restrictions:
-        r, q = parse_restrictions(restrictions, names)
-        constraint = (r.to_numpy(), q.to_numpy())
-        independent = len(r)
-    groups, codes = 0, None
-    if cov_type == "clustered":
-        # one-way clusters (the entity unless `cluster` names another column), CR1-type factor G/(G-1)
-        labels = frame[cluster].to_numpy()[rows] if cluster else entity_codes
-        codes = pd.factorize(labels)[0]
-        groups = int(codes.max()) + 1
-    fitted = fit_system(
-        np.column_stack(dependents_values),
-        xs,
-        method=method,
-        cov_type=cov_type,
-        restrictions=constraint,
-        clusters=codes,
-        constant=[not entity_effects] * len(equations),  # entity-demeaned columns cannot span a constant
+    return _SystemDesign(
+        frame=frame,
+        rows=rows,
+        entity_codes=entity_codes,
+        time_codes=time_codes,
+        columns=columns,
+        stored=stored,
         totals=totals,
-        tol=tol,
-        max_iter=max_iter,
+        xs=xs,
+        ys=np.column_stack(ys),
+        names=names,
+        absorbed=absorbed,
+        dummies=dummies,
+        counts=counts,
     )
-    n, n_equations = len(rows), len(equations)
+
+
+def _assemble_system(design: _SystemDesign, fitted, spec: dict, *, independent: int, clusters: int) -> Results:
+    """The results of a fitted system: the Gaussian log-likelihood, the diagnostics, the residual degrees of
+    freedom :math:`Mn - (K - J) - M(a + d)` and the checksum of the common sample."""
+    n, n_equations, names = len(design.rows), len(spec["equations"]), design.names
     cov_values, sigma = fitted.cov, fitted.sigma
     _, logdet = np.linalg.slogdet(fitted.resids.T @ fitted.resids / n)
     loglik = -n * n_equations / 2 * (1 + np.log(2 * np.pi)) - n / 2 * logdet
@@ -223,43 +296,33 @@ def estimate_sur(
         "n_equations": n_equations,
         "nobs_per_equation": n,
         "nobs_stacked": n * n_equations,
-        "absorbed_entity_effects": absorbed,
-        "absorbed_effects": counts,
-        "n_entities": int(entity_codes.max(initial=-1)) + 1,
-        "n_periods": int(time_codes.max(initial=-1)) + 1,
+        "absorbed_entity_effects": design.absorbed,
+        "absorbed_effects": design.counts,
+        "n_entities": int(design.entity_codes.max(initial=-1)) + 1,
+        "n_periods": int(design.time_codes.max(initial=-1)) + 1,
         "iterations": fitted.iterations,
-        "restrictions": list(restrictions or []),
+        "restrictions": spec["restrictions"],
         "sigma": sigma.tolist(),
-        "rsquared": {name: float(r2) for name, r2 in zip(equations, fitted.rsquared, strict=True)},
+        "rsquared": {name: float(r2) for name, r2 in zip(spec["equations"], fitted.rsquared, strict=True)},
         "loglik": float(loglik),
-        **({"clusters": groups} if groups else {}),
+        **({"clusters": clusters} if clusters else {}),
     }
-    spec = {
-        "equations": {k: [v[0], list(v[1])] for k, v in equations.items()},
-        "entity_effects": entity_effects,
-        "restrictions": list(restrictions or []),
-        "absorb": list(absorb or []),
-        "method": method,
-        "cov_type": cov_type,
-        "cluster": cluster,
-        "entity": entity,
-        "time": time,
-    }
+    entity, time, rows = spec["entity"], spec["time"], design.rows
     return Results(
         estimator="sur",
         params=pd.Series(fitted.params, index=names),
         std_errors=pd.Series(np.sqrt(np.diag(cov_values)), index=names),
         cov=pd.DataFrame(cov_values, index=names, columns=names),
         nobs=n,
-        df_resid=n * n_equations - free - (absorbed + len(dummies)) * n_equations,
-        cov_type=cov_type,
+        df_resid=n * n_equations - free - (design.absorbed + len(design.dummies)) * n_equations,
+        cov_type=spec["cov_type"],
         diagnostics=diagnostics,
         spec=spec,
         # the checksum of the sample as `set_index([entity, time]).sort_index().reset_index()` lays it out
         data_checksum=arrays_checksum(
-            [entity, time, *columns],
-            [np.asarray(frame[c])[rows] for c in (entity, time)]
-            + [stored[c][rows] for c in columns]
+            [entity, time, *design.columns],
+            [np.asarray(design.frame[c])[rows] for c in (entity, time)]
+            + [design.stored[c][rows] for c in design.columns]
             + [np.arange(len(rows))],
         ),
     )
