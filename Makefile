@@ -79,6 +79,7 @@ lint: | $(INSTALLED)
 	cd $(ROOT) && $(PYTHON) -m ruff check replication tests benchmarks tools
 	cd $(ROOT) && $(PYTHON) -m ruff format --check replication tests benchmarks tools
 	$(REPLICATION) spec-docs
+	$(REPLICATION) pipeline-graph
 
 bench: | $(INSTALLED)
 	cd $(ROOT) && $(PYTHON) benchmarks/bench_pipeline.py

@@ -232,6 +232,26 @@ def _cmd_spec_docs(args: argparse.Namespace) -> None:
         print("docs/specs.md key tables " + ("written" if args.write else "are current"))
 
 
+def _cmd_pipeline_graph(args: argparse.Namespace) -> None:
+    import tempfile
+    from pathlib import Path
+
+    from replication.pipeline.graph import FIGURE, collect, draw
+
+    path = config.project_root() / FIGURE
+    if args.write:
+        draw(collect(), path)
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            fresh = draw(collect(), Path(tmp) / FIGURE.name).read_bytes()
+        if not path.is_file() or path.read_bytes() != fresh:
+            raise ReplicationError(
+                f"{FIGURE}: not the graph of the current tasks; run `python -m replication pipeline-graph --write`"
+            )
+    if not args.quiet:
+        print(f"{FIGURE} " + ("written" if args.write else "is current"))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m replication",
@@ -330,6 +350,12 @@ def build_parser() -> argparse.ArgumentParser:
             _cmd_spec_docs,
         ),
         (
+            "pipeline-graph",
+            "check (or --write) docs/pipeline.svg, the graph of the pipeline's tasks",
+            [common],
+            _cmd_pipeline_graph,
+        ),
+        (
             "scenarios",
             "productivity versus inclusion: the historical account and scenarios (docs/scenarios.md)",
             [common],
@@ -356,6 +382,8 @@ def build_parser() -> argparse.ArgumentParser:
             cmd.add_argument("--out", help="output folder (default: outputs/tradeoff)")
         if name == "spec-docs":
             cmd.add_argument("--write", action="store_true", help="rewrite the generated block of docs/specs.md")
+        if name == "pipeline-graph":
+            cmd.add_argument("--write", action="store_true", help="redraw docs/pipeline.svg")
         if name == "estimate":
             cmd.add_argument("--out", help="with one spec: write its main model (full precision JSON) to this file")
             cmd.add_argument(

@@ -146,3 +146,34 @@ def test_an_edited_module_reruns_exactly_the_tasks_that_import_it(tasks, module,
         rerun |= tasks.dag.descendants(task.signature)
     names = {t.name.split("::", 1)[-1].split("[", 1)[0] for t in tasks.tasks if t.signature in rerun}
     assert must <= names and not (never & names), (module, sorted(names))
+
+
+def test_the_graph_of_the_tasks_follows_the_flow(tasks):
+    """Every edge of the drawn graph goes from a producer to a task in a later column, and the known hand-offs of
+    the flow (raw -> tidy -> offshoring -> panel -> estimates -> claims -> report) are among its edges."""
+    from replication.pipeline.graph import from_session
+
+    graph = from_session(tasks)
+    columns = graph.columns()
+    assert all(columns[a] < columns[b] for a, b in graph.edges)
+    for edge in [
+        ("fetch_raw_files", "tidy[wiod2013]"),
+        ("tidy[wiod2013]", "offshoring"),
+        ("offshoring", "panel"),
+        ("panel", "estimate[belgium/production]"),
+        ("estimate[belgium/production]", "regression_table[belgium/production]"),
+        ("analysis", "claims"),
+        ("claims", "report"),
+    ]:
+        assert edge in graph.edges, edge
+    assert graph.manifest == "outputs_manifest" and columns[graph.manifest] == max(columns.values())
+    assert set(graph.stages.values()) <= {
+        "inputs",
+        "measures",
+        "panels",
+        "specs",
+        "analysis",
+        "claims",
+        "report",
+        "pipeline",
+    }
