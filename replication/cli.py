@@ -216,20 +216,25 @@ def _cmd_scenarios(args: argparse.Namespace) -> None:
 
 
 def _cmd_spec_docs(args: argparse.Namespace) -> None:
-    from replication.specs.schema import docs_with_tables
+    from replication.core.config_schemas import docs_tables
+    from replication.specs.schema import BEGIN, END, docs_with_tables, with_block
 
-    path = config.project_root() / "docs" / "specs.md"
-    text = path.read_text(encoding="utf-8")
-    fresh = docs_with_tables(text)
-    if args.write:
-        path.write_text(fresh, encoding="utf-8")
-    elif fresh != text:
-        raise ReplicationError(
-            "docs/specs.md: the key tables differ from replication/specs/schema.py; run "
-            "`python -m replication spec-docs --write`"
-        )
-    if not args.quiet:
-        print("docs/specs.md key tables " + ("written" if args.write else "are current"))
+    documents = {
+        "specs.md": ("replication/specs/schema.py", docs_with_tables),
+        "config.md": ("replication/core/config_schemas.py", lambda text: with_block(text, docs_tables(), BEGIN, END)),
+    }
+    for name, (source, fresh_of) in documents.items():
+        path = config.project_root() / "docs" / name
+        text = path.read_text(encoding="utf-8")
+        fresh = fresh_of(text)
+        if args.write:
+            path.write_text(fresh, encoding="utf-8")
+        elif fresh != text:
+            raise ReplicationError(
+                f"docs/{name}: the key tables differ from {source}; run `python -m replication spec-docs --write`"
+            )
+        if not args.quiet:
+            print(f"docs/{name} key tables " + ("written" if args.write else "are current"))
 
 
 def _cmd_pipeline_graph(args: argparse.Namespace) -> None:
@@ -345,7 +350,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
         (
             "spec-docs",
-            "check (or --write) the key tables of docs/specs.md against the spec schema",
+            "check (or --write) the key tables of docs/specs.md and docs/config.md against their schemas",
             [common],
             _cmd_spec_docs,
         ),

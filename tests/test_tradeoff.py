@@ -123,8 +123,34 @@ def test_scenario_changes_add_the_trend_and_the_annual_change(tmp_path):
     [
         ('name = "x"\nbase_year = 2007\nhorizon = 10\ncolour = 1\n', "unknown key"),
         ('name = "x"\nbase_year = 2007\nhorizon = 0\n', "horizon"),
-        ('name = "x"\nbase_year = 2007\nhorizon = 5\n[annual_change]\nom_xyz = 1\n', "not channels"),
-        ("base_year = 2007\nhorizon = 5\n", "missing `name`"),
+        (
+            'name = "x"\nbase_year = 2007\nhorizon = 5\n[annual_change]\nom_cee = 1\n',
+            r"s.toml:5: \[annual_change\] channel 'om_cee' is unknown \(did you mean 'om_ceec'\?\)",
+        ),
+        ("base_year = 2007\nhorizon = 5\n", "missing key `name`"),
+        (
+            'name = "x"\nbase_year = 2007\nhorizon = true\n',
+            r"s.toml:3: horizon = true: wrong type; allowed: an integer in \[1, 50\]",
+        ),
+        ('name = "x"\nbase_year = 2007\nhorizon = 10000000\n', r"horizon = 10000000: out of range"),
+        ('name = "x"\nbase_year = 1907\nhorizon = 5\n', r"base_year = 1907: out of range"),
+        ('name = "x"\nbase_year = nan\nhorizon = 5\n', r"base_year = nan: wrong type"),
+        (
+            'name = "x"\nbase_year = 2007\nhorizon = 5\ntrend = "false"\n',
+            r"trend = 'false': wrong type; allowed: true or false",
+        ),
+        (
+            'name = "x"\nbase_year = 2007\nhorizon = 5\n[annual_change]\nom_ceec = 1e308\n',
+            r"om_ceec = 1e\+308: out of range",
+        ),
+        (
+            'name = "x"\nbase_year = 2007\nhorizon = 5\n[annual_change]\nom_ceec = "0.2"\n',
+            r"om_ceec = '0.2': wrong type",
+        ),
+        (
+            'name = "x"\nbase_year = 2007\nhorizon = 5\nweights = "nowhere.csv"\n',
+            r"relative to the scenario file's folder",
+        ),
     ],
 )
 def test_bad_scenarios_are_refused(tmp_path, text, message):
@@ -148,6 +174,8 @@ SECTORS = {"a": "manufacturing", "b": "manufacturing", "c": "market_services"}
         ("industry,hours\na,1\na,2\n", r"line 3, column industry: 'a' appears twice"),
         ("industry,jobs\na,1\n", "needs the columns"),
         ("industry,hours\n", "no rows"),
+        ("industry,hours\na,10\n", r"column industry: manufacturing lacks \['b'\]"),
+        ("industry,hours\na,0\nb,0\n", r"every manufacturing value is 0"),
         ("", "cannot be read"),
     ],
 )
@@ -157,6 +185,18 @@ def test_weights_file_validation(tmp_path, text, message):
     with pytest.raises(DataError, match=message) as info:
         read_weights(path, SECTORS)
     assert str(path) in str(info.value)
+
+
+def test_hours_weights_do_not_depend_on_their_unit(tmp_path):
+    """'hours, or any unit proportional to it': hours x 10 give the same base levels, equal to the shares."""
+    outs = []
+    for text in ("industry,hours\na,3\nb,1\n", "industry,hours\na,30\nb,10\n", "industry,share\na,0.75\nb,0.25\n"):
+        path = tmp_path / "weights.csv"
+        path.write_text(text)
+        outs.append(reweight(BASE, read_weights(path, SECTORS)).set_index("industry"))
+    for other in outs[1:]:
+        pd.testing.assert_frame_equal(outs[0], other)
+    assert outs[0]["hours"].sum() == pytest.approx(BASE["hours"].sum())  # the sector's national hours kept
 
 
 def test_weights_reweight_the_industries(tmp_path):

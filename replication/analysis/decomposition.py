@@ -28,9 +28,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from replication.core import config
+from replication.core import config_schemas
 from replication.core.errors import ConfigError, ReplicationError
-from replication.core.fileio import read_toml
 from replication.estimators.inference import BootstrapOptions
 from replication.estimators.results import Results
 from replication.estimators.static import static_bootstrap_engine
@@ -47,7 +46,7 @@ class Changes:
 
 
 def decomposition_config() -> dict:
-    return read_toml(config.config_dir() / "decomposition.toml", what="decomposition configuration")
+    return config_schemas.load("decomposition.toml")
 
 
 def weighted_changes(

@@ -35,9 +35,9 @@ from scipy import stats
 
 from replication.analysis.decomposition import bootstrap_for
 from replication.analysis.outputs import SKILL_TABLES
-from replication.core import config
+from replication.core import config, config_schemas
 from replication.core.errors import ReplicationError
-from replication.core.fileio import read_toml, write_csv
+from replication.core.fileio import write_csv
 from replication.core.layout import Layout
 from replication.core.progress import say
 from replication.estimators.results import Results
@@ -45,7 +45,7 @@ from replication.specs.spec import load_spec, prepare_data, spec_variants
 
 
 def analysis_config() -> dict:
-    return read_toml(config.config_dir() / "skill_analysis.toml", what="skill analysis configuration")
+    return config_schemas.load("skill_analysis.toml")
 
 
 def skills_dir() -> Path:

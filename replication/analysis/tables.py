@@ -25,8 +25,8 @@ import pandas as pd
 
 from replication.analysis.decomposition import bootstrap_for, decompose, decomposition_config
 from replication.analysis.outputs import ANALYSIS_TABLES
-from replication.core import config
-from replication.core.fileio import read_toml, write_csv
+from replication.core import config, config_schemas
+from replication.core.fileio import write_csv
 from replication.core.layout import Layout
 from replication.core.progress import say
 from replication.estimators.data import parse_term
@@ -275,4 +275,4 @@ def write_analysis(layout: Layout) -> dict[str, pd.DataFrame]:
 def studies_config() -> dict:
     """``config/claims.toml [studies]``: the country the published studies are about and the last year of each
     study's sample (read here too: the claims stage comes after this one)."""
-    return read_toml(config.config_dir() / "claims.toml", what="claims configuration")["studies"]
+    return config_schemas.load("claims.toml")["studies"]

@@ -41,11 +41,13 @@ import pandas as pd
 
 from replication.analysis.identification import failures
 from replication.analysis.outputs import TRADEOFF_TABLES
-from replication.core import config
+from replication.core import config, config_schemas
+from replication.core.config_schemas import SCENARIO
 from replication.core.errors import ConfigError, DataError, ReplicationError
 from replication.core.fileio import read_toml, write_csv
 from replication.core.layout import Layout
 from replication.core.progress import say
+from replication.core.toml_schema import find_line, unknown_name, validate
 from replication.estimators.results import Results
 
 OUTCOMES = ("productivity", "hours", "skill")
@@ -82,7 +84,7 @@ class Elasticities:
 
 
 def tradeoff_config() -> dict:
-    return read_toml(config.config_dir() / "tradeoff.toml", what="trade-off configuration")
+    return config_schemas.load("tradeoff.toml")
 
 
 def _estimates_file(spec: str) -> Path:
@@ -415,8 +417,10 @@ def historical_changes(part: pd.DataFrame, channels: list[str], *, start: int, e
 def read_weights(path: Path, industries: dict[str, str]) -> pd.DataFrame:
     """A user's weights CSV (columns ``industry`` and ``hours`` or ``share``), validated.
 
-    ``industries`` maps the allowed industry codes to their sector. ``share`` values must add up to one within
-    each sector (tolerance 1e-3). Every error names the file, the 1-based line, the column and the value.
+    ``industries`` maps the allowed industry codes to their sector. A sector the file names must have every one
+    of its industries (0 allowed) and a positive total; a sector it leaves out keeps its national weights.
+    ``share`` values must add up to one within each sector (tolerance 1e-3). Every error names the file, the
+    1-based line, the column and the value.
     """
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
@@ -448,6 +452,15 @@ def read_weights(path: Path, industries: dict[str, str]) -> pd.DataFrame:
         line = int(np.flatnonzero(duplicated)[0]) + 2
         raise DataError(path, f"line {line}, column industry: {frame['industry'][duplicated].iloc[0]!r} appears twice")
     frame["sector"] = frame["industry"].map(industries)
+    for sector, part in frame.groupby("sector"):
+        missing = sorted(set(k for k, v in industries.items() if v == sector) - set(part["industry"]))
+        if missing:
+            raise DataError(
+                path,
+                f"column industry: {sector} lacks {missing} (list every industry of a sector you weight, 0 allowed)",
+            )
+        if part[value_column].sum() <= 0:
+            raise DataError(path, f"column {value_column}: every {sector} value is 0 (a sector needs a positive total)")
     if value_column == "share":
         totals = frame.groupby("sector")["share"].sum()
         off = totals[(totals - 1).abs() > 1e-3]
@@ -457,16 +470,17 @@ def read_weights(path: Path, industries: dict[str, str]) -> pd.DataFrame:
 
 
 def reweight(base: pd.DataFrame, weights: pd.DataFrame) -> pd.DataFrame:
-    """Base levels with the user's hours (or hours shares times the sector's hours): output and employment
-    scale with hours, so output per hour and hours per person stay the industry's."""
+    """Base levels with the user's industry structure: each weighted sector's national hours shared out in
+    proportion to the user's hours (any unit: only their proportions matter) or shares; output and employment
+    scale with hours, so output per hour and hours per person stay the industry's. Industries of sectors the
+    file leaves out are unchanged."""
     out = base.set_index("industry")
     w = weights.set_index("industry")["weight"].reindex(out.index)
-    if (weights["kind"] == "share").any():
-        sector_hours = out.groupby("sector")["hours"].transform("sum")
-        target = w * sector_hours
-    else:
-        target = w
-    factor = (target / out["hours"]).fillna(0.0)
+    weighted = w.notna()
+    shares = w / w.groupby(out["sector"]).transform("sum")
+    sector_hours = out.groupby("sector")["hours"].transform("sum")
+    target = (shares * sector_hours).where(weighted, out["hours"])
+    factor = (target / out["hours"]).where(out["hours"] > 0, 0.0).fillna(0.0)
     for column in ("go_real", "hours", "emp"):
         out[column] = out[column] * factor
     return out.reset_index()
@@ -474,26 +488,38 @@ def reweight(base: pd.DataFrame, weights: pd.DataFrame) -> pd.DataFrame:
 
 # ---------------------------------------------------------------------------------------------- scenarios
 def load_scenario(path: Path, channels: list[str]) -> dict:
-    """A scenario file (docs/scenarios.md): name, horizon, base_year, and per channel the annual change in
-    percentage points (``annual_change``), added to the historical trend when ``trend = true``."""
-    raw = read_toml(path, what="scenario")
-    allowed = {"name", "description", "base_year", "horizon", "trend", "annual_change", "weights"}
-    unknown = sorted(set(raw) - allowed)
-    if unknown:
-        raise ConfigError(f"{path}: unknown key(s) {unknown}; allowed: {sorted(allowed)}")
-    for key in ("name", "horizon", "base_year"):
-        if key not in raw:
-            raise ConfigError(f"{path}: missing `{key}`")
-    changes = raw.get("annual_change", {})
-    bad = sorted(set(changes) - set(channels))
-    if bad:
-        raise ConfigError(f"{path}: [annual_change] {bad} are not channels; channels: {channels}")
-    for name, value in changes.items():
-        if not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise ConfigError(f"{path}: [annual_change] {name} = {value!r} is not a finite number")
-    if not isinstance(raw["horizon"], int) or raw["horizon"] <= 0:
-        raise ConfigError(f"{path}: horizon = {raw['horizon']!r} must be a positive whole number of years")
+    """A scenario file (docs/scenarios.md), checked against its schema
+    (:data:`~replication.core.config_schemas.SCENARIO`): name, base_year, horizon (1 to 50 years), trend (a
+    boolean), per channel the annual change in percentage points (-5 to 5; channels named with a "did you mean"),
+    and an optional weights file, resolved relative to the scenario file's folder (``weights_path``)."""
+    path = Path(path)
+    shown = config.relative_to_root(path)
+    raw = validate(SCENARIO, read_toml(path, what="scenario"), path=Path(shown))
+    for name in raw.get("annual_change", {}):
+        if name not in channels:
+            line = find_line(path.read_text(encoding="utf-8"), ("annual_change",), name)
+            raise ConfigError(
+                f"{shown}{f':{line}' if line else ''}: [annual_change] {unknown_name(name, channels, what='channel')}"
+            )
+    if raw.get("weights"):
+        raw["weights_path"] = (path.parent / raw["weights"]).resolve()
+        if not raw["weights_path"].is_file():
+            raise ConfigError(
+                f"{shown}: weights = {raw['weights']!r}: no such file {raw['weights_path']} (relative to the "
+                "scenario file's folder)"
+            )
+    raw["path"] = shown
     return raw
+
+
+def check_base_years(scenarios: list[dict], years: list[int]) -> None:
+    """Every scenario's base year is a year of the base data (a year outside would have no base levels)."""
+    for scenario in scenarios:
+        if scenario["base_year"] not in years:
+            raise ConfigError(
+                f"{scenario['path']}: base_year = {scenario['base_year']}: not a year of the base data "
+                f"({min(years)}-{max(years)})"
+            )
 
 
 def scenario_changes(
@@ -575,13 +601,11 @@ def run_tradeoff(scenario_paths: list[Path] | None = None, *, out_dir: Path | No
     )
     loaded = [load_scenario(p, channels) for p in paths]
     sector_of = dict(zip(panel["industry"], panel["sector"], strict=False))
+    check_base_years(loaded, sorted(int(y) for y in panel.loc[panel["sector"].isin(cfg["sectors"]), "year"].unique()))
     weights = {}  # read and validated once per scenario that names a weights file
     for scenario in loaded:
         if scenario.get("weights"):
-            weights_path = Path(scenario["weights"])
-            if not weights_path.is_absolute():
-                weights_path = config.project_root() / weights_path
-            weights[scenario["name"]] = read_weights(weights_path, sector_of)
+            weights[scenario["name"]] = read_weights(scenario["weights_path"], sector_of)
     columns = ["industry", "sector", "go_real", "hours", "emp", "sh_ls"]
     for sector in cfg["sectors"]:
         elasticities = draw_elasticities(cfg, sector, draws=int(sim["draws"]), rng=rng, cache=cache)

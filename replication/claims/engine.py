@@ -22,9 +22,9 @@ import numpy as np
 import pandas as pd
 
 from replication.analysis.identification import failures
-from replication.core import config
+from replication.core import config, config_schemas
 from replication.core.errors import ConfigError
-from replication.core.fileio import read_toml, write_csv
+from replication.core.fileio import write_csv
 from replication.core.layout import Layout
 from replication.inputs.vintages import load_country_groups
 from replication.measures.offshoring import pooled_share
@@ -35,7 +35,7 @@ VERDICTS = ("replicated", "not replicated", "inconclusive", "not testable")
 
 
 def claims_file() -> dict:
-    return read_toml(config.config_dir() / "claims.toml", what="claims configuration")
+    return config_schemas.load("claims.toml")
 
 
 def claims_config() -> list[dict]:

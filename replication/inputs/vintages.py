@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from replication.core import config
+from replication.core import config, config_schemas
 from replication.core.errors import ConfigError
 from replication.core.fileio import read_toml
 
@@ -238,7 +238,7 @@ def country_names() -> dict[str, str]:
 def load_offshoring_config() -> dict:
     """Origins and reporting choices of ``config/offshoring.toml``, with group names checked."""
     path = config.config_dir() / "offshoring.toml"
-    cfg = _read_toml(path)
+    cfg = config_schemas.load("offshoring.toml")
     groups = load_country_groups()
     for label, group in {**cfg.get("origins", {}), **cfg.get("variant_origins", {})}.items():
         if group != "foreign" and group not in groups:

@@ -34,9 +34,9 @@ import functools
 import numpy as np
 import pandas as pd
 
-from replication.core import config
+from replication.core import config_schemas
 from replication.core.errors import ReplicationError
-from replication.core.fileio import read_toml, write_parquet
+from replication.core.fileio import write_parquet
 from replication.core.layout import Layout
 from replication.core.progress import say
 from replication.inputs.tidy import as_text, interim_path, load_table
@@ -63,7 +63,7 @@ ACCOUNTS |= SKILL_ACCOUNTS
 
 
 def panel_config() -> dict:
-    return read_toml(config.config_dir() / "panel.toml", what="panel configuration")
+    return config_schemas.load("panel.toml")
 
 
 def _log(values: pd.Series) -> pd.Series:

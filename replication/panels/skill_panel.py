@@ -31,9 +31,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from replication.core import config
+from replication.core import config_schemas
 from replication.core.errors import ReplicationError
-from replication.core.fileio import read_toml, write_parquet
+from replication.core.fileio import write_parquet
 from replication.core.layout import Layout
 from replication.core.progress import say
 from replication.inputs.tidy import as_text, load_table
@@ -57,7 +57,7 @@ MEASURES = ("om", "os")
 
 
 def skill_panel_config() -> dict:
-    return read_toml(config.config_dir() / "skill_panel.toml", what="skill panel configuration")
+    return config_schemas.load("skill_panel.toml")
 
 
 def concordance(cfg: dict) -> tuple[pd.Series, dict[str, str]]:

@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 
 from replication.analysis import outputs
-from replication.core import config
+from replication.core import config, config_schemas
 from replication.core.fileio import read_toml
 from replication.core.layout import Layout
 from replication.core.layout import shared_tables as shared_tables
@@ -54,13 +54,13 @@ def published_files() -> list[Path]:
 
 
 def scenario_files() -> list[Path]:
-    """The shipped scenarios and the weights files they name (relative to the project)."""
+    """The shipped scenarios and the weights files they name (relative to the scenario file's folder)."""
     files = sorted((config.project_root() / "scenarios").glob("*.toml"))
     weights = set()
     for path in files:
         name = read_toml(path, what="scenario").get("weights")
-        if isinstance(name, str) and (config.project_root() / name).is_file():
-            weights.add(config.project_root() / name)
+        if isinstance(name, str) and (path.parent / name).is_file():
+            weights.add((path.parent / name).resolve())
     return files + sorted(weights)
 
 
@@ -74,11 +74,11 @@ def estimation_panel(vintage: str) -> bool:
 @functools.cache
 def ict_vintage() -> str:
     """The vintage whose accounts give the estimation panel its ICT intensity (config/panel.toml [ict])."""
-    return str(read_toml(config.config_dir() / "panel.toml", what="panel configuration")["ict"]["vintage"])
+    return str(config_schemas.load("panel.toml")["ict"]["vintage"])
 
 
 def skill_sources() -> dict[str, str]:
-    skills = read_toml(config.config_dir() / "skill_panel.toml", what="skill panel configuration")
+    skills = config_schemas.load("skill_panel.toml")
     return {k: str(v) for k, v in skills["sources"].items()}
 
 
@@ -198,8 +198,7 @@ def tradeoff_tables() -> tuple[str, ...]:
 
 def tradeoff_panel_vintage() -> str:
     """The vintage whose panel gives the trade-off its base levels (config/tradeoff.toml)."""
-    cfg = read_toml(config.config_dir() / "tradeoff.toml", what="trade-off configuration")
-    return str(cfg.get("panel_vintage", config.DEFAULT_VINTAGE))
+    return str(config_schemas.load("tradeoff.toml")["panel_vintage"])
 
 
 def table1_here(run: Layout) -> bool:
