@@ -93,7 +93,12 @@ def _cmd_estimate(args: argparse.Namespace) -> None:
     if args.out:  # one spec's main model as a Results JSON, printed
         if len(args.specs) != 1:
             raise ReplicationError("--out needs exactly one spec file")
-        result = run_spec(load_spec(args.specs[0]), layout=_layout(args), country=args.country)
+        try:
+            result = run_spec(load_spec(args.specs[0]), layout=_layout(args), country=args.country)
+        except ReplicationError as exc:  # every error names the spec file
+            if args.specs[0] in str(exc):
+                raise
+            raise ReplicationError(f"{args.specs[0]}: {exc}") from exc
         result.to_json(args.out)
         if not args.quiet:
             print(result.summary())
@@ -407,7 +412,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ReplicationError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader went away (`... | head`): stop quietly, as Unix tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+    except OSError as exc:  # no space, read-only, permission: the path and the cause, in one line
+        print(f"error: {os_error_line(exc)}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:  # files are written atomically: nothing half-written is left behind
         print(f"interrupted: {args.command} stopped; no output of it was half-written", file=sys.stderr)
         return 130
     return code if isinstance(code, int) else 0
+
+
+def os_error_line(exc: OSError) -> str:
+    """``<path>: <cause>`` of an operating-system error (no space left, read-only file system, permission)."""
+    where = exc.filename if exc.filename is not None else "a file"
+    cause = exc.strerror or str(exc)
+    return f"{where}: {cause}" + (" (free some disk space and run again)" if exc.errno == 28 else "")

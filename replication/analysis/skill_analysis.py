@@ -25,7 +25,6 @@ Reads the skill estimates (``outputs/skills/estimates/*.json``) and the estimati
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
@@ -37,7 +36,7 @@ from replication.analysis.decomposition import bootstrap_for
 from replication.analysis.outputs import SKILL_TABLES
 from replication.core import config, config_schemas
 from replication.core.errors import ReplicationError
-from replication.core.fileio import write_csv
+from replication.core.fileio import read_json, read_parquet, write_csv
 from replication.core.layout import Layout
 from replication.core.progress import say
 from replication.estimators.results import Results
@@ -56,7 +55,7 @@ def load_variants(stem: str) -> dict[str, Results]:
     path = Layout().skill_estimates / f"{stem}.json"
     if not path.exists():
         raise ReplicationError(f"{path}: not built; run `make all`")
-    record = json.loads(path.read_text(encoding="utf-8"))
+    record = read_json(path)
     return {name: Results.from_dict(data) for name, data in record["variants"].items()}
 
 
@@ -294,7 +293,7 @@ def write_skill_analysis() -> dict[str, pd.DataFrame]:
     say("[skill analysis] restriction tests, falsification, ICT moderation, decomposition, ICT sanity check")
     spec_path = config.project_root() / cfg["spec"]
     results = load_variants(spec_path.stem)
-    panel = pd.read_parquet(Layout().skill_estimation_panel)
+    panel = read_parquet(Layout().skill_estimation_panel)
     alpha = float(cfg["falsification"]["alpha"])
     tests = restriction_tests(results)
     bel = results["belgium_difference"]

@@ -18,7 +18,7 @@ import pandas as pd
 
 from replication.core import config
 from replication.core.errors import ReplicationError
-from replication.core.fileio import write_csv
+from replication.core.fileio import read_parquet, write_csv
 from replication.core.layout import Layout
 from replication.inputs.tidy import load_table
 from replication.inputs.vintages import load_country_groups, load_offshoring_config
@@ -39,7 +39,7 @@ def load_intensities(vintage: str, country: str) -> pd.DataFrame:
     path = Layout(vintage).offshoring
     if not path.exists():
         raise ReplicationError(f"{path}: not built; run `make all VINTAGE={vintage}`")
-    frame = pd.read_parquet(path)
+    frame = read_parquet(path)
     available = sorted(frame["country"].unique())
     if country not in available:
         raise ReplicationError(f"country {country!r} is not in vintage {vintage!r}; available: {available}")

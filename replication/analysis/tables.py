@@ -18,7 +18,6 @@ renders these files; it computes nothing.
 
 from __future__ import annotations
 
-import json
 import math
 
 import pandas as pd
@@ -26,7 +25,7 @@ import pandas as pd
 from replication.analysis.decomposition import bootstrap_for, decompose, decomposition_config
 from replication.analysis.outputs import ANALYSIS_TABLES
 from replication.core import config, config_schemas
-from replication.core.fileio import write_csv
+from replication.core.fileio import read_json, read_parquet, write_csv
 from replication.core.layout import Layout
 from replication.core.progress import say
 from replication.estimators.data import parse_term
@@ -234,10 +233,10 @@ def data_coverage(layout: Layout) -> pd.DataFrame:
         run = Layout(name, layout.country)
         if not run.tidy_record.exists():
             continue
-        data = json.loads(run.tidy_record.read_text(encoding="utf-8"))
+        data = read_json(run.tidy_record)
         years, countries = "", ""
         if run.offshoring.exists():
-            frame = pd.read_parquet(run.offshoring, columns=["country", "year"])
+            frame = read_parquet(run.offshoring, columns=["country", "year"])
             years = f"{frame['year'].min()}-{frame['year'].max()}"
             countries = str(frame["country"].nunique())
         rows.append(

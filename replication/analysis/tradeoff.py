@@ -30,7 +30,6 @@ year; no wage, price or reallocation response; hours per person equal across ski
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -44,7 +43,7 @@ from replication.analysis.outputs import TRADEOFF_TABLES
 from replication.core import config, config_schemas
 from replication.core.config_schemas import SCENARIO
 from replication.core.errors import ConfigError, DataError, ReplicationError
-from replication.core.fileio import read_toml, write_csv
+from replication.core.fileio import read_json, read_parquet, read_toml, write_csv
 from replication.core.layout import Layout
 from replication.core.progress import say
 from replication.core.toml_schema import find_line, unknown_name, validate
@@ -97,7 +96,7 @@ def _load(spec: str, cache: dict) -> dict[str, Results]:
         path = _estimates_file(spec)
         if not path.exists():
             raise ReplicationError(f"{path}: not built; run `make all` and `make all`")
-        record = json.loads(path.read_text(encoding="utf-8"))
+        record = read_json(path)
         cache[spec] = {name: Results.from_dict(data) for name, data in record["variants"].items()}
     return cache[spec]
 
@@ -389,12 +388,12 @@ def base_panel(cfg: dict) -> pd.DataFrame:
     path = Layout(cfg["panel_vintage"]).panel
     if not path.exists():
         raise ReplicationError(f"{path}: not built; run `make all`")
-    panel = pd.read_parquet(path)
+    panel = read_parquet(path)
     part = panel[(panel["country"] == cfg["country"]) & panel["sector"].isin(cfg["sectors"])].copy()
     part = part.drop(columns=["ict"], errors="ignore")
     from replication.inputs.vintages import load_classification, load_vintage
 
-    skills = pd.read_parquet(Layout().skill_panel, columns=["country", "industry", "year", "ict_va"])
+    skills = read_parquet(Layout().skill_panel, columns=["country", "industry", "year", "ict_va"])
     skills = skills[skills["country"] == cfg["country"]]
     classification = load_classification(load_vintage(cfg["panel_vintage"]).classification)
     mapping = classification.industries.set_index("code")[cfg["ict_concordance"]]

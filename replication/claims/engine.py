@@ -24,7 +24,7 @@ import pandas as pd
 from replication.analysis.identification import failures
 from replication.core import config, config_schemas
 from replication.core.errors import ConfigError
-from replication.core.fileio import write_csv
+from replication.core.fileio import read_parquet, write_csv
 from replication.core.layout import Layout
 from replication.inputs.vintages import load_country_groups
 from replication.measures.offshoring import pooled_share
@@ -161,7 +161,7 @@ def _data_measure(measure: str, layout: Layout) -> list[float]:
     kind, *parts = measure.split(":")
     if kind in ("imported_share", "imported_share_mean"):
         who, year = parts[0], int(parts[1])
-        shares = pd.read_parquet(Layout(layout.vintage).import_share)
+        shares = read_parquet(Layout(layout.vintage).import_share)
         groups = load_country_groups()
         if who in groups and kind == "imported_share":
             return [pooled_share(shares, groups[who], year=year)]
@@ -172,7 +172,7 @@ def _data_measure(measure: str, layout: Layout) -> list[float]:
         return [float(row["share"].iloc[0]) if len(row) else math.nan]
     if kind == "imported_share_rose":
         start, end = int(parts[0]), int(parts[1])
-        shares = pd.read_parquet(Layout(layout.vintage).import_share).pivot_table(
+        shares = read_parquet(Layout(layout.vintage).import_share).pivot_table(
             index="country", columns="year", values="share"
         )
         if start not in shares.columns or end not in shares.columns:

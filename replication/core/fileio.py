@@ -1,8 +1,10 @@
-"""Atomic file writing and hashing: a failed run never leaves a half-written output behind."""
+"""Atomic file writing, staged stages, checked reading and hashing: a failed run never leaves a half-written
+output behind, a failing stage changes none of its files, and a damaged file is named with what to do."""
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import csv
 import hashlib
 import os
@@ -12,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from replication.core.errors import ConfigError
+from replication.core.errors import ConfigError, DataError
 
 if (
     TYPE_CHECKING
@@ -20,12 +22,52 @@ if (
     import pandas as pd
 
 
+#: the writes of the stage being run (:func:`staged`): (temporary file, target), moved into place at its end, and
+#: the process that runs it (a forked helper process writes its own files atomically, unstaged)
+_STAGED: contextvars.ContextVar[list[tuple[Path, Path]] | None] = contextvars.ContextVar("staged", default=None)
+_STAGED_PID: list[int] = [0]
+
+
+@contextlib.contextmanager
+def staged() -> Iterator[None]:
+    """Run a stage so that it changes all of its files or none: every :func:`atomic_path` write inside the block
+    stays at its temporary name until the block ends without an error, and then all are moved into place (in
+    the order written); on an error every temporary file is removed and the previous files stay as they were.
+    Inside a staged block, :func:`current` gives the path where a file just written can be read back."""
+    if _STAGED.get() is not None:  # already inside a stage: its end commits
+        yield
+        return
+    pending: list[tuple[Path, Path]] = []
+    token = _STAGED.set(pending)
+    _STAGED_PID[0] = os.getpid()
+    try:
+        yield
+    except BaseException:
+        for tmp, _ in pending:
+            tmp.unlink(missing_ok=True)
+        raise
+    finally:
+        _STAGED.reset(token)
+    for tmp, target in pending:
+        os.replace(tmp, target)
+
+
+def current(path: str | os.PathLike[str]) -> Path:
+    """Where ``path``'s newest content is: its staged temporary file when the running stage wrote it, else itself."""
+    path = Path(path)
+    for tmp, target in reversed(_STAGED.get() or [] if os.getpid() == _STAGED_PID[0] else []):
+        if target == path:
+            return tmp
+    return path
+
+
 @contextlib.contextmanager
 def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; rename it onto ``target`` only on success.
 
     The temporary file lives in the same folder so that :func:`os.replace` is atomic. On any
-    exception it is removed and ``target`` keeps its previous content (or stays absent).
+    exception it is removed and ``target`` keeps its previous content (or stays absent). Inside
+    :func:`staged`, the rename waits for the end of the stage.
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -37,7 +79,11 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     os.chmod(tmp_path, 0o666 & ~umask)  # mkstemp makes 0600; outputs get the usual permissions
     try:
         yield tmp_path
-        os.replace(tmp_path, target)
+        pending = _STAGED.get()
+        if pending is None or os.getpid() != _STAGED_PID[0]:
+            os.replace(tmp_path, target)
+        else:
+            pending.append((tmp_path, target))
     except BaseException:
         tmp_path.unlink(missing_ok=True)
         raise
@@ -122,3 +168,38 @@ def read_toml(path: str | os.PathLike[str], *, what: str = "file") -> dict:
         raise ConfigError(f"{path}: {what} not found") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML ({exc})") from exc
+
+
+REBUILT = "`make all` rebuilds it"
+
+
+def _damaged(path: Path, exc: Exception, advice: str) -> DataError:
+    cause = " ".join(f"{type(exc).__name__}: {exc}".split())[:160]
+    return DataError(path, f"cannot be read: damaged or truncated ({cause}); {advice}")
+
+
+def read_parquet(path: str | os.PathLike[str], *, advice: str = REBUILT, **options) -> pd.DataFrame:
+    """``pandas.read_parquet`` of a file the pipeline wrote (its staged content inside a stage); a damaged file is
+    one :class:`DataError` line ending in ``advice``."""
+    import pandas as pd
+
+    path = Path(path)
+    try:
+        return pd.read_parquet(current(path), **options)
+    except FileNotFoundError:
+        raise
+    except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid and ArrowIOError are ValueError / OSError
+        raise _damaged(path, exc, advice) from exc
+
+
+def read_json(path: str | os.PathLike[str]) -> object:
+    """The JSON value of a file the pipeline wrote; a damaged file is one :class:`DataError` line."""
+    import json
+
+    path = Path(path)
+    try:
+        return json.loads(current(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise _damaged(path, exc, REBUILT) from exc

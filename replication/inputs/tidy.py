@@ -13,7 +13,7 @@ import pandas as pd
 
 from replication.core import config
 from replication.core.errors import ReplicationError
-from replication.core.fileio import sha256, write_parquet, write_text
+from replication.core.fileio import read_json, read_parquet, sha256, write_parquet, write_text
 from replication.core.layout import Layout
 from replication.core.progress import say
 from replication.inputs import raw_files as manifest
@@ -193,7 +193,7 @@ def shared_provenance(vintage: str, table: str) -> dict:
     record = Layout(vintage).tidy_record
     if not record.exists():
         raise ReplicationError(f"{record}: not built; run `make all VINTAGE={vintage}` (its {table} is shared)")
-    provenance = json.loads(record.read_text()).get(table)
+    provenance = read_json(record).get(table)
     if provenance is None:
         raise ReplicationError(f"{record}: vintage {vintage!r} has no {table} table")
     return provenance
@@ -218,4 +218,4 @@ def load_table(
     path = interim_path(vintage, table)
     if not path.exists():
         raise ReplicationError(f"{path}: not built; run `make all VINTAGE={vintage}`")
-    return pd.read_parquet(path, columns=columns, filters=filters)
+    return read_parquet(path, columns=columns, filters=filters)

@@ -36,7 +36,7 @@ import pandas as pd
 
 from replication.core import config_schemas
 from replication.core.errors import ReplicationError
-from replication.core.fileio import write_parquet
+from replication.core.fileio import read_parquet, write_parquet
 from replication.core.layout import Layout
 from replication.core.progress import say
 from replication.inputs.tidy import as_text, interim_path, load_table
@@ -262,7 +262,7 @@ def build_panel_io(vintage_name: str) -> pd.DataFrame:
 def _read_built(path, target: str, vintage_name: str) -> pd.DataFrame:
     if not path.exists():
         raise ReplicationError(f"{path}: not built; run `make {target} VINTAGE={vintage_name}`")
-    return pd.read_parquet(path)
+    return read_parquet(path)
 
 
 def build_panel(vintage_name: str) -> pd.DataFrame:
@@ -356,7 +356,7 @@ def load_panel(vintage: str) -> pd.DataFrame:
 
 @functools.lru_cache(maxsize=2)
 def _read_panel(path: str, mtime_ns: int) -> pd.DataFrame:  # mtime_ns: the file version is part of the key
-    return pd.read_parquet(path)
+    return read_parquet(path)
 
 
 def pooled_countries(panel: pd.DataFrame) -> list[str]:

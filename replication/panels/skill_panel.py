@@ -33,7 +33,7 @@ import pandas as pd
 
 from replication.core import config_schemas
 from replication.core.errors import ReplicationError
-from replication.core.fileio import write_parquet
+from replication.core.fileio import read_parquet, write_parquet
 from replication.core.layout import Layout
 from replication.core.progress import say
 from replication.inputs.tidy import as_text, load_table
@@ -227,7 +227,7 @@ def build_skill_panel() -> pd.DataFrame:
     path = Layout(sources["offshoring_vintage"]).offshoring
     if not path.exists():
         raise ReplicationError(f"{path}: not built; run `make all VINTAGE={sources['offshoring_vintage']}`")
-    offshoring = aggregate_offshoring(pd.read_parquet(path), mapping, ORIGINS)
+    offshoring = aggregate_offshoring(read_parquet(path), mapping, ORIGINS)
     wiod_accounts = load_table(sources["offshoring_vintage"], "accounts")
     io_use = load_table(sources["offshoring_vintage"], "io_use")
     wage_cfg = cfg["wage_origins"]

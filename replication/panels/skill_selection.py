@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from replication.core.errors import ReplicationError
-from replication.core.fileio import write_csv, write_parquet, write_text
+from replication.core.fileio import read_parquet, write_csv, write_parquet, write_text
 from replication.core.layout import Layout
 from replication.core.progress import say
 from replication.panels.skill_panel import skill_panel_config
@@ -188,7 +188,7 @@ def build_selection() -> pd.DataFrame:
     if not path.exists():
         raise ReplicationError(f"{path}: not built; run `make all`")
     say("[skill selection] identifying variation of the skill shares by country")
-    table, panel = select_countries(pd.read_parquet(path), cfg)
+    table, panel = select_countries(read_parquet(path), cfg)
     export_panel(panel)
     write_csv(Layout().skill_selection_interim, table)
     write_parquet(Layout().skill_estimation_panel, panel)

@@ -73,6 +73,10 @@ def _failures(session) -> list[str]:
         name = report.task.name.split("::", 1)[-1]
         if isinstance(exc, ReplicationError):
             lines.append(f"error: {name}: {exc}")
+        elif isinstance(exc, OSError) and not isinstance(exc, BrokenPipeError):
+            from replication.cli import os_error_line
+
+            lines.append(f"error: {name}: {os_error_line(exc)}")
         else:
             lines.append(
                 f"error: {name}: {type(exc).__name__}: {exc} (unexpected; TRACEBACK=1 make all shows the traceback)"

@@ -116,9 +116,13 @@ class Stage:
         STAGES.append(self)
 
     def __call__(self, *args, **kwargs):
+        """Run the stage staged (:func:`replication.core.fileio.staged`): all of its files change, or none."""
         import importlib
 
-        return getattr(importlib.import_module(self.module), self.function)(*args, **kwargs)
+        from replication.core.fileio import staged
+
+        with staged():
+            return getattr(importlib.import_module(self.module), self.function)(*args, **kwargs)
 
     def __repr__(self) -> str:
         return f"Stage({self.module}.{self.function})"

@@ -21,7 +21,7 @@ from matplotlib.ticker import MaxNLocator
 
 from replication.analysis.table1 import load_intensities
 from replication.core import config
-from replication.core.fileio import atomic_path
+from replication.core.fileio import atomic_path, read_parquet
 from replication.core.layout import Layout
 from replication.core.progress import say
 from replication.inputs.stamps import stamp
@@ -164,7 +164,7 @@ def write_figures(layout: Layout) -> list[Path]:
         published = pd.read_csv(config.published_dir() / "table1_offshoring.csv", dtype={"statistic": str})
     configured = year = int(cfg["figure_cross_country"]["year"])
     benchmark = cfg["figure_cross_country"]["benchmark_group"]
-    shares = pd.read_parquet(layout.import_share)
+    shares = read_parquet(layout.import_share)
     years = sorted(int(y) for y in shares["year"].unique())
     if year not in years:  # the configured year is not in this vintage: its latest year, named in the title
         say(f"[figures] {vintage} has no {year} table; the cross-country figure uses {years[-1]}")

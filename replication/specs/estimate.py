@@ -22,8 +22,8 @@ import pandas as pd
 
 from replication import __version__
 from replication.core import config
-from replication.core.errors import ReplicationError
-from replication.core.fileio import file_version, sha256, write_text
+from replication.core.errors import DataError, ReplicationError
+from replication.core.fileio import file_version, read_json, sha256, write_text
 from replication.core.layout import Layout
 from replication.core.progress import say
 from replication.estimators.data import NotIdentifiedError
@@ -159,7 +159,7 @@ def read_record(path: Path) -> dict:
     """The estimates JSON of :func:`write_estimates`; a missing file names the Make target."""
     if not path.exists():
         raise ReplicationError(f"{relative_to_root(path)}: not built; run `make all`")
-    return json.loads(path.read_text(encoding="utf-8"))
+    return read_json(path)
 
 
 def load_estimates(stem: str, layout: Layout | None = None, *, folder: str = "belgium") -> dict[str, Results]:
@@ -178,8 +178,14 @@ def load_estimates(stem: str, layout: Layout | None = None, *, folder: str = "be
 def _load_record(version: tuple[Path, int, int, int]) -> tuple[dict[str, Results], dict[str, str]]:
     """A spec's variants and its not-estimable ones, from one read of the file version."""
     record = read_record(version[0])
-    variants = {name: Results.from_dict(data) for name, data in record["variants"].items()}
-    return variants, dict(record.get("not_estimable", {}))
+    try:
+        variants = {name: Results.from_dict(data) for name, data in record["variants"].items()}
+        return variants, dict(record.get("not_estimable", {}))
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:  # valid JSON, not an estimates record
+        raise DataError(
+            relative_to_root(version[0]),
+            f"is not an estimates record ({type(exc).__name__}: {exc}); `make all` rebuilds it",
+        ) from exc
 
 
 def not_estimable(stem: str, layout: Layout | None = None, *, folder: str = "belgium") -> dict[str, str]:

@@ -24,10 +24,63 @@ SUR = ("sur",)
 ESTIMATORS = (*STATIC, *IV, *GMM, *SUR)
 
 
-def key(doc: str, *, default: Any = MISSING, applies: tuple[str, ...] = (), choices: tuple = ()) -> Any:
-    """A spec key: its documentation, default, the estimators it applies to (all of the family when empty)
-    and its allowed values."""
-    metadata = {"doc": doc, "applies": applies, "choices": choices}
+#: the most bootstrap draws a spec may ask for (each draw costs one pass over the clusters' scores)
+MAX_DRAWS = 1_000_000
+TERM_SYNTAX = re.compile(r"^(?:L([0-9]+)\.)?[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _term(value: Any) -> str | None:
+    """A column name or a lag ``L<k>.<column>`` with k >= 1."""
+    match = TERM_SYNTAX.match(value) if isinstance(value, str) else None
+    if match is None:
+        return f"{value!r} is not a column name or a lag L<k>.<column>"
+    if match.group(1) is not None and int(match.group(1)) < 1:
+        return f"{value!r}: a lag L<k> needs k >= 1 (write the column itself for k = 0)"
+    return None
+
+
+def _terms(value: Any) -> str | None:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        return "should be a list of strings"
+    return next((problem for v in value if (problem := _term(v))), None)
+
+
+def _nonempty_terms(value: Any) -> str | None:
+    return _terms(value) or (None if value else "should name at least one term")
+
+
+def _between(low: float, high: float, *, open_low: bool = False, open_high: bool = False, integer: bool = False):
+    """A rule: a finite number (an integer with ``integer``) inside the bounds."""
+    import math
+
+    def rule(value: Any) -> str | None:
+        ok_type = isinstance(value, int) if integer else isinstance(value, (int, float))
+        if isinstance(value, bool) or not ok_type or not math.isfinite(value):
+            return "should be " + ("an integer" if integer else "a finite number")
+        if value < low or value > high or (open_low and value == low) or (open_high and value == high):
+            return f"should be in {'(' if open_low else '['}{low}, {high}{')' if open_high else ']'}"
+        return None
+
+    return rule
+
+
+def _lags(value: Any) -> str | None:
+    ok = (
+        isinstance(value, list)
+        and len(value) == 2
+        and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+    )
+    if not ok or not 1 <= value[0] <= value[1]:
+        return "should be [min, max] whole lags with 1 <= min <= max"
+    return None
+
+
+def key(
+    doc: str, *, default: Any = MISSING, applies: tuple[str, ...] = (), choices: tuple = (), rule: Any = None
+) -> Any:
+    """A spec key: its documentation, default, the estimators it applies to (all of the family when empty),
+    its allowed values and a further rule (a function returning why a value is refused, or None)."""
+    metadata = {"doc": doc, "applies": applies, "choices": choices, "rule": rule}
     if default is MISSING:
         return field(metadata=metadata)
     if isinstance(default, list | dict):
@@ -42,8 +95,8 @@ class StaticModel:
     or the same on the swept data when unweighted with a clustered or robust covariance)."""
 
     estimator: str = key("`pooled`, `within` or `first_difference`", choices=STATIC)
-    dependent: str = key("dependent variable (a column or a lag `L<k>.<column>`)")
-    regressors: list = key("regressor terms (columns or lags `L<k>.<column>`)")
+    dependent: str = key("dependent variable (a column or a lag `L<k>.<column>`)", rule=_term)
+    regressors: list = key("regressor terms (columns or lags `L<k>.<column>`, k >= 1)", rule=_nonempty_terms)
     time_effects: bool = key("period effects (within: swept out; pooled, first differences: dummies)", default=False)
     entity_trends: bool = key("entity-specific linear trends", default=False, applies=("within",))
     constant: bool = key(
@@ -63,10 +116,10 @@ class IVModel:
     """``iv2sls``, ``ivgmm`` (linearmodels IV2SLS, IVGMM after within-demeaning)."""
 
     estimator: str = key("`iv2sls` or `ivgmm`", choices=IV)
-    dependent: str = key("dependent variable")
-    exog: list = key("exogenous regressors", default=[])
-    endog: list = key("endogenous regressors")
-    instruments: list = key("excluded instruments (at least as many as `endog`)")
+    dependent: str = key("dependent variable", rule=_term)
+    exog: list = key("exogenous regressors", default=[], rule=_terms)
+    endog: list = key("endogenous regressors", rule=_nonempty_terms)
+    instruments: list = key("excluded instruments (at least as many as `endog`)", rule=_nonempty_terms)
     entity_effects: bool = key("entity effects swept out by within-demeaning", default=True)
     time_effects: bool = key("period dummies", default=False)
 
@@ -75,8 +128,10 @@ class IVModel:
 class GMMStyleSpec:
     """One GMM-style instrument block."""
 
-    variable: str = key("the instrumented variable")
-    lags: list = key("`[min, max]` lags (max may be large: all available)", default=[2, 99])
+    variable: str = key("the instrumented variable", rule=_term)
+    lags: list = key(
+        "`[min, max]` lags, 1 <= min <= max (max may be large: all available)", default=[2, 99], rule=_lags
+    )
     collapse: bool = key("one instrument column per lag instead of per period", default=False)
 
 
@@ -85,10 +140,10 @@ class GMMModel:
     """``difference_gmm``, ``system_gmm`` (Arellano-Bond, Blundell-Bond)."""
 
     estimator: str = key("`difference_gmm` or `system_gmm`", choices=GMM)
-    dependent: str = key("dependent variable")
-    regressors: list = key("regressor terms, lags of the dependent variable included (`L1.n`)")
+    dependent: str = key("dependent variable", rule=_term)
+    regressors: list = key("regressor terms, lags of the dependent variable included (`L1.n`)", rule=_nonempty_terms)
     gmm: list = key("GMM-style blocks `{variable, lags = [min, max], collapse}`")
-    iv: list | None = key("IV-style terms (default: the regressors without GMM instruments)", default=None)
+    iv: list | None = key("IV-style terms (default: the regressors without GMM instruments)", default=None, rule=_terms)
     time_effects: bool = key("period dummies", default=True)
     steps: int = key("1 or 2 (two-step with Windmeijer's correction)", default=2, choices=(1, 2))
 
@@ -98,7 +153,10 @@ class SURModel:
     """``sur``: seemingly unrelated regressions (share systems) with cross-equation restrictions."""
 
     estimator: str = key("`sur`", choices=SUR)
-    equations: dict = key("`[model.equations.<name>]` tables with `dependent` and `regressors`")
+    equations: dict = key(
+        "`[model.equations.<name>]` tables with `dependent` and `regressors` (at least one equation)",
+        rule=lambda v: None if v else "should have at least one [model.equations.<name>] table",
+    )
     entity_effects: bool = key("entity effects swept out by demeaning every equation", default=True)
     restrictions: list = key('linear restrictions, e.g. `"low_ln_rw_ms = medium_ln_rw_ls"`', default=[])
     method: str = key(
@@ -114,11 +172,21 @@ class SURModel:
 class BootstrapSpec:
     """``[inference.bootstrap]``: the restricted wild cluster bootstrap (pooled and within models)."""
 
-    draws: int = key("number of draws (all 2^G sign patterns when Rademacher and 2^G <= draws)", default=9999)
+    draws: int = key(
+        f"number of draws, 1 to {MAX_DRAWS:,} (all 2^G sign patterns when Rademacher and 2^G <= draws)",
+        default=9999,
+        rule=_between(1, MAX_DRAWS, integer=True),
+    )
     weights: str = key("`webb` (six-point) or `rademacher`", default="webb", choices=("webb", "rademacher"))
-    seed: int = key("seed of numpy's PCG64", default=20261123)
-    level: float = key("confidence level of the test-inversion interval", default=0.95)
-    terms: list = key("terms to bootstrap (default: every regressor)", default=[])
+    seed: int = key(
+        "seed of numpy's PCG64 (a non-negative integer)", default=20261123, rule=_between(0, 2**63 - 1, integer=True)
+    )
+    level: float = key(
+        "confidence level of the test-inversion interval, in (0, 1)",
+        default=0.95,
+        rule=_between(0, 1, open_low=True, open_high=True),
+    )
+    terms: list = key("terms to bootstrap (default: every regressor)", default=[], rule=_terms)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -131,7 +199,9 @@ class StaticInference:
         choices=("unadjusted", "robust", "clustered", "driscoll_kraay"),
     )
     cluster: str | None = key("column to cluster on (default: the entity); needs `clustered`", default=None)
-    bandwidth: float | None = key("Driscoll-Kraay lags; needs `driscoll_kraay`", default=None)
+    bandwidth: float | None = key(
+        "Driscoll-Kraay lags (0 to 100); needs `driscoll_kraay`", default=None, rule=_between(0, 100)
+    )
     debiased: bool = key("small-sample factors and t tests on G - 1 (clustered) degrees of freedom", default=True)
     bootstrap: dict | None = key(
         "`[inference.bootstrap]` (pooled and within only; an empty table switches it off)",
@@ -217,6 +287,9 @@ def _build(cls: type, table: dict, *, estimator: str, where: str, path: Path) ->
         if f.metadata.get("choices") and value not in f.metadata["choices"]:
             choices = [c for c in f.metadata["choices"] if c is not None]
             raise ConfigError(f"{path}: {where} {f.name} = {value!r} is not one of {choices}")
+        rule = f.metadata.get("rule")
+        if value is not None and rule is not None and (problem := rule(value)):
+            raise ConfigError(f"{path}: {where} {f.name} = {value!r}: {problem}")
         values[f.name] = value
     return cls(**values)
 
@@ -241,6 +314,9 @@ def validate_model(model: dict, *, path: Path, where: str = "") -> Any:
                     f"{path}: [model.equations.{name}]{where} needs exactly `dependent` and `regressors`; got "
                     f"{sorted(equation)}"
                 )
+            problem = _term(equation["dependent"]) or _nonempty_terms(equation["regressors"])
+            if problem:
+                raise ConfigError(f"{path}: [model.equations.{name}]{where} {problem}")
     return typed
 
 

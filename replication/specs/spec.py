@@ -36,6 +36,7 @@ import pandas as pd
 from replication.core import config
 from replication.core.config import relative_to_root
 from replication.core.errors import ConfigError
+from replication.core.fileio import read_parquet
 from replication.core.layout import Layout
 from replication.estimators.data import NotIdentifiedError
 from replication.estimators.results import Results
@@ -196,11 +197,14 @@ def spec_source(spec: Spec, layout: Layout | None = None) -> Path:
 def read_source(spec: Spec, layout: Layout | None = None) -> pd.DataFrame:
     """The spec's data as read (parquet or CSV); a missing file names the Make target that builds it."""
     source = spec_source(spec, layout)
+    if source.exists() and not source.is_file():
+        raise ConfigError(f"{spec.path}: [data] path = {relative_to_root(source)!r} is a folder, not a data file")
     if not source.exists():
         panel = spec.data.get("panel")
         target = "skills" if panel == "skills" else "panel" if panel else "data"
         raise ConfigError(f"{spec.path}: data file {relative_to_root(source)} not found (run `make {target}`)")
-    return pd.read_parquet(source) if source.suffix == ".parquet" else pd.read_csv(source)
+    advice = "`make all` rebuilds it" if spec.data.get("panel") else "check the spec's [data] path"
+    return read_parquet(source, advice=advice) if source.suffix == ".parquet" else pd.read_csv(source)
 
 
 def named_columns(frame: pd.DataFrame, expression: str) -> pd.DataFrame:

@@ -1,0 +1,114 @@
+"""Every failure is one line, and a failing stage changes nothing: staged writes, damaged files, operating-system
+errors (disk full, read-only), an old Python, a closed pipe."""
+
+from __future__ import annotations
+
+import errno
+import json
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from replication import cli
+from replication.core import fileio
+from replication.core.errors import DataError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_a_failing_stage_changes_none_of_its_files(tmp_path):
+    first, second = tmp_path / "a.csv", tmp_path / "b.txt"
+    fileio.write_text(first, "old a\n")
+    fileio.write_text(second, "old b\n")
+    with pytest.raises(RuntimeError), fileio.staged():
+        fileio.write_text(first, "new a\n")
+        assert fileio.current(first).read_text() == "new a\n"  # readable back inside the stage
+        assert first.read_text() == "old a\n"  # not yet in place
+        raise RuntimeError("the stage fails before writing b")
+    assert first.read_text() == "old a\n" and second.read_text() == "old b\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.csv", "b.txt"]  # no temporary file left
+
+
+def test_a_stage_that_succeeds_moves_every_file_into_place(tmp_path):
+    with fileio.staged():
+        fileio.write_text(tmp_path / "a.txt", "a\n")
+        fileio.write_csv(tmp_path / "b.csv", pd.DataFrame({"x": [1]}))
+        with fileio.staged():  # a nested block belongs to the outer stage
+            fileio.write_text(tmp_path / "c.txt", "c\n")
+        assert not (tmp_path / "c.txt").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "b.csv", "c.txt"]
+
+
+@pytest.mark.parametrize("damage", [b"", b"PAR1 not really", b"\x00" * 64])
+def test_a_damaged_parquet_is_one_line_with_what_to_do(tmp_path, damage):
+    path = tmp_path / "io_use.parquet"
+    path.write_bytes(damage)
+    with pytest.raises(
+        DataError, match=r"io_use.parquet: cannot be read: damaged or truncated .*`make all` rebuilds it"
+    ):
+        fileio.read_parquet(path)
+
+
+def test_a_truncated_json_is_one_line(tmp_path):
+    path = tmp_path / "production_manufacturing.json"
+    path.write_text(json.dumps({"variants": {}})[:7])
+    with pytest.raises(DataError, match=r"production_manufacturing.json: cannot be read: damaged or truncated"):
+        fileio.read_json(path)
+
+
+@pytest.mark.parametrize(
+    ("code", "cause"),
+    [(errno.ENOSPC, "No space left on device"), (errno.EROFS, "Read-only file system"), (errno.EACCES, "Permission")],
+)
+def test_an_operating_system_error_is_one_line(monkeypatch, capsys, tmp_path, code, cause):
+    target = tmp_path / "outputs" / "tradeoff" / "scenarios.csv"
+
+    def failing(args):
+        raise OSError(code, cause, str(target))
+
+    monkeypatch.setattr(cli, "_cmd_vintages", failing)
+    assert cli.main(["vintages"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(f"error: {target}: {cause}")
+    if code == errno.ENOSPC:
+        assert "free some disk space" in err
+
+
+def test_a_disk_that_fills_during_a_write_leaves_the_old_file(monkeypatch, tmp_path):
+    target = tmp_path / "claims.csv"
+    fileio.write_text(target, "old\n")
+
+    def full(self, *args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(self))
+
+    monkeypatch.setattr(Path, "write_text", full)
+    with pytest.raises(OSError):
+        fileio.write_text(target, "new\n")
+    monkeypatch.undo()
+    assert target.read_text() == "old\n" and [p.name for p in tmp_path.iterdir()] == ["claims.csv"]
+
+
+def test_an_old_python_is_told_in_one_line():
+    source = (ROOT / "replication" / "__init__.py").read_text().replace("import sys\n", "", 1)
+    fake = types.SimpleNamespace(version_info=(3, 10, 12), executable="/usr/bin/python3.10")
+    with pytest.raises(SystemExit, match=r"^error: offshoring-be needs Python 3.11 or newer; this is 3.10"):
+        exec(compile(source, "replication/__init__.py", "exec"), {"sys": fake, "__name__": "replication"})
+
+
+def test_a_closed_pipe_is_quiet():
+    """A command whose reader stops early (``| head``): exit 141 as Unix tools do, nothing on stderr."""
+    program = (
+        "import sys\nfrom replication import cli\n"
+        "cli._cmd_vintages = lambda args: [print('x' * 100) for _ in range(100_000)]\n"
+        "code = cli.main(['vintages'])\nsys.stderr.write(f'exit {code}')\nsys.exit(code)"
+    )
+    child = subprocess.Popen([sys.executable, "-c", program], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    child.stdout.read(10)
+    child.stdout.close()  # the reader goes away with about 10 MB unwritten
+    err = child.stderr.read().decode()
+    assert child.wait() == 141
+    assert err == "exit 141"
