@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 
 from replication import __version__
 from replication.core import config
-from replication.core.errors import ReplicationError
+from replication.core.errors import ReplicationError, os_error_line
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
@@ -423,9 +423,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     return code if isinstance(code, int) else 0
 
-
-def os_error_line(exc: OSError) -> str:
-    """``<path>: <cause>`` of an operating-system error (no space left, read-only file system, permission)."""
-    where = exc.filename if exc.filename is not None else "a file"
-    cause = exc.strerror or str(exc)
-    return f"{where}: {cause}" + (" (free some disk space and run again)" if exc.errno == 28 else "")

@@ -21,3 +21,10 @@ class DataError(ReplicationError):
 
 class ConfigError(ReplicationError):
     """Invalid or unknown configuration (vintage, classification, option)."""
+
+
+def os_error_line(exc: OSError) -> str:
+    """``<path>: <cause>`` of an operating-system error (no space left, read-only file system, permission)."""
+    where = exc.filename if exc.filename is not None else "a file"
+    cause = exc.strerror or str(exc)
+    return f"{where}: {cause}" + (" (free some disk space and run again)" if exc.errno == 28 else "")

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from replication.core import config
-from replication.core.errors import ConfigError, ReplicationError
+from replication.core.errors import ConfigError, ReplicationError, os_error_line
 from replication.pipeline import uptodate
 
 PACKAGE = Path(__file__).resolve().parents[1]
@@ -74,8 +74,6 @@ def _failures(session) -> list[str]:
         if isinstance(exc, ReplicationError):
             lines.append(f"error: {name}: {exc}")
         elif isinstance(exc, OSError) and not isinstance(exc, BrokenPipeError):
-            from replication.cli import os_error_line
-
             lines.append(f"error: {name}: {os_error_line(exc)}")
         else:
             lines.append(
