@@ -422,4 +422,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"interrupted: {args.command} stopped; no output of it was half-written", file=sys.stderr)
         return 130
     return code if isinstance(code, int) else 0
-

@@ -243,10 +243,11 @@ def test_draws_follow_the_covariance(tmp_path, monkeypatch):
 
     monkeypatch.setenv("REPLICATION_ROOT", str(tmp_path))  # no falsification table: nothing is refused
     cache = {
-        "production_manufacturing": {"by_origin": _results({"om_ceec": 1.5}, np.full((1, 1), 1e-30))},
-        "skill_shares_eu": {
-            "low_hours": _results({"om_ceec": -0.9, "ict": 0.1}, np.array([[0.04, 0.01], [0.01, 0.09]]))
-        },
+        "production_manufacturing": ({"by_origin": _results({"om_ceec": 1.5}, np.full((1, 1), 1e-30))}, {}),
+        "skill_shares_eu": (
+            {"low_hours": _results({"om_ceec": -0.9, "ict": 0.1}, np.array([[0.04, 0.01], [0.01, 0.09]]))},
+            {},
+        ),
     }
     rng = np.random.Generator(np.random.PCG64(1))
     drawn = draw_elasticities(CFG, "manufacturing", draws=20000, rng=rng, cache=cache)
@@ -265,7 +266,7 @@ def test_skill_estimates_of_a_falsified_sector_are_refused(tmp_path, monkeypatch
     pd.DataFrame({"sector": ["manufacturing"], "passed": [False]}).to_csv(
         tmp_path / "outputs" / "skills" / "falsification.csv", index=False
     )
-    cache = {"production_manufacturing": {"by_origin": _results({"om_ceec": 1.5}, np.eye(1))}}
+    cache = {"production_manufacturing": ({"by_origin": _results({"om_ceec": 1.5}, np.eye(1))}, {})}
     drawn = draw_elasticities(CFG, "manufacturing", draws=10, rng=np.random.default_rng(0), cache=cache)
     assert drawn.get("om_ceec", "productivity").identified
     skill = drawn.get("om_ceec", "skill")
@@ -309,7 +310,7 @@ def test_an_estimate_that_fails_identification_is_not_used(tmp_path, monkeypatch
     few.diagnostics["n_entities"] = 4  # fewer clusters than the rules allow
     skill = _results({"om_ceec": -0.9, "ict": 0.1}, np.eye(2) * 0.01)
     skill.diagnostics["n_entities"] = 57
-    cache = {"production_manufacturing": {"by_origin": few}, "skill_shares_eu": {"low_hours": skill}}
+    cache = {"production_manufacturing": ({"by_origin": few}, {}), "skill_shares_eu": ({"low_hours": skill}, {})}
     drawn = draw_elasticities(CFG, "manufacturing", draws=10, rng=np.random.default_rng(0), cache=cache)
     assert drawn.get("om_ceec", "skill").identified
     estimate = drawn.get("om_ceec", "productivity")

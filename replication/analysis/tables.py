@@ -25,9 +25,11 @@ import pandas as pd
 from replication.analysis.decomposition import bootstrap_for, decompose, decomposition_config
 from replication.analysis.outputs import ANALYSIS_TABLES
 from replication.core import config, config_schemas
+from replication.core.errors import ConfigError
 from replication.core.fileio import read_json, read_parquet, write_csv
 from replication.core.layout import Layout
 from replication.core.progress import say
+from replication.core.toml_schema import unknown_name
 from replication.estimators.data import parse_term
 from replication.panels.panel import coverage, load_panel, pooled_countries
 from replication.specs.estimate import load_estimates, spec_files
@@ -62,9 +64,19 @@ def build_decompositions(layout: Layout) -> pd.DataFrame:
     panel, context = read_panel(layout)
     country = layout.country
     frames = []
+    known_terms: set[str] = set()
     for item in cfg["decomposition"]:
         variants = spec_variants(find_spec(item["spec"]))
+        for key in ("variant", "bootstrap_variant"):
+            if item[key] not in variants:
+                raise ConfigError(
+                    f"config/decomposition.toml: [[decomposition]] {item['name']!r} {key}: "
+                    + unknown_name(item[key], variants, what=f"variant of {item['spec']}")
+                )
         results = load_estimates(item["spec"], layout)
+        prefix = f"{item['equation']}_" if item.get("equation") else ""
+        for result in results.values():
+            known_terms.update(t.removeprefix(prefix) for t in result.params.index)
         if item["variant"] not in results or item["bootstrap_variant"] not in results:
             say(f"[analysis] decomposition {item['name']}: {item['spec']} [{item['variant']}] not identified; skipped")
             continue
@@ -88,6 +100,12 @@ def build_decompositions(layout: Layout) -> pd.DataFrame:
         frame["within_change_pp"] = 100 * frame.attrs["within_change"]
         frame["industries"] = frame.attrs["industries"]
         frames.append(frame)
+    unknown = sorted({t for terms in cfg["groups"].values() for t in terms} - known_terms - set(cfg["interactions"]))
+    if known_terms and unknown:
+        raise ConfigError(
+            "config/decomposition.toml: [groups] "
+            + unknown_name(unknown[0], sorted(known_terms - {"const"}), what="term (of no decomposition's model)")
+        )
     if not frames:
         say(f"[analysis] no decomposition is identified for {layout.vintage}/{country}")
         return pd.DataFrame(columns=DECOMPOSITION_COLUMNS)

@@ -91,13 +91,30 @@ def _estimates_file(spec: str) -> Path:
     return Layout().estimates_for(config.project_root() / "estimations" / folder / f"{spec}.toml")
 
 
-def _load(spec: str, cache: dict) -> dict[str, Results]:
+def _spec_names() -> list[str]:
+    """Every spec name of ``estimations/belgium`` and ``estimations/skills`` (instances of parametrised files)."""
+    from replication.specs.files import instance_names
+
+    root = config.project_root() / "estimations"
+    return sorted(
+        n for folder in ("belgium", "skills") for p in (root / folder).glob("*.toml") for n in instance_names(p)
+    )
+
+
+def _load(spec: str, cache: dict) -> tuple[dict[str, Results], dict[str, str]]:
+    """A spec's estimated variants and its not-estimable ones (with the reason)."""
     if spec not in cache:
+        names = _spec_names()
+        if spec not in names:
+            raise ConfigError("config/tradeoff.toml: [channels] " + unknown_name(spec, names, what="spec"))
         path = _estimates_file(spec)
         if not path.exists():
-            raise ReplicationError(f"{path}: not built; run `make all` and `make all`")
+            raise ReplicationError(f"{config.relative_to_root(path)}: not built; run `make all`")
         record = read_json(path)
-        cache[spec] = {name: Results.from_dict(data) for name, data in record["variants"].items()}
+        cache[spec] = (
+            {name: Results.from_dict(data) for name, data in record["variants"].items()},
+            dict(record.get("not_estimable", {})),
+        )
     return cache[spec]
 
 
@@ -139,16 +156,26 @@ def draw_elasticities(
                 continue
             by_model.setdefault((spec, variant), []).append((channel, outcome, ref["term"]))
     for (spec, variant), members in sorted(by_model.items()):
-        results = _load(spec, cache).get(variant)
+        estimated, not_estimable = _load(spec, cache)
+        results = estimated.get(variant)
         source = f"{spec}:{variant}"
+        if results is None and variant not in not_estimable:
+            known = sorted({*estimated, *not_estimable})
+            raise ConfigError(
+                "config/tradeoff.toml: [channels] " + unknown_name(variant, known, what=f"variant of {spec}")
+            )
         if results is None:
+            reason = " ".join(not_estimable[variant].split())[:160]
             for channel, outcome, _ in members:
-                table[(channel, outcome)] = Estimate(source=source, reason="not estimated")
+                table[(channel, outcome)] = Estimate(source=source, reason=f"not estimated: {reason}")
             continue
         terms = [term for _, _, term in members]
         missing = [t for t in terms if t not in results.params.index]
         if missing:
-            raise ConfigError(f"config/tradeoff.toml: {missing} are not terms of {source}")
+            raise ConfigError(
+                "config/tradeoff.toml: [channels] "
+                + unknown_name(missing[0], [t for t in results.params.index if t != "const"], what=f"term of {source}")
+            )
         reasons = failures(
             results, terms
         )  # the package's identification rules (replication/analysis/identification.py)

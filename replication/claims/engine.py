@@ -26,6 +26,7 @@ from replication.core import config, config_schemas
 from replication.core.errors import ConfigError
 from replication.core.fileio import read_parquet, write_csv
 from replication.core.layout import Layout
+from replication.core.toml_schema import unknown_name
 from replication.inputs.vintages import load_country_groups
 from replication.measures.offshoring import pooled_share
 from replication.panels.panel import load_panel
@@ -55,13 +56,33 @@ def studies_config() -> dict:
 def _coefficient(reference: str, layout: Layout, *, rules: dict) -> dict:
     """Estimate, interval and p-value (wild bootstrap where available) of ``spec:variant:term``, and the
     reasons it cannot carry a verdict."""
-    kind, name, term = reference.split(":", 2)
+    parts = reference.split(":", 2)
+    if len(parts) != 3:
+        raise ConfigError(f"config/claims.toml: estimate {reference!r} should be spec:variant:term")
+    kind, name, term = parts
+    if not layout.estimates_file("belgium", kind).exists():
+        from replication.specs.files import instance_names
+
+        names = [
+            n
+            for p in sorted((config.project_root() / "estimations" / "belgium").glob("*.toml"))
+            for n in instance_names(p)
+        ]
+        if kind not in names:
+            raise ConfigError(f"config/claims.toml: {reference}: " + unknown_name(kind, names, what="spec"))
     estimates = load_estimates(kind, layout)
+    missing = not_estimable(kind, layout)
+    if name not in estimates and name not in missing:
+        known = sorted({*estimates, *missing})
+        raise ConfigError(f"config/claims.toml: {reference}: " + unknown_name(name, known, what=f"variant of {kind}"))
     if name not in estimates:
-        return _not_estimable(not_estimable(kind, layout).get(name, "not estimated"))
+        return _not_estimable(missing[name])
     results = estimates[name]
     if term not in results.params.index:
-        raise ConfigError(f"config/claims.toml: term {term!r} is not in {kind}:{name}")
+        raise ConfigError(
+            f"config/claims.toml: {reference}: "
+            + unknown_name(term, [t for t in results.params.index if t != "const"], what=f"term of {kind}:{name}")
+        )
     preferred = results.preferred(term)
     return {
         "estimate": preferred["estimate"],

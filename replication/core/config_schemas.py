@@ -12,7 +12,8 @@ import tomllib
 from typing import Any
 
 from replication.core import config
-from replication.core.toml_schema import OPTIONAL, Array, Each, Key, Table, did_you_mean
+from replication.core.errors import ConfigError
+from replication.core.toml_schema import OPTIONAL, Array, Each, Key, Table, did_you_mean, unknown_name
 
 SECTORS = ("manufacturing", "market_services")
 #: the largest number of simulation or bootstrap draws a file may ask for (memory grows with it)
@@ -469,12 +470,60 @@ SCENARIO = Table(
 
 
 def load(name: str) -> dict:
-    """``config/<name>`` read and checked against its schema (defaults filled in); one ConfigError line else."""
+    """``config/<name>`` read and checked against its schema (defaults filled in) and the names one part of the
+    file gives another; one ConfigError line else."""
     from replication.core.fileio import read_toml
     from replication.core.toml_schema import validate
 
     path = config.config_dir() / name
-    return validate(SCHEMAS[name], read_toml(path, what="configuration"), path=config.relative_to_root(path))
+    shown = config.relative_to_root(path)
+    data = validate(SCHEMAS[name], read_toml(path, what="configuration"), path=shown)
+    if name in CROSS:
+        problem = CROSS[name](data)
+        if problem:
+            raise ConfigError(f"{shown}: {problem}")
+    return data
+
+
+def _decomposition_names(data: dict) -> str | None:
+    for total, groups in data["totals"].items():
+        for group in groups:
+            if group not in data["groups"]:
+                return f"[totals] {total}: " + unknown_name(group, data["groups"], what="group")
+    return None
+
+
+def _skill_analysis_names(data: dict) -> str | None:
+    dec = data["decomposition"]
+    for group in dec["offshoring_groups"]:
+        if group not in dec["groups"]:
+            return "[decomposition] offshoring_groups: " + unknown_name(group, dec["groups"], what="group")
+    moderation = data["ict_moderation"]
+    if not moderation["low_quantile"] < moderation["high_quantile"]:
+        return "[ict_moderation] low_quantile must be below high_quantile"
+    return None
+
+
+def _years_in_order(data: dict) -> str | None:
+    years = data["years"]
+    if not years["accounts_first"] <= years["first"] <= years["last"]:
+        return "[years] needs accounts_first <= first <= last"
+    selection = data["selection"]
+    if not selection["first"] < selection["last"]:
+        return "[selection] needs first < last"
+    return None
+
+
+def _decomposition_years(data: dict) -> str | None:
+    for item in data["decomposition"]:
+        if not item["start"] < item["end"]:
+            return f"[[decomposition]] {item['name']!r}: start = {item['start']} must be before end = {item['end']}"
+    return _decomposition_names(data)
+
+
+def _table1_years(data: dict) -> str | None:
+    t1 = data["table1"]
+    return None if t1["base_year"] < t1["end_year"] else "[table1] base_year must be before end_year"
 
 
 SCHEMAS: dict[str, Table] = {
@@ -485,6 +534,15 @@ SCHEMAS: dict[str, Table] = {
     "skill_analysis.toml": SKILL_ANALYSIS,
     "skill_panel.toml": SKILL_PANEL,
     "offshoring.toml": OFFSHORING,
+}
+
+
+#: checks of the names and orders one part of a file gives another (after the schema)
+CROSS = {
+    "decomposition.toml": _decomposition_years,
+    "skill_analysis.toml": _skill_analysis_names,
+    "skill_panel.toml": _years_in_order,
+    "offshoring.toml": _table1_years,
 }
 
 

@@ -35,10 +35,11 @@ import numpy as np
 import pandas as pd
 
 from replication.core import config_schemas
-from replication.core.errors import ReplicationError
+from replication.core.errors import ConfigError, ReplicationError
 from replication.core.fileio import read_parquet, write_parquet
 from replication.core.layout import Layout
 from replication.core.progress import say
+from replication.core.toml_schema import unknown_name
 from replication.inputs.tidy import as_text, interim_path, load_table
 from replication.inputs.vintages import load_classification, load_vintage
 from replication.measures.offshoring import common_codes
@@ -212,7 +213,13 @@ def load_ict(panel_cfg: dict, classification_codes: pd.DataFrame) -> pd.Series |
     if ict["concordance"] not in classification_codes.columns:  # another classification: no mapping to it
         return None
     accounts = load_table(ict["vintage"], "accounts")
-    part = accounts[as_text(accounts["variable"]) == ict["variable"]]
+    variables = as_text(accounts["variable"])
+    if not (variables == ict["variable"]).any():
+        raise ConfigError(
+            "config/panel.toml: [ict] "
+            + unknown_name(ict["variable"], variables.unique(), what=f"variable (of the {ict['vintage']} accounts)")
+        )
+    part = accounts[variables == ict["variable"]]
     series = part.assign(industry=as_text(part["industry"]), country=as_text(part["country"])).set_index(
         ["country", "industry", "year"]
     )["value"]
