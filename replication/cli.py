@@ -408,7 +408,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.quiet:
         os.environ["REPLICATION_QUIET"] = "1"
     try:
-        code = args.func(args)
+        if args.command == "build":  # pytask runs each task staged (pipeline/code_deps.py)
+            code = args.func(args)
+        else:  # one stage by hand: all of its files change, or none
+            from replication.core.fileio import staged
+
+            with staged():
+                code = args.func(args)
     except ReplicationError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

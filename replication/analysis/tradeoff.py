@@ -615,6 +615,10 @@ def run_tradeoff(scenario_paths: list[Path] | None = None, *, out_dir: Path | No
     channels = list(cfg["channels"])
     sim = cfg["simulation"]
     rng = np.random.Generator(np.random.PCG64(int(sim["seed"])))
+    paths = (
+        scenario_paths if scenario_paths is not None else sorted((config.project_root() / "scenarios").glob("*.toml"))
+    )
+    loaded = [load_scenario(p, channels) for p in paths]  # every scenario checked before any data is read
     say("[trade-off] history and scenarios: productivity against low-skilled jobs")
     panel = base_panel(cfg)
     periods = [(int(a), int(b)) for a, b in cfg["history"]["periods"]]
@@ -622,10 +626,6 @@ def run_tradeoff(scenario_paths: list[Path] | None = None, *, out_dir: Path | No
     level = float(sim["level"])
     cache: dict = {}
     history, scenarios, paths_out, industries, used = [], [], [], [], []
-    paths = (
-        scenario_paths if scenario_paths is not None else sorted((config.project_root() / "scenarios").glob("*.toml"))
-    )
-    loaded = [load_scenario(p, channels) for p in paths]
     sector_of = dict(zip(panel["industry"], panel["sector"], strict=False))
     check_base_years(loaded, sorted(int(y) for y in panel.loc[panel["sector"].isin(cfg["sectors"]), "year"].unique()))
     weights = {}  # read and validated once per scenario that names a weights file

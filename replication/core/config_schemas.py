@@ -401,7 +401,12 @@ SKILL_PANEL = Table(
         "selection": Table(
             "the country selection rule",
             {
-                "sectors": Key("sectors the rule is applied to", kind="list[str]", nonempty=True, rule=_sectors),
+                "sectors": Key(
+                    "sectors the rule is applied to",
+                    kind="list[str]",
+                    nonempty=True,
+                    rule=lambda v: _sectors(v) or _unique(v),
+                ),
                 "variable": Key("skill share measured", choices=tuple(SHARE)),
                 "first": Key("first year", **YEAR),
                 "last": Key("last year", **YEAR),
@@ -521,6 +526,18 @@ def _decomposition_years(data: dict) -> str | None:
     return _decomposition_names(data)
 
 
+def _tradeoff_names(data: dict) -> str | None:
+    """Every variant table names a variant for each simulated sector; history periods are in order."""
+    for channel, entry in data["channels"].items():
+        for outcome in ("productivity", "hours", "skill"):
+            variant = entry.get(outcome, {}).get("variant")
+            if isinstance(variant, dict):
+                missing = [s for s in data["sectors"] if s not in variant]
+                if missing:
+                    return f"[channels.{channel}] {outcome}.variant names no variant for the sector(s) {missing}"
+    return None
+
+
 def _table1_years(data: dict) -> str | None:
     t1 = data["table1"]
     return None if t1["base_year"] < t1["end_year"] else "[table1] base_year must be before end_year"
@@ -543,6 +560,7 @@ CROSS = {
     "skill_analysis.toml": _skill_analysis_names,
     "skill_panel.toml": _years_in_order,
     "offshoring.toml": _table1_years,
+    "tradeoff.toml": _tradeoff_names,
 }
 
 

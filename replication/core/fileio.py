@@ -48,8 +48,15 @@ def staged() -> Iterator[None]:
         raise
     finally:
         _STAGED.reset(token)
-    for tmp, target in pending:
-        os.replace(tmp, target)
+    done = 0
+    try:  # renames only: an interruption here leaves each file old or new, and no temporary file
+        for tmp, target in pending:
+            os.replace(tmp, target)
+            done += 1
+    except BaseException:
+        for tmp, _ in pending[done:]:
+            tmp.unlink(missing_ok=True)
+        raise
 
 
 def current(path: str | os.PathLike[str]) -> Path:
