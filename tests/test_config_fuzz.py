@@ -27,6 +27,7 @@ SEED = 20261202
 CHANNELS = ["om_oecd", "om_ceec", "om_asia", "os_total", "ict"]
 #: keys a file may leave out (their defaults apply)
 OPTIONAL = {"note", "tolerance_change", "description", "trend", "weights", "carry_forward_years", "annual_change"}
+OPTIONAL |= {"estimation_panel", "comparison_notes", "accounts_industry_map", "groups_from_table"}
 #: tables whose entries are named by the researcher: a new entry is valid (a new group, origin, channel, ...)
 OPEN = {"groups", "totals", "interactions", "last_year", "origins", "variant_origins", "min_distinct_series"}
 OPEN |= {"channels"}

@@ -38,7 +38,7 @@ def _edit_vintages(project: Path, old: str, new: str) -> None:
     [
         ('io_use = { vintage = "wiod2013", source = "x" }', "takes no other key"),
         ('io_use = { vintage = "euklems_countries" }', "needs vintage 'euklems_countries' to read its own io_use"),
-        ('io_use = { vintage = "nosuch" }', "needs vintage 'nosuch' to read its own io_use"),
+        ('io_use = { vintage = "nosuch" }', r"io_use.vintage: vintage 'nosuch' is unknown"),
         ('io_use = { vintage = "wiod2016" }', "has another classification"),
     ],
 )

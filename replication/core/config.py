@@ -68,8 +68,14 @@ def relative_to_root(path: Path) -> str:
 
 
 def mirror_dir() -> Path | None:
-    """The local mirror named by ``REPLICATION_MIRROR`` (``None`` when unset or empty)."""
-    env = os.environ.get("REPLICATION_MIRROR", "").strip()
+    """The local mirror named by ``REPLICATION_MIRROR``; when the variable is unset, ``../shared/data`` beside the
+    project if it exists (the Makefile's default, so that every command works offline the same way); ``None``
+    when it is set to the empty string or no mirror exists."""
+    env = os.environ.get("REPLICATION_MIRROR")
+    if env is None:
+        beside = project_root().parent / "shared" / "data"
+        return beside.resolve() if beside.is_dir() else None
+    env = env.strip()
     return Path(env).resolve() if env else None
 
 

@@ -450,6 +450,117 @@ OFFSHORING = Table(
     },
 )
 
+
+# ---------------------------------------------------------------------------------------------- vintages.toml
+def _part(value: Any) -> str | None:
+    """``{ source, dataset | path, anomalies }`` or ``{ vintage }``."""
+    if set(value) == {"vintage"}:
+        return None if isinstance(value["vintage"], str) and value["vintage"] else "vintage should be a vintage name"
+    unknown = sorted(set(value) - {"source", "dataset", "path", "anomalies"})
+    if "vintage" in value:
+        return "with `vintage` (the same table as that vintage's) takes no other key"
+    if unknown:
+        allowed = ["source", "dataset", "path", "anomalies"]
+        return f"unknown key {unknown[0]!r}{did_you_mean(unknown[0], allowed)}; keys: {allowed} (or vintage alone)"
+    if not isinstance(value.get("source"), str) or not value["source"]:
+        return "needs `source` (a reader of replication/inputs/sources)"
+    if ("dataset" in value) == ("path" in value):
+        return "needs exactly one of `dataset` (data/manifest.toml) or `path` (a CSV of yours)"
+    dataset = value.get("dataset")
+    if dataset is not None and not (
+        (isinstance(dataset, str) and dataset)
+        or (isinstance(dataset, list) and dataset and all(isinstance(d, str) for d in dataset))
+    ):
+        return "dataset should be a dataset name or a list of them"
+    for key in ("path", "anomalies"):
+        if key in value and (not isinstance(value[key], str) or not value[key]):
+            return f"{key} should be a file name"
+    return None
+
+
+VINTAGES = Table(
+    "Data vintages and industry classifications (replication/inputs/vintages.py, docs/DESIGN.md).",
+    {
+        "vintages": Each(
+            "one entry per vintage (`make all VINTAGE=<name>`)",
+            Table(
+                "a vintage",
+                {
+                    "description": Key("one line on the data", default=""),
+                    "classification": Key("its industry classification ([classifications.<name>])", nonempty=True),
+                    "io_use": Key(
+                        "input-output use table: { source, dataset | path, anomalies } or { vintage }",
+                        kind="table",
+                        default=OPTIONAL,
+                        rule=_part,
+                    ),
+                    "accounts": Key(
+                        "industry accounts: { source, dataset | path, anomalies } or { vintage }",
+                        kind="table",
+                        rule=_part,
+                    ),
+                    "accounts_industry_map": Key(
+                        "classification column mapping the accounts' industries", default=OPTIONAL, nonempty=True
+                    ),
+                    "estimation_panel": Key(
+                        "its accounts carry what the estimation panel needs", kind="bool", default=False
+                    ),
+                    "comparison_notes": Key("how the data differ from the study's", kind="list[str]", default=[]),
+                },
+            ),
+            names="vintage",
+        ),
+        "classifications": Each(
+            "one entry per industry classification",
+            Table(
+                "a classification",
+                {
+                    "industries": Key("its industry table (config/classifications/ or a path of yours)", nonempty=True),
+                    "products": Table(
+                        "product groups of the offshoring measures (industry codes)",
+                        {
+                            group: Key(f"{group.replace('_', ' ')} industries", kind="list[str]", nonempty=True)
+                            for group in ("materials", "business_services", "energy")
+                        },
+                        optional=True,
+                    ),
+                    "sectors": Table(
+                        "the two samples (industry codes)",
+                        {
+                            sector: Key(f"{sector.replace('_', ' ')} industries", kind="list[str]", nonempty=True)
+                            for sector in SECTORS
+                        },
+                        optional=True,
+                    ),
+                    "groups_from_table": Key(
+                        "the industry table's product_group and sector columns define the groups",
+                        kind="bool",
+                        default=False,
+                    ),
+                },
+            ),
+            names="classification",
+        ),
+    },
+)
+
+
+def _vintage_names(data: dict) -> str | None:
+    for name, entry in data["vintages"].items():
+        if entry["classification"] not in data["classifications"]:
+            return f"[vintages.{name}] classification: " + unknown_name(
+                entry["classification"], data["classifications"], what="classification"
+            )
+        for part in ("io_use", "accounts"):
+            other = entry.get(part, {}).get("vintage")
+            if other is not None and other not in data["vintages"]:
+                return f"[vintages.{name}] {part}.vintage: " + unknown_name(other, data["vintages"], what="vintage")
+    for name, entry in data["classifications"].items():
+        if not entry["groups_from_table"] and not ({"products", "sectors"} <= set(entry)):
+            return f"[classifications.{name}] needs [products] and [sectors] tables (or groups_from_table = true)"
+    return None
+
+
 # ---------------------------------------------------------------------------------------------- scenarios
 SCENARIO = Table(
     "A trade-off scenario (scenarios/*.toml, docs/scenarios.md): the annual change of each channel over a horizon.",
@@ -551,6 +662,7 @@ SCHEMAS: dict[str, Table] = {
     "skill_analysis.toml": SKILL_ANALYSIS,
     "skill_panel.toml": SKILL_PANEL,
     "offshoring.toml": OFFSHORING,
+    "vintages.toml": VINTAGES,
 }
 
 
@@ -561,6 +673,7 @@ CROSS = {
     "skill_panel.toml": _years_in_order,
     "offshoring.toml": _table1_years,
     "tradeoff.toml": _tradeoff_names,
+    "vintages.toml": _vintage_names,
 }
 
 

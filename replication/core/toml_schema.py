@@ -253,7 +253,9 @@ def validate(schema: Table, data: dict, *, path: Path, text: str | None = None) 
 def _value(key: Key, value: Any, section: tuple, name: str, where: _Where) -> Any:
     problem = key.check(value)
     if problem:
-        raise where.fail(section, name, f"{name} = {_shown(value)}: {problem}; allowed: {key.allowed()}")
+        rule = problem not in ("wrong type", "empty", "out of range") and not problem.startswith("not allowed")
+        tail = "" if rule else f"; allowed: {key.allowed()}"  # a rule's reason says what is allowed itself
+        raise where.fail(section, name, f"{name} = {_shown(value)}: {problem}{tail}")
     return value
 
 

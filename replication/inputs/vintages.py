@@ -15,7 +15,6 @@ import pandas as pd
 
 from replication.core import config, config_schemas
 from replication.core.errors import ConfigError
-from replication.core.fileio import read_toml
 
 PRODUCT_GROUPS = ("materials", "business_services", "energy")
 SECTOR_GROUPS = ("manufacturing", "market_services")
@@ -65,10 +64,6 @@ class Vintage:
     estimation_panel: bool = False
 
 
-def _read_toml(path: Path) -> dict:
-    return read_toml(path, what="configuration")
-
-
 def _resolve(path: str) -> Path:
     p = Path(path)
     return p if p.is_absolute() else config.project_root() / p
@@ -79,7 +74,7 @@ def vintages_file() -> Path:
 
 
 def list_vintages() -> list[str]:
-    return sorted(_read_toml(vintages_file()).get("vintages", {}))
+    return sorted(config_schemas.load("vintages.toml").get("vintages", {}))
 
 
 def _part(entry: object, vintage: str, table: str, vintages: dict) -> Part:
@@ -117,7 +112,7 @@ def _shared_part(entry: dict, vintage: str, table: str, vintages: dict) -> Part:
 
 def load_vintage(name: str) -> Vintage:
     """The vintage ``name`` of ``config/vintages.toml``; unknown names list the available ones."""
-    vintages = _read_toml(vintages_file()).get("vintages", {})
+    vintages = config_schemas.load("vintages.toml").get("vintages", {})
     if name not in vintages:
         raise ConfigError(f"unknown vintage {name!r}; available: {sorted(vintages)}")
     entry = vintages[name]
@@ -144,7 +139,7 @@ def _boolean(entry: dict, key: str, where: str) -> bool:
 
 def load_classification(name: str) -> Classification:
     """Industries and groups of classification ``name``, checked for unknown codes."""
-    classes = _read_toml(vintages_file()).get("classifications", {})
+    classes = config_schemas.load("vintages.toml").get("classifications", {})
     if name not in classes:
         raise ConfigError(f"unknown classification {name!r}; available: {sorted(classes)}")
     entry = classes[name]
