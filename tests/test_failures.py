@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import json
+import shutil
 import subprocess
 import sys
 import types
@@ -112,3 +113,26 @@ def test_a_closed_pipe_is_quiet():
     err = child.stderr.read().decode()
     assert child.wait() == 141
     assert err == "exit 141"
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "message"),
+    [
+        ("config/panel.toml", "self_weight = false", 'self_weight = "no"', r"config/panel.toml:\d+: \[spillovers\]"),
+        ("config/claims.toml", "alpha = 0.05", 'alpha = "0.05"', r"config/claims.toml:\d+: \[rules\] alpha"),
+        ("scenarios/ict_push.toml", "horizon = 10", "horizon = 10000000", r"ict_push.toml:\d+: horizon = 10000000"),
+    ],
+)
+def test_a_bad_file_stops_the_build_in_one_line_before_pytask_collects(project, file, old, new, message):
+    """The plan reads some configuration while pytask collects the tasks: the build checks every file first."""
+    from replication.core.errors import ConfigError
+    from replication.pipeline.build import check_inputs
+
+    shutil.copytree(ROOT / "scenarios", project / "scenarios")
+    check_inputs()  # the shipped files pass
+    path = project / file
+    assert old in path.read_text()
+    path.write_text(path.read_text().replace(old, new, 1))
+    with pytest.raises(ConfigError, match=message) as info:
+        check_inputs()
+    assert "\n" not in str(info.value)

@@ -52,6 +52,19 @@ def build_lock(root: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def check_inputs() -> None:
+    """Every configuration and scenario file against its schema, before pytask collects a task (the plan reads
+    some of them): a bad file is one line here, not a collection error."""
+    from replication.analysis.tradeoff import load_scenario
+    from replication.core import config_schemas
+
+    for name in config_schemas.SCHEMAS:
+        config_schemas.load(name)
+    channels = list(config_schemas.load("tradeoff.toml")["channels"])
+    for path in sorted((config.project_root() / "scenarios").glob("*.toml")):
+        load_scenario(path, channels)
+
+
 def _check_run(vintage: str, country: str) -> None:
     from replication.inputs.vintages import list_vintages
 
@@ -152,6 +165,7 @@ def build(
             print(f"nothing to do: all {tasks} tasks of {vintage}/{country} are up to date")
             return 0
         _check_run(vintage, country)
+        check_inputs()
         os.environ["REPLICATION_VINTAGE"], os.environ["REPLICATION_COUNTRY"] = vintage, country
         os.environ["REPLICATION_STRICT"] = "1" if strict else ""
         if not dry_run:
