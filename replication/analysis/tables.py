@@ -173,23 +173,25 @@ def sample_coverage(panel: pd.DataFrame, context: dict, country: str) -> pd.Data
 
 def measure_gaps(panel: pd.DataFrame, country: str) -> pd.DataFrame:
     """Input-weighted sector means (%) of materials offshoring over non-energy inputs, over output and at
-    constant prices, in the last year of each study's sample (``config/claims.toml [studies]``)."""
+    constant prices, in the last year of each study's sample (``config/claims.toml [studies]``). A measure the
+    run's data cannot build (e.g. constant prices without price indices) is missing (NaN), never dropped silently:
+    the others are still compared."""
+    measures = ("om_total", "omo_total", "om_const_total")
     rows = []
     for study, year in studies_config()["last_year"].items():
         part = panel[(panel["country"] == country) & (panel["year"] == int(year))]
         for sector in ("manufacturing", "market_services"):
-            data = part[part["sector"] == sector][["ii", "om_total", "omo_total", "om_const_total"]].dropna()
-            if data.empty:
+            data = part[part["sector"] == sector]
+            if "ii" not in data or data["ii"].dropna().empty:
                 continue
-            w = data["ii"] / data["ii"].sum()
-            rows.append(
-                {
-                    "study": study,
-                    "sector": sector,
-                    "year": int(year),
-                    **{c: 100 * float((w * data[c]).sum()) for c in ("om_total", "omo_total", "om_const_total")},
-                }
-            )
+            values = {}
+            for column in measures:
+                pair = data[["ii", column]].dropna() if column in data else data.iloc[0:0][["ii"]]
+                w = pair["ii"] / pair["ii"].sum() if len(pair) else None
+                values[column] = 100 * float((w * pair[column]).sum()) if w is not None else math.nan
+            if all(math.isnan(v) for v in values.values()):
+                continue
+            rows.append({"study": study, "sector": sector, "year": int(year), **values})
     return pd.DataFrame(rows, columns=["study", "sector", "year", "om_total", "omo_total", "om_const_total"])
 
 
