@@ -136,3 +136,37 @@ def test_a_bad_file_stops_the_build_in_one_line_before_pytask_collects(project, 
     with pytest.raises(ConfigError, match=message) as info:
         check_inputs()
     assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (
+            lambda c: c["groups"].update({"technology (ICT)": ["icx"]}),
+            r"\[groups\] term .*'icx' is unknown \(did you mean 'ict'\?\)",
+        ),
+        (
+            lambda c: c["decomposition"][0].update(variant="hour"),
+            r"variant of skill_shares_pooled 'hour' is unknown \(did you mean 'hours'\?\)",
+        ),
+        (
+            lambda c: c["decomposition"][0].update(bootstrap_variant="within_low_hour"),
+            r"bootstrap_variant: .*did you mean",
+        ),
+        (lambda c: c["decomposition"][0].update(spec="skill_shares_poled"), r"no spec named 'skill_shares_poled'"),
+    ],
+)
+def test_a_decomposition_name_typo_is_one_line_before_any_data_is_read(edit, message):
+    """A misspelt term, variant or spec in config/decomposition.toml: refused before the panel is read (the
+    fast tier has no panel), never an empty group or a dropped decomposition."""
+    import copy
+
+    from replication.analysis.decomposition import decomposition_config
+    from replication.analysis.tables import check_decompositions
+    from replication.core.errors import ConfigError
+
+    cfg = copy.deepcopy(decomposition_config())
+    check_decompositions(cfg)  # the shipped file passes
+    edit(cfg)
+    with pytest.raises(ConfigError, match=message):
+        check_decompositions(cfg)

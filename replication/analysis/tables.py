@@ -58,12 +58,10 @@ def read_panel(layout: Layout) -> tuple[pd.DataFrame, dict]:
     return panel, {"pooled_countries": pooled_countries(panel)}
 
 
-def build_decompositions(layout: Layout) -> pd.DataFrame:
-    """Every decomposition of ``config/decomposition.toml`` for the run's country as one long table."""
-    cfg = decomposition_config()
-    panel, context = read_panel(layout)
-    country = layout.country
-    frames = []
+def check_decompositions(cfg: dict) -> None:
+    """The names ``config/decomposition.toml`` gives the specs, checked before any data are read: each
+    decomposition's spec, variant and bootstrap variant exist, and every group term is a term some decomposition's
+    spec names (or an interaction); a typo is one line with a "did you mean", never a silently empty group."""
     known_terms: set[str] = set()
     for item in cfg["decomposition"]:
         variants = spec_variants(find_spec(item["spec"]))
@@ -73,10 +71,29 @@ def build_decompositions(layout: Layout) -> pd.DataFrame:
                     f"config/decomposition.toml: [[decomposition]] {item['name']!r} {key}: "
                     + unknown_name(item[key], variants, what=f"variant of {item['spec']}")
                 )
+        for variant in variants.values():  # the terms the specs name (whatever the run's data identify)
+            model = variant.model
+            known_terms.update(model.get("regressors", []))
+            for equation in model.get("equations", {}).values():
+                known_terms.update(equation["regressors"])
+    unknown = sorted({t for terms in cfg["groups"].values() for t in terms} - known_terms - set(cfg["interactions"]))
+    if unknown:
+        raise ConfigError(
+            "config/decomposition.toml: [groups] "
+            + unknown_name(unknown[0], sorted(known_terms), what="term (of no decomposition's spec)")
+        )
+
+
+def build_decompositions(layout: Layout) -> pd.DataFrame:
+    """Every decomposition of ``config/decomposition.toml`` for the run's country as one long table."""
+    cfg = decomposition_config()
+    check_decompositions(cfg)
+    panel, context = read_panel(layout)
+    country = layout.country
+    frames = []
+    for item in cfg["decomposition"]:
+        variants = spec_variants(find_spec(item["spec"]))
         results = load_estimates(item["spec"], layout)
-        prefix = f"{item['equation']}_" if item.get("equation") else ""
-        for result in results.values():
-            known_terms.update(t.removeprefix(prefix) for t in result.params.index)
         if item["variant"] not in results or item["bootstrap_variant"] not in results:
             say(f"[analysis] decomposition {item['name']}: {item['spec']} [{item['variant']}] not identified; skipped")
             continue
@@ -100,12 +117,6 @@ def build_decompositions(layout: Layout) -> pd.DataFrame:
         frame["within_change_pp"] = 100 * frame.attrs["within_change"]
         frame["industries"] = frame.attrs["industries"]
         frames.append(frame)
-    unknown = sorted({t for terms in cfg["groups"].values() for t in terms} - known_terms - set(cfg["interactions"]))
-    if known_terms and unknown:
-        raise ConfigError(
-            "config/decomposition.toml: [groups] "
-            + unknown_name(unknown[0], sorted(known_terms - {"const"}), what="term (of no decomposition's model)")
-        )
     if not frames:
         say(f"[analysis] no decomposition is identified for {layout.vintage}/{country}")
         return pd.DataFrame(columns=DECOMPOSITION_COLUMNS)
