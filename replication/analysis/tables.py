@@ -253,7 +253,8 @@ def imputations(panel: pd.DataFrame, country: str, *, identical_sd: float = 1e-4
 
 def data_coverage(layout: Layout) -> pd.DataFrame:
     """What the vintages this run reads contain (its own, the EU KLEMS accounts of its panel, and the EU KLEMS
-    countries of the skill channel when built): sources, rows, offshoring years and countries."""
+    countries of the skill channel when built): sources, rows, and the offshoring years and countries of the run's
+    own vintage (the same table whatever other runs were built before)."""
     names = [layout.vintage]
     if layout.vintage == "wiod2013":
         names.append("wiod2013_euklems")
@@ -266,7 +267,8 @@ def data_coverage(layout: Layout) -> pd.DataFrame:
             continue
         data = read_json(run.tidy_record)
         years, countries = "", ""
-        if run.offshoring.exists():
+        # only the run's own intensities: another vintage's are built by its own run, which this one never reads
+        if name == layout.vintage and run.offshoring.exists():
             frame = read_parquet(run.offshoring, columns=["country", "year"])
             years = f"{frame['year'].min()}-{frame['year'].max()}"
             countries = str(frame["country"].nunique())
