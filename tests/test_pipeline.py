@@ -177,3 +177,20 @@ def test_the_graph_of_the_tasks_follows_the_flow(tasks):
         "report",
         "pipeline",
     }
+
+
+@pytest.mark.parametrize(
+    ("vintage", "country", "says"),
+    [
+        ("wiod2013", "BEL", ""),
+        ("wiod2016", "BEL", "estimation panel"),
+        ("wiod2013", "DEU", "skill channel"),
+    ],
+)
+def test_a_run_says_what_it_does_not_build(vintage, country, says):
+    from replication.pipeline.build import not_built
+
+    text = not_built(vintage, country)
+    assert (says in text) if says else text == ""
+    if vintage == "wiod2016":
+        assert "estimation_panel = false" in text and "offshoring tables and figures" in text

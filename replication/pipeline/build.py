@@ -95,6 +95,25 @@ def _failures(session) -> list[str]:
     return lines
 
 
+def not_built(vintage: str, country: str) -> str:
+    """What the run leaves out, and why, in words (empty when it builds every stage)."""
+    from replication.core.layout import Layout
+    from replication.pipeline import plan
+
+    run = Layout(vintage, country)
+    if not plan.panel_vintages(run):
+        return (
+            "the estimation panel, estimates, claims or report: its accounts lack what the panel needs "
+            "(config/vintages.toml estimation_panel = false); it builds the offshoring tables and figures"
+        )
+    if not run.has_skill_channel:
+        return (
+            "the skill channel or the trade-off (built with wiod2013/BEL only): its report marks those claims "
+            "not testable"
+        )
+    return ""
+
+
 def _declared(session) -> tuple[list[Path], set[Path]]:
     """Every path the session's tasks declared (task modules, dependencies, products) and the products alone."""
     from pytask import PathNode, tree_util
@@ -182,6 +201,8 @@ def build(
             print(f"nothing to do: all {total} tasks of {vintage}/{country} are up to date")
         elif not quiet:
             print(f"built {vintage}/{country}: {ran} of {total} tasks ran")
+        if ran and (left := not_built(vintage, country)):
+            print(f"note: {vintage}/{country} does not build {left}")
     elif code and not failures:
         print(f"error: the build of {vintage}/{country} stopped (pytask exit code {code}; see above)", file=sys.stderr)
     return code
