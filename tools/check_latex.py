@@ -68,11 +68,12 @@ def main(argv: list[str] | None = None) -> int:
         print("error: pdflatex not found (Debian: apt-get install texlive-latex-base texlive-latex-recommended)")
         return 2
     tables = sorted(p for p in outputs.rglob("*.tex") if "benchmarks" not in p.parts)
-    # a spec none of whose models is identified writes one comment line and no table (its Markdown says why)
+    # a table with nothing identified is one comment line saying why, and no table (its Markdown says it too)
     placeholders = [p for p in tables if p.read_text(encoding="utf-8").startswith("% no table:")]
     tables = [p for p in tables if p not in placeholders]
     for table in placeholders:
-        print(f"skipped {table}: no model identified, no table")
+        why = table.read_text(encoding="utf-8").splitlines()[0].removeprefix("% no table:").strip()
+        print(f"skipped {table}: no table ({why})")
     failed = 0
     with tempfile.TemporaryDirectory(prefix="offshoring-latex-") as tmp:
         for table in tables:
