@@ -58,3 +58,44 @@ def test_page_loads_in_headless_chromium(tmp_path):
     broken = tmp_path / "broken.html"
     broken.write_text(page.read_text().replace("data:image/png;base64,", "data:image/png;base64,AAAA"))
     assert inspect_page(broken)["broken_images"] == 1  # the check can fail
+
+
+def test_the_contents_link_every_section_and_the_html_shows_no_markdown(tmp_path):
+    doc, _ = _document(tmp_path)
+    doc.contents()
+    doc.heading(2, "1. Offshoring intensity (Table 1)")  # a repeated heading gets its own id
+    doc.para("**Bottom line** with `code` and [a link](other.html).")
+    doc.collapse_tables()
+    doc.table(pd.DataFrame({"a_b": [1.0]}), "Detail")
+    page = doc.html("t")
+    assert 'id="1-offshoring-intensity-table-1"' in page and 'id="1-offshoring-intensity-table-1-2"' in page
+    assert (
+        '<a href="#1-offshoring-intensity-table-1">' in page and '<a href="#1-offshoring-intensity-table-1-2">' in page
+    )
+    assert "<strong>Bottom line</strong>" in page and "<code>code</code>" in page and '<a href="other.html">' in page
+    assert "**" not in page.split("<body>")[1]
+    assert "<details><summary>Detail (1 rows)</summary>" in page and "<th>a b</th>" in page
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not browser_available() and not os.environ.get("CI"), reason="no chromium/selenium here")
+def test_the_browser_check_can_fail(tmp_path):
+    """A good page passes; a link to nowhere, a table wider than the window, Markdown shown as text and a first
+    table of identifiers without a verdict column are each found."""
+    from replication.report.browser import problems
+
+    good = Document()
+    good.heading(1, "Report")
+    good.contents()
+    good.heading(2, "Verdicts")
+    good.table(pd.DataFrame({"Claim": ["services raised productivity"], "Verdict": ["replicated"]}))
+    page = tmp_path / "good.html"
+    page.write_text(good.html("good"))
+    assert problems(inspect_page(page), ["Verdicts"]) == []
+    bad = tmp_path / "bad.html"
+    wide = "<table><tr><th>id</th></tr><tr><td>productivity_services_manufacturing</td></tr></table>"
+    wide += "<div style='width:3000px'>x</div><p>**Bottom line** shown raw</p><a href='#nowhere'>x</a>"
+    bad.write_text(f"<!DOCTYPE html><html><head><title>b</title></head><body>{wide}</body></html>")
+    found = " ".join(problems(inspect_page(bad), []))
+    for text in ("links to nowhere", "scrolls sideways", "literal Markdown", "no verdict column", "identifiers"):
+        assert text in found, text

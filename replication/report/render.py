@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import html
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,14 +96,39 @@ def to_latex(
     return "\n".join(lines) + "\n"
 
 
+def slug(text: str) -> str:
+    """An HTML id from a heading: lower case, letters, digits and hyphens."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "section"
+
+
+def inline_html(text: str) -> str:
+    """A paragraph's text as HTML: escaped, with Markdown's ``**strong**``, `` `code` `` and ``[text](link)``
+    turned into their elements (the report's HTML shows no Markdown syntax)."""
+    out = html.escape(text, quote=False)
+    out = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", out)
+    out = re.sub(r"`([^`]+)`", r"<code>\1</code>", out)
+    return re.sub(r"\[([^\]]+)\]\(([^)\s]+)\)", r'<a href="\2">\1</a>', out)
+
+
+def header_label(column: object) -> str:
+    """A column name in words: underscores become spaces (``output_gain_pct`` -> ``output gain pct``)."""
+    return str(column).replace("_", " ")
+
+
 @dataclass
 class Document:
-    """A list of blocks rendered identically to Markdown and HTML."""
+    """A list of blocks rendered identically to Markdown and HTML: headings (each with an id), paragraphs,
+    tables, images, a table of contents of the level-2 headings, and collapsible detail blocks."""
 
     blocks: list[tuple] = field(default_factory=list)
+    lang: str = "en"
 
     def heading(self, level: int, text: str) -> None:
-        self.blocks.append(("h", level, text))
+        taken = {b[3] for b in self.blocks if b[0] == "h"}
+        anchor, n = slug(text), 2
+        while anchor in taken:
+            anchor, n = f"{slug(text)}-{n}", n + 1
+        self.blocks.append(("h", level, text, anchor))
 
     def para(self, text: str) -> None:
         self.blocks.append(("p", text))
@@ -112,6 +138,25 @@ class Document:
 
     def image(self, path: Path, alt: str) -> None:
         self.blocks.append(("img", path, alt))
+
+    def contents(self, title: str = "Contents") -> None:
+        """Here: the table of contents (every level-2 heading of the document, linked)."""
+        self.blocks.append(("toc", title))
+
+    def details(self, summary: str) -> None:
+        """Open a collapsible block (closed in HTML until clicked) that runs to :meth:`end_details`."""
+        self.blocks.append(("details", summary))
+
+    def end_details(self) -> None:
+        self.blocks.append(("/details",))
+
+    def collapse_tables(self) -> None:
+        """From here on every table is a collapsible block (HTML ``<details>``) whose summary is its caption: the
+        sections' words stay in view, their detail tables one click away."""
+        self.blocks.append(("collapse",))
+
+    def _sections(self) -> list[tuple[str, str]]:
+        return [(b[2], b[3]) for b in self.blocks if b[0] == "h" and b[1] == 2]
 
     def markdown(self, image_root: Path) -> str:
         out = []
@@ -125,26 +170,48 @@ class Document:
                 if caption:
                     out.append(f"*{caption}*")
                 out.append(to_markdown(frame, cell=significant, align=[""] * len(frame.columns)).rstrip("\n"))
+            elif block[0] == "toc":
+                out.append(f"**{block[1]}**\n\n" + "\n".join(f"- [{t}](#{a})" for t, a in self._sections()))
+            elif block[0] == "details":
+                out.append(f"**{block[1]}**")
+            elif block[0] in ("/details", "collapse"):
+                continue
             else:
                 out.append(f"![{block[2]}]({Path('..') / block[1].relative_to(image_root)})")
         return "\n\n".join(out) + "\n"
 
     def html(self, title: str) -> str:
-        body = []
+        body, collapse = [], False
         for block in self.blocks:
+            if block[0] == "collapse":
+                collapse = True
+                continue
             if block[0] == "h":
-                body.append(f"<h{block[1]}>{html.escape(block[2])}</h{block[1]}>")
+                body.append(f'<h{block[1]} id="{block[3]}">{html.escape(block[2])}</h{block[1]}>')
             elif block[0] == "p":
-                body.append(f"<p>{html.escape(block[1])}</p>")
+                body.append(f"<p>{inline_html(block[1])}</p>")
             elif block[0] == "table":
                 frame, caption = block[1], block[2]
-                head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+                head = "".join(f"<th>{html.escape(header_label(c))}</th>" for c in frame.columns)
                 rows = "".join(
                     "<tr>" + "".join(f"<td>{html.escape(significant(v))}</td>" for v in row) + "</tr>"
                     for row in frame.itertuples(index=False, name=None)
                 )
-                cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
-                body.append(f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
+                cap = f"<caption>{inline_html(caption)}</caption>" if caption and not collapse else ""
+                table = (
+                    f'<div class="table"><table>{cap}<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div>'
+                )
+                if collapse:
+                    summary = inline_html(caption) if caption else "Table"
+                    table = f"<details><summary>{summary} ({len(frame)} rows)</summary>{table}</details>"
+                body.append(table)
+            elif block[0] == "toc":
+                items = "".join(f'<li><a href="#{a}">{html.escape(t)}</a></li>' for t, a in self._sections())
+                body.append(f'<nav class="toc"><h2>{html.escape(block[1])}</h2><ol>{items}</ol></nav>')
+            elif block[0] == "details":
+                body.append(f"<details><summary>{inline_html(block[1])}</summary>")
+            elif block[0] == "/details":
+                body.append("</details>")
             else:
                 data = base64.b64encode(block[1].read_bytes()).decode()
                 body.append(
@@ -152,15 +219,20 @@ class Document:
                     f"<figcaption>{html.escape(block[2])}</figcaption></figure>"
                 )
         return (
-            f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+            f'<!DOCTYPE html>\n<html lang="{self.lang}"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{html.escape(title)}</title>'
             f"<style>{CSS}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n"
         )
 
 
 CSS = (
     "body{font-family:system-ui,sans-serif;max-width:70rem;margin:2rem auto;padding:0 1rem;line-height:1.45;"
-    "color:#222}table{border-collapse:collapse;margin:1rem 0;font-size:.85rem}th,td{border:1px solid #ccc;"
-    "padding:.25rem .5rem;text-align:left;vertical-align:top}th{background:#f3f3f3}caption{text-align:left;"
-    "font-style:italic;padding:.3rem 0}img{max-width:100%}figure{margin:1rem 0}figcaption{font-size:.85rem;"
-    "color:#555}h1{font-size:1.6rem}h2{margin-top:2.2rem;border-bottom:1px solid #ddd}"
+    "color:#222;overflow-wrap:break-word}div.table{max-width:100%;overflow-x:auto}"
+    "table{border-collapse:collapse;margin:1rem 0;font-size:.85rem}th,td{border:1px solid #ccc;"
+    "padding:.25rem .5rem;text-align:left;vertical-align:top;overflow-wrap:break-word}th{background:#f3f3f3}"
+    "caption{text-align:left;font-style:italic;padding:.3rem 0}img{max-width:100%}figure{margin:1rem 0}"
+    "figcaption{font-size:.85rem;color:#555}h1{font-size:1.6rem}h2{margin-top:2.2rem;border-bottom:1px solid #ddd}"
+    "code{font-size:.9em;background:#f5f5f5;padding:0 .2em}nav.toc{background:#fafafa;border:1px solid #ddd;"
+    "padding:.2rem 1rem}nav.toc h2{margin-top:.6rem;border:0}details{margin:.8rem 0}"
+    "summary{cursor:pointer;font-weight:600}td.verdict{white-space:nowrap}"
 )

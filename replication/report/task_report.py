@@ -114,6 +114,7 @@ if plan.panel_vintages(RUN):
         produces: list[Path] = [
             RUN.report / "index.html",
             RUN.report / "report.md",
+            RUN.report / "samenvatting.html",
             RUN.analysis / "decomposition.md",
             RUN.analysis / "decomposition.tex",
             RUN.analysis / "identifying_variation.md",
