@@ -211,10 +211,10 @@ def add_front_page(doc, f: Facts, *, study_country: str, study_name: str) -> Non
     answer = answer_en(f)
     if answer:
         doc.para(f"**Productivity and inclusion.** {answer}")
+    doc.para("Nederlandstalige samenvatting: [samenvatting.html](samenvatting.html).")
+    doc.contents()
     doc.heading(2, "Verdicts by study")
     for study, part in f.rows.groupby("Study", sort=False):
         tally = ", ".join(f"{n} {v}" for v, n in f.by_study[study].items() if n)
         doc.table(part.drop(columns="Study"), f"{study}: {tally} (outputs/claims.csv)")
-    doc.para("Nederlandstalige samenvatting: [samenvatting.html](samenvatting.html).")
-    doc.contents()
     doc.collapse_tables()
