@@ -71,7 +71,8 @@ golden: all
 golden-update: all
 	cd $(ROOT) && $(PYTHON) tools/golden.py --update
 
-# every LaTeX table compiled alone on a 6.5-inch text block: fails on an overfull box or an empty table (pdflatex)
+# every LaTeX table compiled alone on a 6.5 x 9 inch text block: fails on a table too wide, too tall or empty;
+# all tables together in outputs/paper/tables.pdf (pdflatex)
 latex: | $(INSTALLED)
 	cd $(ROOT) && $(PYTHON) tools/check_latex.py
 

@@ -30,7 +30,7 @@ OPTIONAL = {"note", "tolerance_change", "description", "trend", "weights", "carr
 OPTIONAL |= {"estimation_panel", "comparison_notes", "accounts_industry_map", "groups_from_table"}
 #: tables whose entries are named by the researcher: a new entry is valid (a new group, origin, channel, ...)
 OPEN = {"groups", "totals", "interactions", "last_year", "origins", "variant_origins", "min_distinct_series"}
-OPEN |= {"channels"}
+OPEN |= {"channels", "terms"}
 #: per key: values inside its range (valid) and outside (invalid), beyond the type mutations every key gets
 RANGES = {
     "alpha": ([0.1, 0.01], [0, 1, 5, -0.05]),

@@ -1,10 +1,12 @@
-"""Compile every generated LaTeX table on a paper page and fail on an overfull box or an empty table.
+"""Compile every generated LaTeX table on a paper page and fail on a table too wide, too tall or empty.
 
     python tools/check_latex.py [OUTPUTS]        (default: outputs/; needs pdflatex with booktabs and geometry)
 
-Each ``.tex`` under ``OUTPUTS`` is compiled alone in ``article`` on US letter with 1-inch margins (a 6.5-inch,
-468 pt text block, the usual working-paper page) with ``booktabs``. Reported: every table that does not compile,
-every overfull box (with its width in pt) and every table without a number in its body. Exit 1 on any.
+Each ``.tex`` under ``OUTPUTS`` is compiled alone in ``article`` on US letter with 1-inch margins (a 6.5 x 9 inch,
+468 x 648 pt text block, the usual working-paper page) with ``booktabs`` and the packages its ``% requires:``
+line names. Reported: every table that does not compile, every overfull box (with its size in pt), every float
+taller than the page (LaTeX's "Float too large for page") and every table without a number in its body. Exit 1 on
+any. All tables together, one after another, go to ``OUTPUTS/paper/tables.pdf`` for a quick look.
 """
 
 from __future__ import annotations
@@ -25,6 +27,20 @@ PREAMBLE = r"""\documentclass{article}
 \begin{document}
 """
 OVERFULL = re.compile(r"Overfull \\[hv]box \(([\d.]+)pt too (wide|high)\)")
+TOO_TALL = re.compile(r"Float too large for page by ([\d.]+)pt")
+REQUIRES = re.compile(r"^% requires:\s*(.+)$", re.M)
+
+
+def packages(text: str) -> list[str]:
+    """The packages a table's ``% requires:`` line names (booktabs is always loaded)."""
+    return sorted(
+        {p.strip() for m in REQUIRES.finditer(text) for p in m.group(1).split(",") if p.strip()} - {"booktabs"}
+    )
+
+
+def preamble(needed: list[str]) -> str:
+    extra = "".join(rf"\usepackage{{{p}}}" + "\n" for p in needed)
+    return PREAMBLE.replace(r"\begin{document}", extra + r"\begin{document}")
 
 
 def is_empty(text: str) -> bool:
@@ -45,7 +61,7 @@ def check(table: Path, work: Path) -> list[str]:
     text = table.read_text(encoding="utf-8")
     problems = ["empty table: no number in its rows"] if is_empty(text) else []
     source = work / "table.tex"
-    source.write_text(PREAMBLE + text + "\n\\end{document}\n", encoding="utf-8")
+    source.write_text(preamble(packages(text)) + text + "\n\\end{document}\n", encoding="utf-8")
     done = subprocess.run(
         ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "table.tex"],
         cwd=work,
@@ -58,6 +74,7 @@ def check(table: Path, work: Path) -> list[str]:
         error = next((line for line in log.splitlines() if line.startswith("!")), "pdflatex failed")
         problems.append(f"does not compile: {error}")
     problems += [f"overfull box, {m.group(1)} pt too {m.group(2)}" for m in OVERFULL.finditer(log)]
+    problems += [f"a float taller than the page by {m.group(1)} pt" for m in TOO_TALL.finditer(log)]
     return problems
 
 
@@ -67,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     if shutil.which("pdflatex") is None:
         print("error: pdflatex not found (Debian: apt-get install texlive-latex-base texlive-latex-recommended)")
         return 2
-    tables = sorted(p for p in outputs.rglob("*.tex") if "benchmarks" not in p.parts)
+    tables = sorted(p for p in outputs.rglob("*.tex") if "benchmarks" not in p.parts and "paper" not in p.parts)
     # a table with nothing identified is one comment line saying why, and no table (its Markdown says it too)
     placeholders = [p for p in tables if p.read_text(encoding="utf-8").startswith("% no table:")]
     tables = [p for p in tables if p not in placeholders]
@@ -84,8 +101,37 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"FAIL {name}: " + "; ".join(problems))
             else:
                 print(f"ok   {name}")
-    print(f"{len(tables) - failed} of {len(tables)} LaTeX tables compile and fit a 6.5-inch text block")
-    return 1 if failed or not tables else 0
+        book = all_tables(tables, outputs, Path(tmp))
+    print(f"{len(tables) - failed} of {len(tables)} LaTeX tables compile and fit a 6.5 x 9 inch text block")
+    print(f"every table in one document: {book}" if book else "error: the document of all tables did not compile")
+    return 1 if failed or not tables or not book else 0
+
+
+def all_tables(tables: list[Path], outputs: Path, work: Path) -> Path | None:
+    """``outputs/paper/tables.pdf``: every table, each on its own page under its file name (written only when it
+    compiles; the previous one stays otherwise)."""
+    needed = sorted({p for t in tables for p in packages(t.read_text(encoding="utf-8"))})
+    body = []
+    for table in tables:
+        name = str(table.relative_to(outputs)).replace("_", r"\_")
+        body += [r"\clearpage", rf"\noindent\texttt{{{name}}}\par", table.read_text(encoding="utf-8")]
+    source = work / "tables.tex"
+    source.write_text(preamble(needed) + "\n".join(body) + "\n\\end{document}\n", encoding="utf-8")
+    done = subprocess.run(
+        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "tables.tex"],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    if done.returncode or not (work / "tables.pdf").exists():
+        return None
+    target = outputs / "paper" / "tables.pdf"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(".tables.pdf.tmp")
+    shutil.copyfile(work / "tables.pdf", temporary)
+    temporary.replace(target)
+    return target
 
 
 if __name__ == "__main__":

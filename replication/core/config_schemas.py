@@ -585,6 +585,13 @@ SCENARIO = Table(
 )
 
 
+# ---------------------------------------------------------------------------------------------- labels.toml
+LABELS = Table(
+    "Labels of the regression terms in the regression tables (replication/report/regression_tables.py).",
+    {"terms": Each("term -> label", Key("label", nonempty=True), names="term")},
+)
+
+
 def load(name: str) -> dict:
     """``config/<name>`` read and checked against its schema (defaults filled in) and the names one part of the
     file gives another; one ConfigError line else."""
@@ -663,6 +670,7 @@ SCHEMAS: dict[str, Table] = {
     "skill_panel.toml": SKILL_PANEL,
     "offshoring.toml": OFFSHORING,
     "vintages.toml": VINTAGES,
+    "labels.toml": LABELS,
 }
 
 

@@ -7,8 +7,10 @@ notes below, with every model written as an equation (``Results.formula()``). St
 inference (``Results.preferred``: the bootstrap p-value where computed, else the analytic one; * 10 %,
 ** 5 %, *** 1 %). A variant that fails the identification rules (:mod:`replication.analysis.identification`) or that
 the data could not identify (the JSON's ``not_estimable``) keeps its column with "not identified" and the
-reason in the notes, never a number. Wide tables are split into panels of at most :data:`PANEL_COLUMNS`
-models so that the LaTeX fits the text block.
+reason in the notes, never a number. Terms are shown by their labels (``config/labels.toml``; the CSV keeps the
+specs' names). In LaTeX, a spec with more than :data:`PANEL_COLUMNS` models becomes several tables of at most that
+many models (the first the main table, the others its continuation), each with only the rows its models fill and
+the notes of its own models, so that every table fits a page in width and height.
 """
 
 from __future__ import annotations
@@ -28,6 +30,9 @@ from replication.specs.estimate import read_record
 from replication.specs.spec import load_specs, relative_to_root, spec_variants
 
 PANEL_COLUMNS = 5
+#: the most coefficient rows (estimates, standard errors, bootstrap p-values) of one LaTeX table: with the footer
+#: and the notes, a table of this many rows fits a 9-inch text block at \footnotesize
+MAX_BODY_ROWS = 40
 
 
 def _stars(p: float) -> str:
@@ -132,8 +137,23 @@ def cells(
     return [*labels, *footer_labels], table
 
 
-def _display(label: str) -> str:
-    return "" if label.endswith((":se", ":boot")) else label
+def term_labels() -> dict[str, str]:
+    """``config/labels.toml [terms]``."""
+    from replication.core import config_schemas
+
+    return config_schemas.load("labels.toml")["terms"]
+
+
+def _display(label: str, labels: dict[str, str] | None = None) -> str:
+    """A row's label in words: empty for the standard-error and bootstrap rows; ``<equation>: <label>`` for a
+    system's terms; the term's own name when it has no label."""
+    if label.endswith((":se", ":boot")):
+        return ""
+    labels = labels or {}
+    equation, sep, term = label.partition(": ")
+    if sep:
+        return f"{equation}: {labels.get(term, term)}"
+    return labels.get(label, label)
 
 
 def notes(results: dict[str, Results], not_estimable: dict[str, str], variants: list[str], source: str) -> list[str]:
@@ -142,8 +162,11 @@ def notes(results: dict[str, Results], not_estimable: dict[str, str], variants: 
     lines = [
         f"Coefficients; standard errors ({cov}) in parentheses; wild cluster bootstrap p-values (H0: coefficient "
         "= 0) in brackets where computed. * p<0.10, ** p<0.05, *** p<0.01 (bootstrap p where available). R²: "
-        "within R² for within models, overall otherwise (first equation for SUR). N: observations used (dynamic "
-        "GMM: differenced plus, for system GMM, levels rows).",
+        "within R² for within models (the share of the variation around the industry means that the regressors "
+        "explain; it is negative when they explain less than the year effects they are fitted with), overall "
+        "otherwise (first equation for SUR). N: observations used (dynamic GMM: differenced plus, for system GMM, "
+        "levels rows). Not identified: the data cannot estimate the model (the reason is given), so no number "
+        "is shown.",
     ]
     for number, variant in enumerate(variants, start=1):
         if variant in results:
@@ -152,7 +175,8 @@ def notes(results: dict[str, Results], not_estimable: dict[str, str], variants: 
             if reasons:
                 text += f". Not identified: {'; '.join(reasons)}"
         else:
-            text = f"({number}) {variant}: not identified: {not_estimable[variant]}"
+            reason = not_estimable[variant].removeprefix("not identified:").strip()
+            text = f"({number}) {variant}: not identified: {reason}"
         lines.append(text)
     lines.append(source)
     return lines
@@ -160,50 +184,98 @@ def notes(results: dict[str, Results], not_estimable: dict[str, str], variants: 
 
 def markdown(title: str, description: str, labels: list[str], table: dict, note_lines: list[str]) -> str:
     variants = list(table)
+    names = term_labels()
     frame = pd.DataFrame(
-        {"": [_display(label) for label in labels]}
+        {"": [_display(label, names) for label in labels]}
         | {f"({i}) {v}": [table[v][label] for label in labels] for i, v in enumerate(variants, start=1)}
     )
     body = to_markdown(frame, cell=str, align=["", *["r"] * len(variants)])
     return f"# {title}\n\n{description}\n\n{body}\n" + "\n\n".join(note_lines) + "\n"
 
 
+def _filled(labels: list[str], table: dict, panel: list[str]) -> list[str]:
+    """The rows of ``labels`` that a panel's models fill: a term with its standard-error and bootstrap rows when
+    any of them has a cell; a footer row when any cell is not empty."""
+    keep, k = [], 0
+    while k < len(labels):
+        row = labels[k]
+        group = [row]
+        while k + len(group) < len(labels) and labels[k + len(group)].startswith(row + ":"):
+            group.append(labels[k + len(group)])
+        if any(table[v][r] for v in panel for r in group):
+            keep += group
+        k += len(group)
+    return keep
+
+
+def _row_slices(rows: list[str], footer_start: int) -> list[list[str]]:
+    """The coefficient rows of one table split into slices of at most :data:`MAX_BODY_ROWS`: by equation (a
+    system's ``<equation>: <term>`` rows) when all do not fit, then greedily, a term never parted from its
+    standard-error and bootstrap rows. Each slice gets the footer rows."""
+    body, footer = rows[:footer_start], rows[footer_start:]
+    if len(body) <= MAX_BODY_ROWS:
+        return [rows]
+    groups: list[list[str]] = []
+    for row in body:
+        if groups and row.startswith(groups[-1][0] + ":"):
+            groups[-1].append(row)
+        else:
+            groups.append([row])
+    slices: list[list[str]] = [[]]
+    for group in groups:
+        equation = group[0].partition(": ")[0] if ": " in group[0] else ""
+        previous = slices[-1][0].partition(": ")[0] if slices[-1] and ": " in slices[-1][0] else ""
+        if slices[-1] and (len(slices[-1]) + len(group) > MAX_BODY_ROWS or equation != previous):
+            slices.append([])
+        slices[-1] += group
+    return [s + footer for s in slices]
+
+
 def latex(title: str, label: str, labels: list[str], table: dict, note_lines: list[str]) -> str:
-    """booktabs, ``\\footnotesize``, at most :data:`PANEL_COLUMNS` models per panel, notes in a full-width
-    ``minipage`` below; the model names are in the notes (headers are numbers), so a panel's width is bounded
-    by its label column and five numeric columns."""
+    """booktabs, ``\\footnotesize``: one table of at most :data:`PANEL_COLUMNS` models each (the first labelled
+    ``tab:<label>``, the continuations ``tab:<label>_<k>``), only the rows its models fill, its models' notes in a
+    full-width ``minipage`` below; the model names are in the notes (headers are numbers)."""
     variants = list(table)
-    panels = [variants[i : i + PANEL_COLUMNS] for i in range(0, len(variants), PANEL_COLUMNS)] or [[]]
-    lines = [
-        r"\begin{table}[!htbp]",
-        r"\centering",
-        rf"\caption{{{latex_escape(title)}}}",
-        rf"\label{{tab:{label}}}",
-        r"\footnotesize",
-    ]
-    for k, panel in enumerate(panels):
+    names = term_labels()
+    legend, models, source = note_lines[0], note_lines[1:-1], note_lines[-1]
+    chunks = [variants[i : i + PANEL_COLUMNS] for i in range(0, len(variants), PANEL_COLUMNS)] or [[]]
+    parts = []
+    for panel in chunks:
+        rows = _filled(labels, table, panel)
+        footer_start = rows.index("Estimator") if "Estimator" in rows else len(rows)
+        parts += [(panel, piece) for piece in _row_slices(rows, footer_start)]
+    lines = ["% requires: booktabs"]
+    for k, (panel, rows) in enumerate(parts):
         first = variants.index(panel[0]) + 1 if panel else 1
-        if len(panels) > 1:
-            lines.append(rf"\par\medskip\textit{{Panel {chr(65 + k)}: models ({first})--({first + len(panel) - 1})}}")
-            lines.append(r"\par\smallskip")
+        last = first + len(panel) - 1
+        caption = title if len(chunks) == 1 else f"{title}: models ({first})--({last}) of {len(variants)}"
+        equation = rows[0].partition(": ")[0] if rows and ": " in rows[0] else ""
+        if len(parts) > len(chunks) and equation:
+            caption += f", equation {equation}"
         lines += [
+            r"\begin{table}[!htbp]",
+            r"\centering",
+            rf"\caption{{{latex_escape(caption)}}}",
+            rf"\label{{tab:{label}{'' if k == 0 else f'_{k + 1}'}}}",
+            r"\footnotesize",
             r"\begin{tabular}{l" + "r" * len(panel) + "}",
             r"\toprule",
             " & " + " & ".join(f"({first + i})" for i in range(len(panel))) + r" \\",
             r"\midrule",
         ]
         footer_started = False
-        for row in labels:
+        for row in rows:
             if not footer_started and row in ("Estimator",):
                 lines.append(r"\midrule")
                 footer_started = True
             cells_text = [latex_escape(table[v][row]) for v in panel]
-            lines.append(latex_escape(_display(row)) + " & " + " & ".join(cells_text) + r" \\")
-        lines += [r"\bottomrule", r"\end{tabular}"]
-    lines.append(r"\par\medskip")
-    lines.append(r"\begin{minipage}{\linewidth}\scriptsize")
-    lines += [latex_escape(n) + r"\par" for n in note_lines]
-    lines += [r"\end{minipage}", r"\end{table}"]
+            lines.append(latex_escape(_display(row, names)) + " & " + " & ".join(cells_text) + r" \\")
+        lines += [r"\bottomrule", r"\end{tabular}", r"\par\medskip", r"\begin{minipage}{\linewidth}\scriptsize"]
+        own = models[first - 1 : last] if panel else []
+        lines += [latex_escape(n) + r"\par" for n in [legend if k == 0 else "Notes as in the first table.", *own]]
+        lines += [latex_escape(source) + r"\par", r"\end{minipage}", r"\end{table}"]
+        if k + 1 < len(parts):
+            lines.append(r"\clearpage")
     return "\n".join(lines) + "\n"
 
 
