@@ -154,6 +154,30 @@ def plot_cross_country(
     return fig
 
 
+#: the fewest countries a cross-country figure compares (a vintage of one country's table draws none)
+MIN_COMPARED = 3
+
+
+def plot_no_comparison(vintage: str, *, country: str, countries: int) -> plt.Figure:
+    """The cross-country figure of a vintage that holds too few countries to compare: a note, never a bar chart
+    of one country drawn as if it were a comparison."""
+    fig, ax = plt.subplots(figsize=(7.0, 2.2))
+    ax.set_axis_off()
+    ax.text(
+        0.5,
+        0.5,
+        f"No cross-country comparison: vintage {vintage} holds the input-output table of {countries} "
+        f"countr{'y' if countries == 1 else 'ies'} ({country}).\nThe published Figure 2 (imported intermediate "
+        "inputs across OECD countries) is compared in the default vintage (wiod2013).",
+        ha="center",
+        va="center",
+        fontsize=9,
+        wrap=True,
+        transform=ax.transAxes,
+    )
+    return fig
+
+
 def write_figures(layout: Layout) -> list[Path]:
     """Both offshoring figures of the run's country (paths from :class:`~replication.core.layout.Layout`)."""
     vintage, country = layout.vintage, layout.country
@@ -169,10 +193,17 @@ def write_figures(layout: Layout) -> list[Path]:
     if year not in years:  # the configured year is not in this vintage: its latest year, named in the title
         say(f"[figures] {vintage} has no {year} table; the cross-country figure uses {years[-1]}")
         year = years[-1]
-    pooled = pooled_share(shares, load_country_groups()[benchmark], year=year)
-    cross = pd.read_csv(config.published_dir() / "cross_country_2005.csv")
+    countries = int(shares.loc[shares["year"] == year, "country"].nunique())
+    if countries < MIN_COMPARED:  # one country's table: no comparison to draw, and the figure says so
+        figure = plot_no_comparison(vintage, country=country, countries=countries)
+    else:
+        pooled = pooled_share(shares, load_country_groups()[benchmark], year=year)
+        cross = pd.read_csv(config.published_dir() / "cross_country_2005.csv")
+        figure = plot_cross_country(
+            shares, country=country, year=year, pooled=pooled, benchmark="OECD", published=cross
+        )
     written = save_figure(
-        plot_cross_country(shares, country=country, year=year, pooled=pooled, benchmark="OECD", published=cross),
+        figure,
         layout.cross_country_figure(configured),  # the file keeps the configured year's name (a declared product)
         provenance=stamp(vintage, "config/offshoring.toml [figure_cross_country]"),
     )

@@ -279,6 +279,16 @@ def latex(title: str, label: str, labels: list[str], table: dict, note_lines: li
     return "\n".join(lines) + "\n"
 
 
+def run_title(title: str, country: str) -> str:
+    """A spec's title for the run's country: the specs are written for Belgium ("Belgian manufacturing"); another
+    country's tables name that country instead."""
+    if country == "BEL" or "Belgian " not in title:
+        return title
+    from replication.inputs.vintages import country_names
+
+    return f"{title.replace('Belgian ', '')}, {country_names().get(country, country)}"
+
+
 NO_TABLE = "% no table:"  # the whole of a .tex file of a spec none of whose models is identified
 
 
@@ -301,15 +311,16 @@ def write_regression_table(spec_path: Path, layout: Layout | None = None) -> lis
         )
         note_lines = notes(results, not_estimable, list(table), source)
         out = layout.regression_table_file(folder, name)
+        title = run_title(spec.title, layout.country)
         write_csv(out.with_suffix(".csv"), long_table(results, report, not_estimable))
         if any(not failures(r, inference=False) for r in results.values()):
-            write_text(out.with_suffix(".tex"), latex(spec.title, name, labels, table, note_lines))
+            write_text(out.with_suffix(".tex"), latex(title, name, labels, table, note_lines))
         else:  # no model is identified: no LaTeX table of words only, a comment that says so (the Markdown says why)
             write_text(
                 out.with_suffix(".tex"),
                 f"{NO_TABLE} {name}: no model is identified ({layout.country}); see {out.name}\n",
             )
         description = spec.raw.get("description", "").strip()
-        write_text(out, markdown(spec.title, description, labels, table, note_lines))
+        write_text(out, markdown(title, description, labels, table, note_lines))
         written.append(out)
     return written
