@@ -170,3 +170,22 @@ def test_a_decomposition_name_typo_is_one_line_before_any_data_is_read(edit, mes
     edit(cfg)
     with pytest.raises(ConfigError, match=message):
         check_decompositions(cfg)
+
+
+def test_a_misspelt_column_in_any_variant_stops_before_any_estimation(tmp_path, monkeypatch):
+    """One line naming the spec, the variant and the column, with a "did you mean", before the first variant is
+    estimated (the estimator is never called)."""
+    from replication.core.errors import ConfigError
+    from replication.core.layout import Layout
+    from replication.specs import estimate
+    from replication.specs.spec import load_spec
+
+    spec_file = tmp_path / "typo.toml"
+    spec_file.write_text(
+        'title = "t"\n[data]\npath = "tests/reference/panel/panel.csv"\nentity = "id"\ntime = "year"\n'
+        '[model]\nestimator = "within"\ndependent = "y"\nregressors = ["x1", "x2"]\n'
+        '[[variants]]\nname = "more"\nmodel = { regressors = ["x1", "x22"] }\n'
+    )
+    monkeypatch.setattr(estimate, "_run_variants", lambda *a, **k: pytest.fail("a variant was estimated"))
+    with pytest.raises(ConfigError, match=r"typo.toml typo \[more\]: column 'x22' is unknown \(did you mean 'x2'\?\)"):
+        estimate.estimate_spec(load_spec(spec_file), Layout())

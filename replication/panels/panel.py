@@ -41,7 +41,7 @@ from replication.core.layout import Layout
 from replication.core.progress import say
 from replication.core.toml_schema import unknown_name
 from replication.inputs.tidy import as_text, interim_path, load_table
-from replication.inputs.vintages import load_classification, load_vintage
+from replication.inputs.vintages import load_classification, load_offshoring_config, load_vintage
 from replication.measures.offshoring import common_codes
 
 SKILLS = ("ls", "ms", "hs")
@@ -287,6 +287,10 @@ def build_panel(vintage_name: str) -> pd.DataFrame:
     constant = [c for c in io_aggregates.columns if c not in INPUT_TOTALS]
     if constant:
         panel = panel.join(io_aggregates[constant], how="left")
+    for origin in load_offshoring_config()["origins"]:  # the panel's columns do not depend on the vintage's data:
+        for measure in ("om", "os"):  # constant-price measures the accounts cannot build are missing, not absent
+            if f"{measure}_{origin}" in panel and f"{measure}_const_{origin}" not in panel:
+                panel[f"{measure}_const_{origin}"] = np.nan
     panel = panel.join(io_aggregates[INPUT_TOTALS], how="left")
     ict = load_ict(cfg, classification.industries)
     panel["ict"] = ict.reindex(panel.index) if ict is not None else np.nan

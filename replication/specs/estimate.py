@@ -22,15 +22,25 @@ import pandas as pd
 
 from replication import __version__
 from replication.core import config
-from replication.core.errors import DataError, ReplicationError
+from replication.core.errors import ConfigError, DataError, ReplicationError
 from replication.core.fileio import file_version, read_json, sha256, write_text
 from replication.core.layout import Layout
 from replication.core.progress import say
+from replication.core.toml_schema import unknown_name
 from replication.estimators.data import NotIdentifiedError
 from replication.estimators.results import Results
 from replication.inputs.stamps import git_commit, raw_inputs
 from replication.panels.panel import pooled_countries
-from replication.specs.spec import Spec, load_specs, read_source, relative_to_root, run_spec, spec_source, spec_variants
+from replication.specs.spec import (
+    Spec,
+    load_specs,
+    read_source,
+    relative_to_root,
+    run_spec,
+    spec_source,
+    spec_variants,
+    used_columns,
+)
 
 
 def spec_files(folder: str = "belgium") -> list[Path]:
@@ -59,6 +69,7 @@ def estimate_spec(
     data = read_source(spec, layout)
     context = _context(spec, data, layout)
     variants = spec_variants(spec)
+    check_columns(spec, variants, data)
     results, failed = {}, {}
     label = spec.name
     outcomes = _run_variants(label, variants, data, source, layout, context)
@@ -75,6 +86,26 @@ def estimate_spec(
         else:
             results[name] = outcome
     return results, failed, source
+
+
+def check_columns(spec: Spec, variants: dict[str, Spec], data: pd.DataFrame) -> None:
+    """Every column a variant names (model terms, weights, cluster, absorbed effects, entity, time) is a column
+    of the data or one of the variant's derived ``[data.columns]``: checked for all variants before any runs, so a
+    misspelt name is one line with a "did you mean", not an error after the other variants were estimated. (The
+    estimation panels have the same columns whatever the vintage: a variable the data lack is missing, which
+    makes the variant not estimable, never absent.)"""
+    for name, variant in variants.items():
+        available = set(data.columns) | set(variant.data.get("columns", {}))
+        needed = [
+            *used_columns(variant),
+            *variant.model.get("absorb", []),
+            variant.data["entity"],
+            variant.data["time"],
+        ]
+        missing = [c for c in needed if c not in available]
+        if missing:
+            where = f"{relative_to_root(spec.path)} {spec.name} [{name}]"
+            raise ConfigError(f"{where}: " + unknown_name(missing[0], sorted(available), what="column"))
 
 
 def estimation_workers() -> int:
