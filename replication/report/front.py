@@ -87,6 +87,7 @@ class Facts:
     sectors: list[SectorAnswer] = field(default_factory=list)
     measured: int = 0
     cases: int = 0
+    skill_channel: bool = True
 
 
 def facts(layout: Layout, claims: pd.DataFrame) -> Facts:
@@ -123,7 +124,9 @@ def facts(layout: Layout, claims: pd.DataFrame) -> Facts:
                     "Why": tally + " (levels within max(0.1 pp, 10%), growth of the same sign within 3 pp)",
                 }
             )
-    out = Facts(layout.vintage, layout.country, counts, by_study, pd.DataFrame(rows))
+    out = Facts(
+        layout.vintage, layout.country, counts, by_study, pd.DataFrame(rows), skill_channel=layout.has_skill_channel
+    )
     if not layout.has_skill_channel or not (layout.tradeoff / "history.csv").exists():
         return out
     history = pd.read_csv(layout.tradeoff / "history.csv")
@@ -211,6 +214,12 @@ def add_front_page(doc, f: Facts, *, study_country: str, study_name: str) -> Non
     answer = answer_en(f)
     if answer:
         doc.para(f"**Productivity and inclusion.** {answer}")
+    if not f.skill_channel:
+        doc.para(
+            "**Not built for this run:** the cross-country skill channel (section 5b) and the productivity-inclusion "
+            "account (section 6b) are built with the default vintage and Belgium only (wiod2013/BEL); the claims "
+            "they judge are not testable here."
+        )
     doc.para("Nederlandstalige samenvatting: [samenvatting.html](samenvatting.html).")
     doc.contents()
     doc.heading(2, "Verdicts by study")
