@@ -110,9 +110,52 @@ def inline_html(text: str) -> str:
     return re.sub(r"\[([^\]]+)\]\(([^)\s]+)\)", r'<a href="\2">\1</a>', out)
 
 
+#: whole column names and name fragments of the analysis CSVs, in words (the HTML headers; the CSVs keep the names)
+HEADER_WORDS = {
+    "eur_per_low_job_lost": "EUR of output per low-skilled job lost, a year",
+    "cr_std_error": "s.e. (cluster-robust)",
+    "cr_p_value": "p (cluster-robust)",
+    "wild_p_value": "p (wild bootstrap)",
+    "min_wild_p": "smallest p (wild bootstrap)",
+    "wild_conf_low": "wild interval, low",
+    "wild_conf_high": "wild interval, high",
+    "boot_low": "wild interval, low",
+    "boot_high": "wild interval, high",
+    "delta_low": "delta-method interval, low",
+    "delta_high": "delta-method interval, high",
+    "ratio_note": "trade-off ratio",
+    "nobs": "N",
+}
+FRAGMENTS = (
+    (r"\boutput_gain_pct\b", "productivity gain, % of gross output"),
+    (r"\boutput_gain_meur\b", "productivity gain, EUR million"),
+    (r"\blow_jobs_change_k\b", "low-skilled jobs, change (thousands)"),
+    (r"\bjobs_change_k\b", "jobs, change (thousands)"),
+    ("_", " "),
+    (r"\bpp\b", "(pp)"),
+    (r"\bsd\b", "s.d."),
+    (r"\b(om|os) g (published|ours)\b", r"\1 growth % a year, \2"),
+)
+
+
 def header_label(column: object) -> str:
-    """A column name in words: underscores become spaces (``output_gain_pct`` -> ``output gain pct``)."""
-    return str(column).replace("_", " ")
+    """A column name in words (``HEADER_WORDS``, then fragments such as ``output_gain_pct_low`` -> "productivity
+    gain, % of gross output, band low"; otherwise underscores become spaces)."""
+    text = str(column)
+    if text in HEADER_WORDS:
+        return HEADER_WORDS[text]
+    band = ""
+    for end, words in (("_low", ", band low"), ("_high", ", band high")):
+        if text.endswith(end) and text[: -len(end)] in (
+            "output_gain_pct",
+            "output_gain_meur",
+            "low_jobs_change_k",
+            "jobs_change_k",
+        ):
+            text, band = text[: -len(end)], words
+    for pattern, words in FRAGMENTS:
+        text = re.sub(pattern, words, text)
+    return text + band
 
 
 @dataclass
