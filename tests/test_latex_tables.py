@@ -98,3 +98,16 @@ def test_a_table_taller_than_the_page_is_reported(tmp_path):
     work = tmp_path / "work"
     work.mkdir()
     assert any("taller than the page" in p for p in check_latex.check(path, work))
+
+
+def test_a_new_variants_terms_appear_unless_hidden(tmp_path):
+    from replication.report.regression_tables import shown_terms
+    from replication.specs.spec import load_spec
+
+    path = tmp_path / "s.toml"
+    path.write_text(
+        'title = "t"\nreport = ["x2"]\nhide = ["z"]\n[data]\npath = "x.csv"\nentity = "id"\ntime = "year"\n'
+        '[model]\nestimator = "within"\ndependent = "y"\nregressors = ["x1", "x2", "z"]\n'
+        '[[variants]]\nname = "new"\nmodel = { regressors = ["x1", "x3"] }\n'
+    )
+    assert shown_terms(load_spec(path)) == ["x2", "x1", "x3"]  # report first, then the rest; z hidden

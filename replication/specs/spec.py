@@ -51,7 +51,7 @@ from replication.specs.schema import (
 )
 
 KEYS = {
-    "top": {"title", "description", "data", "model", "inference", "reference", "report", "variants"},
+    "top": {"title", "description", "data", "model", "inference", "reference", "report", "hide", "variants"},
     "data": {"path", "panel", "entity", "time", "columns", "sample", "dropna"},
     "variant": {"name", "description", "data", "model", "inference"},
 }
