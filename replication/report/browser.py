@@ -62,6 +62,8 @@ def inspect_page(path: Path) -> dict:
             " width: document.documentElement.scrollWidth, viewport: document.documentElement.clientWidth,"
             " height: document.documentElement.scrollHeight,"
             " links: Array.from(document.querySelectorAll('a[href^=\"#\"]')).map(a => a.getAttribute('href')),"
+            " files: Array.from(document.querySelectorAll('a[href]')).map(a => a.getAttribute('href'))"
+            ".filter(h => !h.startsWith('#') && !h.includes(':')),"
             " ids: Array.from(document.querySelectorAll('[id]')).map(e => e.id),"
             " first_header: Array.from(document.querySelectorAll('table')[0]?.querySelectorAll('th') || [])"
             ".map(th => th.textContent),"
@@ -73,6 +75,7 @@ def inspect_page(path: Path) -> dict:
         shutil.rmtree(profile, ignore_errors=True)
     state["broken_images"] = sum(1 for image in state["images"] if not image["complete"] or image["width"] == 0)
     state["unresolved_links"] = sorted({h for h in state["links"] if h[1:] not in set(state["ids"])})
+    state["missing_files"] = sorted({h for h in state["files"] if not (Path(path).parent / h).exists()})
     state["sideways"] = state["width"] > state["viewport"]
     state["markdown"] = sorted(set(re.findall(r"\*\*\S|`[^`\s]|\]\(\S", state.pop("body"))))
     state["identifiers"] = [c for c in state["first_cells"] if IDENTIFIER.match(c.strip())]
@@ -99,6 +102,8 @@ def problems(state: dict, expected: list[str]) -> list[str]:
         found.append("no table")
     if state["unresolved_links"]:
         found.append(f"links to nowhere: {state['unresolved_links']}")
+    if state["missing_files"]:
+        found.append(f"links to missing files: {state['missing_files']}")
     if state["sideways"]:
         found.append(f"scrolls sideways at 1280 px ({state['width']} px wide, window {state['viewport']} px)")
     if state["markdown"]:

@@ -6,6 +6,7 @@ The Dutch summary (:mod:`replication.report.samenvatting`) states the same facts
 from __future__ import annotations
 
 import math
+import os
 import re
 from dataclasses import dataclass, field
 
@@ -95,11 +96,13 @@ def facts(layout: Layout, claims: pd.DataFrame) -> Facts:
     run has it, the trade-off over the first period of ``config/tradeoff.toml [history]``."""
     counts = {v: int((claims["verdict"] == v).sum()) for v in VERDICTS}
     rows, by_study = [], {}
+    claims_link = os.path.relpath(layout.claims, layout.report)  # links from the report's folder
+    table1_link = os.path.relpath(layout.table1("md"), layout.report)
     for study, sources in STUDIES.items():
         part = claims[claims["source"].isin(sources)]
         by_study[study] = {v: int((part["verdict"] == v).sum()) for v in VERDICTS}
         cells = part[part["id"].str.match(r"table1_.*_(level|growth)$")]
-        for _, row in part.drop(cells.index).iterrows():
+        for position, row in part.drop(cells.index).iterrows():
             ours = " ".join(x for x in (row["ours"], row["interval"]) if x)
             rows.append(
                 {
@@ -109,6 +112,7 @@ def facts(layout: Layout, claims: pd.DataFrame) -> Facts:
                     "Ours (interval)": in_words(ours) or "–",
                     "Verdict": row["verdict"],
                     "Why": in_words(row["reason"]) or "by the stated rule",
+                    "Source": f"[{layout.claims.name} line {position + 2}]({claims_link})",
                 }
             )
         if len(cells):
@@ -119,9 +123,11 @@ def facts(layout: Layout, claims: pd.DataFrame) -> Facts:
                     "Claim (as published)": f"Table 1: the {len(cells)} levels and growth rates of the offshoring "
                     "intensities (sector x origin x materials or services)",
                     "Published": "Table 1",
-                    "Ours (interval)": "outputs/tables/table1_offshoring_BEL.md",
+                    "Ours (interval)": f"[Table 1, ours]({table1_link})",
                     "Verdict": cells["verdict"].mode().iloc[0] if len(set(cells["verdict"])) == 1 else "mixed",
                     "Why": tally + " (levels within max(0.1 pp, 10%), growth of the same sign within 3 pp)",
+                    "Source": f"[{layout.claims.name} lines {cells.index.min() + 2}-{cells.index.max() + 2}]"
+                    f"({claims_link})",
                 }
             )
     out = Facts(

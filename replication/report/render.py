@@ -237,7 +237,11 @@ class Document:
                 frame, caption = block[1], block[2]
                 head = "".join(f"<th>{html.escape(header_label(c))}</th>" for c in frame.columns)
                 rows = "".join(
-                    "<tr>" + "".join(f"<td>{html.escape(significant(v))}</td>" for v in row) + "</tr>"
+                    "<tr>"
+                    + "".join(
+                        f"<td>{inline_html(v) if isinstance(v, str) else html.escape(significant(v))}</td>" for v in row
+                    )
+                    + "</tr>"
                     for row in frame.itertuples(index=False, name=None)
                 )
                 cap = f"<caption>{inline_html(caption)}</caption>" if caption and not collapse else ""
