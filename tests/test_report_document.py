@@ -94,7 +94,8 @@ def test_the_browser_check_can_fail(tmp_path):
     assert problems(inspect_page(page), ["Verdicts"]) == []
     bad = tmp_path / "bad.html"
     wide = "<table><tr><th>id</th></tr><tr><td>productivity_services_manufacturing</td></tr></table>"
-    wide += "<div style='width:3000px'>x</div><p>**Bottom line** shown raw</p><a href='#nowhere'>x</a><a href='no_such_file.csv'>y</a>"
+    wide += "<div style='width:3000px'>x</div><p>**Bottom line** shown raw</p><a href='#nowhere'>x</a>"
+    wide += "<a href='no_such_file.csv'>y</a>"
     bad.write_text(f"<!DOCTYPE html><html><head><title>b</title></head><body>{wide}</body></html>")
     found = " ".join(problems(inspect_page(bad), []))
     for text in (
