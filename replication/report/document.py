@@ -186,6 +186,7 @@ def _offshoring_sections(doc: Document, layout: Layout, claims: pd.DataFrame) ->
     doc.heading(2, "1. Offshoring intensity (Table 1)")
     table1 = layout.table1()
     if table1.exists():
+        doc.para(_bottom_line(claims, ("table1", "three_groups")))
         comparison = pd.read_csv(table1, dtype={"statistic": str})
         wide = comparison.pivot_table(
             index=["sector", "origin"], columns=["measure", "statistic"], values=["published", "ours"], sort=False
@@ -201,7 +202,6 @@ def _offshoring_sections(doc: Document, layout: Layout, claims: pd.DataFrame) ->
             "",
         )
         doc.para(note)
-        doc.para(_bottom_line(claims, ("table1", "three_groups")))
         doc.table(
             _claim_rows(claims, ("table1", "three_groups")),
             "Table 1 claims: levels (within max(0.1 pp, 10%)), growth rates (same sign, within 3 pp), the article's "
@@ -329,6 +329,7 @@ def _decomposition_sections(doc: Document, layout: Layout, claims: pd.DataFrame)
     rel = layout.relative
     results_dir = layout.analysis
     doc.heading(2, "6. Decomposition of the fall in the low-skilled share")
+    doc.para(_bottom_line(claims, ("decomposition",)))
     decomposition = pd.read_csv(results_dir / "decomposition.csv")
     from replication.analysis.decomposition import decomposition_config
 
