@@ -107,3 +107,13 @@ def test_the_browser_check_can_fail(tmp_path):
         "identifiers",
     ):
         assert text in found, text
+
+
+def test_files_named_in_the_text_link_to_them(tmp_path):
+    (tmp_path / "outputs" / "tables").mkdir(parents=True)
+    (tmp_path / "outputs" / "tables" / "a.csv").write_text("x\n1\n")
+    doc = Document()
+    doc.para("From outputs/tables/a.csv, not from outputs/tables/missing.csv.")
+    page = doc.html("t", page=tmp_path / "outputs" / "report" / "index.html", root=tmp_path)
+    assert '<a href="../tables/a.csv">outputs/tables/a.csv</a>' in page
+    assert "outputs/tables/missing.csv" in page and 'href="../tables/missing.csv"' not in page

@@ -426,7 +426,7 @@ def write_report(layout: Layout) -> list[Path]:
     doc = build_document(layout)
     out = layout.report
     write_text(out / "report.md", doc.markdown(layout.outputs))
-    write_text(out / "index.html", doc.html(report_title(layout)))
+    write_text(out / "index.html", doc.html(report_title(layout), page=out / "index.html", root=config.project_root()))
     claims = _claims(layout)
     summary = build_samenvatting(facts(layout, claims), claims)
     write_text(out / "samenvatting.html", summary.html("Delokalisatie en haar effecten: samenvatting"))

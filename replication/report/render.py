@@ -101,13 +101,26 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "section"
 
 
-def inline_html(text: str) -> str:
+#: a file of the outputs named in a text: linked to it from the page (when it exists)
+OUTPUT_FILE = re.compile(r"(?<![\w/\"=])outputs/[\w./-]*\w\.(?:csv|md|json|png|pdf|tex|html)\b")
+
+
+def inline_html(text: str, files: Callable[[str], str | None] | None = None) -> str:
     """A paragraph's text as HTML: escaped, with Markdown's ``**strong**``, `` `code` `` and ``[text](link)``
-    turned into their elements (the report's HTML shows no Markdown syntax)."""
+    turned into their elements (the report's HTML shows no Markdown syntax); with ``files``, every
+    ``outputs/<file>`` it names becomes a link to that file (``files`` gives its address from the page, or None)."""
     out = html.escape(text, quote=False)
     out = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", out)
     out = re.sub(r"`([^`]+)`", r"<code>\1</code>", out)
-    return re.sub(r"\[([^\]]+)\]\(([^)\s]+)\)", r'<a href="\2">\1</a>', out)
+    out = re.sub(r"\[([^\]]+)\]\(([^)\s]+)\)", r'<a href="\2">\1</a>', out)
+    if files is not None:
+
+        def link(match: re.Match) -> str:
+            address = files(match.group(0))
+            return f'<a href="{address}">{match.group(0)}</a>' if address else match.group(0)
+
+        out = OUTPUT_FILE.sub(link, out)
+    return out
 
 
 #: whole column names and name fragments of the analysis CSVs, in words (the HTML headers; the CSVs keep the names)
@@ -223,7 +236,17 @@ class Document:
                 out.append(f"![{block[2]}]({Path('..') / block[1].relative_to(image_root)})")
         return "\n\n".join(out) + "\n"
 
-    def html(self, title: str) -> str:
+    def html(self, title: str, *, page: Path | None = None, root: Path | None = None) -> str:
+        """The self-contained page; with ``page`` (where it is written) and ``root`` (the project folder), every
+        existing ``outputs/<file>`` a paragraph or caption names links to that file."""
+        files = None
+        if page is not None and root is not None:
+            import os
+
+            def files(name: str) -> str | None:
+                target = root / name
+                return os.path.relpath(target, page.parent) if target.is_file() else None
+
         body, collapse = [], False
         for block in self.blocks:
             if block[0] == "collapse":
@@ -232,7 +255,7 @@ class Document:
             if block[0] == "h":
                 body.append(f'<h{block[1]} id="{block[3]}">{html.escape(block[2])}</h{block[1]}>')
             elif block[0] == "p":
-                body.append(f"<p>{inline_html(block[1])}</p>")
+                body.append(f"<p>{inline_html(block[1], files)}</p>")
             elif block[0] == "table":
                 frame, caption = block[1], block[2]
                 head = "".join(f"<th>{html.escape(header_label(c))}</th>" for c in frame.columns)
@@ -244,12 +267,12 @@ class Document:
                     + "</tr>"
                     for row in frame.itertuples(index=False, name=None)
                 )
-                cap = f"<caption>{inline_html(caption)}</caption>" if caption and not collapse else ""
+                cap = f"<caption>{inline_html(caption, files)}</caption>" if caption and not collapse else ""
                 table = (
                     f'<div class="table"><table>{cap}<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div>'
                 )
                 if collapse:
-                    summary = inline_html(caption) if caption else "Table"
+                    summary = inline_html(caption, files) if caption else "Table"
                     table = f"<details><summary>{summary} ({len(frame)} rows)</summary>{table}</details>"
                 body.append(table)
             elif block[0] == "toc":
