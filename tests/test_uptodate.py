@@ -97,3 +97,15 @@ def test_an_input_edited_while_the_build_ran_leaves_no_record(project):
     project["spec"].write_text("spec = 3\n")
     assert not _record(project, started)
     assert not project["record"].exists()
+
+
+def test_a_declared_file_outside_the_project_is_recorded_and_watched(project, tmp_path_factory):
+    elsewhere = tmp_path_factory.mktemp("user-data") / "io_use.csv"
+    elsewhere.write_text("a,b\n")
+    declared = [project["spec"], elsewhere]
+    assert uptodate.record(
+        project["record"], *RUN, tasks=2, declared=declared, products=set(), started_ns=time.time_ns() + 50_000_000
+    )
+    assert uptodate.unchanged(project["record"], *RUN) == 2
+    elsewhere.write_text("a,c\n")
+    assert uptodate.unchanged(project["record"], *RUN) is None

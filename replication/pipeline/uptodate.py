@@ -67,7 +67,7 @@ def watched_paths(root: Path, declared: Iterable[Path]) -> list[Path]:
     """The declared files, the folders that hold them, the watched trees and the project's root files."""
     paths = {root, *(root / name for name in ROOT_FILES)}
     for path in declared:
-        path = Path(path)
+        path = Path(path).absolute()
         paths.add(path)
         paths.update(p for p in path.parents if p.is_relative_to(root))
     for name in WATCHED:
@@ -136,7 +136,9 @@ def record(
         ours = path in written or path.parent == where.parent or not path.is_file()
         if not ours and now[1] > started_ns - 10_000_000:
             return False
-        status[path.relative_to(root).as_posix()] = now
+        # relative inside the project; absolute for a declared file elsewhere (a user's data, REPLICATION_ROOT)
+        name = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+        status[name] = now
     text = json.dumps({"key": _key(vintage, country, strict), "tasks": tasks, "status": status}, sort_keys=True)
     temporary = where.with_name(f".{where.name}.{os.getpid()}.tmp")
     temporary.write_text(text + "\n")
