@@ -56,19 +56,23 @@ def is_empty(text: str) -> bool:
     return not re.search(r"\d", "\n".join(rows))
 
 
+def compile_document(work: Path, stem: str, needed: list[str], body: str, *, timeout: int):
+    """``work/<stem>.tex`` (the page's preamble, the packages ``needed``, ``body``) run through pdflatex once."""
+    (work / f"{stem}.tex").write_text(preamble(needed) + body + "\n\\end{document}\n", encoding="utf-8")
+    return subprocess.run(
+        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", f"{stem}.tex"],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
 def check(table: Path, work: Path) -> list[str]:
     """Problems of one table: compile errors, overfull boxes, no number in the body."""
     text = table.read_text(encoding="utf-8")
     problems = ["empty table: no number in its rows"] if is_empty(text) else []
-    source = work / "table.tex"
-    source.write_text(preamble(packages(text)) + text + "\n\\end{document}\n", encoding="utf-8")
-    done = subprocess.run(
-        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "table.tex"],
-        cwd=work,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = compile_document(work, "table", packages(text), text, timeout=120)
     log = (work / "table.log").read_text(encoding="latin-1") if (work / "table.log").exists() else done.stdout
     if done.returncode:
         error = next((line for line in log.splitlines() if line.startswith("!")), "pdflatex failed")
@@ -115,15 +119,7 @@ def all_tables(tables: list[Path], outputs: Path, work: Path) -> Path | None:
     for table in tables:
         name = str(table.relative_to(outputs)).replace("_", r"\_")
         body += [r"\clearpage", rf"\noindent\texttt{{{name}}}\par", table.read_text(encoding="utf-8")]
-    source = work / "tables.tex"
-    source.write_text(preamble(needed) + "\n".join(body) + "\n\\end{document}\n", encoding="utf-8")
-    done = subprocess.run(
-        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "tables.tex"],
-        cwd=work,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    done = compile_document(work, "tables", needed, "\n".join(body), timeout=600)
     if done.returncode or not (work / "tables.pdf").exists():
         return None
     target = outputs / "paper" / "tables.pdf"
