@@ -22,7 +22,7 @@ from replication.core.fileio import write_text
 from replication.core.layout import Layout
 from replication.inputs.stamps import git_commit
 from replication.inputs.vintages import country_names
-from replication.report.front import add_front_page, facts
+from replication.report.front import Facts, add_front_page, facts
 from replication.report.render import Document
 from replication.specs.estimate import load_estimates, not_estimable
 
@@ -154,7 +154,7 @@ def report_title(layout: Layout) -> str:
     return f"Offshoring and its effects for {name}: replication on public data"
 
 
-def build_document(layout: Layout) -> Document:
+def build_document(layout: Layout, front: Facts | None = None) -> Document:
     from replication.claims.engine import studies_config
 
     vintage, country = layout.vintage, layout.country
@@ -163,7 +163,8 @@ def build_document(layout: Layout) -> Document:
     doc.heading(1, report_title(layout))
     study = studies_config()["country"]
     claims = _claims(layout)
-    add_front_page(doc, facts(layout, claims), study_country=study, study_name=country_names().get(study, study))
+    front = front if front is not None else facts(layout, claims)
+    add_front_page(doc, front, study_country=study, study_name=country_names().get(study, study))
     _offshoring_sections(doc, layout, claims)
     _effect_sections(doc, layout, claims)
     _skill_sections(doc, layout, claims)
@@ -423,12 +424,13 @@ def write_report(layout: Layout) -> list[Path]:
     """``index.html``, ``report.md`` and the Dutch summary ``samenvatting.html``."""
     from replication.report.samenvatting import build_samenvatting
 
-    doc = build_document(layout)
+    claims = _claims(layout)
+    front = facts(layout, claims)  # one set of facts for the front page and the Dutch summary
+    doc = build_document(layout, front)
     out = layout.report
     write_text(out / "report.md", doc.markdown(layout.outputs))
     write_text(out / "index.html", doc.html(report_title(layout), page=out / "index.html", root=config.project_root()))
-    claims = _claims(layout)
-    summary = build_samenvatting(facts(layout, claims), claims)
+    summary = build_samenvatting(front, claims)
     write_text(out / "samenvatting.html", summary.html("Delokalisatie en haar effecten: samenvatting"))
     return [out / "index.html", out / "report.md", out / "samenvatting.html"]
 
