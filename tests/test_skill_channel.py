@@ -171,50 +171,97 @@ def test_between_within_split_and_weighted_change():
 
 
 # ---------------------------------------------------------------- verdict rules on constructed tables
-RULES = {
-    "alpha": 0.05,
-    "effect_terms": ["om_oecd", "om_ceec", "os_total"],
-    "effect_model": "low",
-    "null_model": "ms_low",
-    "null_terms": ["om_oecd", "os_total"],
-    "null_alpha": 0.10,
-    "moderation_share": 0.25,
-    "claims_period": "1995-2007",
-}
+RULES = {"alpha": 0.05, "moderation_share": 0.25, "claims_period": "1995-2007"}
+PUBLISHED = pd.DataFrame(
+    [
+        ("decomposition_offshoring_35", "offshoring (total)", 35, "published"),
+        ("decomposition_ceec_21", "materials, CEEC", 21, "published"),
+        ("decomposition_oecd_0", "materials, OECD", 0, "published"),
+        ("decomposition_asia_6", "materials, ASIA", 6, "implied by the package"),
+    ],
+    columns=["claim", "group", "percent", "origin"],
+)
 
 
-def _tables(*, effect_high=-0.1, null_p=0.5, placebo_ok=True, diff=(-0.01, 0.01), bel_p=0.5, bel_in=False):
-    coef = []
-    for model, terms in (("low", RULES["effect_terms"]), ("ms_low", RULES["null_terms"])):
-        for term in terms:
-            coef.append(
-                {
-                    "model": model,
-                    "term": term,
-                    "estimate": -0.5,
-                    "wild_p_value": null_p,
-                    "wild_conf_low": -1.0,
-                    "wild_conf_high": effect_high,
-                }
-            )
-    groups = [
-        "offshoring (total)",
-        "materials, CEEC",
-        "materials, OECD",
-        "materials, ASIA",
-        "business services",
-        "technology (ICT intensity)",
+def _battery(claim: str, direction: str, main: tuple[float, float, float], checks=(), terms=()) -> list[dict]:
+    """Rows of a claim's battery: the main design and (estimate, low, high, overturns) checks."""
+    common = {
+        "claim": claim,
+        "direction": direction,
+        "status": "estimated",
+        "why": "",
+        "design": "within-country",
+        "estimand": "share change implied by the observed changes",
+    }
+    rows = [
+        {
+            **common,
+            "role": "main",
+            "check": "main design",
+            "detail": "",
+            "estimate": main[0],
+            "conf_low": main[1],
+            "conf_high": main[2],
+            "p_value": 0.01,
+        }
     ]
+    for name, est, low, high, flips in checks:
+        rows.append(
+            {
+                **common,
+                "role": "check",
+                "check": name,
+                "detail": "without X",
+                "estimate": est,
+                "conf_low": low,
+                "conf_high": high,
+                "p_value": 0.5,
+                "overturns": flips,
+            }
+        )
+    for term, p, holm in terms:
+        rows.append(
+            {
+                **common,
+                "role": "term",
+                "check": "term",
+                "detail": term,
+                "estimate": 0.0,
+                "conf_low": -1,
+                "conf_high": 1,
+                "p_value": p,
+                "holm_p_value": holm,
+            }
+        )
+    return rows
+
+
+def _tables(
+    *,
+    effect=(-0.5, -1.0, -0.1),
+    effect_checks=(),
+    null=(0.0, -0.1, 0.1),
+    null_terms=(("om_oecd", 0.5, 1.0),),
+    ict=(0.5, 0.1, 0.9),
+    placebo_ok=True,
+    bel_p=0.5,
+    bel_in=False,
+):
+    groups = ["offshoring (total)", "materials, CEEC", "materials, OECD", "materials, ASIA"]
+    robust = (
+        _battery("skills_offshoring_manufacturing", "below", effect, effect_checks)
+        + _battery("skills_market_services_inconclusive", "zero", null, (), null_terms)
+        + _battery("ict_moderates", "above", ict)
+    )
     tables = {
-        "coefficients": pd.DataFrame(coef),
         "falsification": pd.DataFrame(
             [{"sector": s, "passed": placebo_ok} for s in ("manufacturing", "market_services")]
         ),
         "ict_moderation": pd.DataFrame(
             [
-                {"estimate": -0.2, "wild_conf_low": -0.3, "wild_conf_high": -0.1},
-                {"estimate": -0.2, "wild_conf_low": -0.3, "wild_conf_high": -0.1},
-                {"estimate": sum(diff) / 2, "wild_conf_low": diff[0], "wild_conf_high": diff[1]},
+                {"estimate": -0.2, "wild_conf_low": -0.3, "wild_conf_high": -0.1, "ict_low": 0.0, "ict_high": 0.1},
+                {"estimate": -0.2, "wild_conf_low": -0.3, "wild_conf_high": -0.1, "ict_low": 0.0, "ict_high": 0.1},
+                {"estimate": 0.0, "wild_conf_low": -0.01, "wild_conf_high": 0.01, "ict_low": 0.0, "ict_high": 0.1},
             ]
         ),
         "restriction_tests": pd.DataFrame(
@@ -226,59 +273,67 @@ def _tables(*, effect_high=-0.1, null_p=0.5, placebo_ok=True, diff=(-0.01, 0.01)
                 for g in groups
             ]
         ),
+        "robustness": pd.DataFrame(robust),
     }
     selection = pd.DataFrame([{"sector": "manufacturing", "country": "BEL", "selected": bel_in}])
     return tables, selection
 
 
-def _verdict(frame: pd.DataFrame, claim: str) -> str:
-    return frame.set_index("id").loc[claim, "verdict"]
+def _row(frame: pd.DataFrame, claim: str) -> pd.Series:
+    return frame.set_index("id").loc[claim]
 
 
-def test_effect_rule_and_not_testable_when_a_placebo_fails():
+def _judge(claim: str, **kwargs) -> pd.Series:
     from replication.analysis.skill_analysis import verdicts
 
-    tables, selection = _tables(effect_high=-0.1)
-    assert _verdict(verdicts(tables, selection, RULES), "skills_offshoring_manufacturing") == "replicated"
-    tables, selection = _tables(effect_high=0.2)
-    assert _verdict(verdicts(tables, selection, RULES), "skills_offshoring_manufacturing") == "inconclusive"
-    tables, selection = _tables(effect_high=-0.1, placebo_ok=False)
-    assert _verdict(verdicts(tables, selection, RULES), "skills_offshoring_manufacturing") == "not testable"
+    tables, selection = _tables(**kwargs)
+    return _row(verdicts(tables, selection, RULES, PUBLISHED), claim)
 
 
-def test_null_rule():
-    from replication.analysis.skill_analysis import verdicts
+def test_a_robust_effect_is_replicated_and_one_overturned_by_a_check_is_inconclusive():
+    claim = "skills_offshoring_manufacturing"
+    assert _judge(claim)["verdict"] == "replicated"
+    row = _judge(claim, effect_checks=[("leave one country out", 0.1, -0.2, 0.3, True)])
+    assert row["verdict"] == "inconclusive" and row["reason"].startswith("not robust: leave one country out")
+    assert _judge(claim, effect=(0.5, 0.1, 0.9))["verdict"] == "not replicated"
+    assert _judge(claim, effect=(-0.5, -1.0, 0.2))["verdict"] == "inconclusive"
+    assert _judge(claim, placebo_ok=False)["verdict"] == "not testable"
 
-    for p, expected in ((0.5, "replicated"), (0.07, "inconclusive"), (0.01, "not replicated")):
-        tables, selection = _tables(null_p=p)
-        assert _verdict(verdicts(tables, selection, RULES), "skills_market_services_inconclusive") == expected
+
+def test_a_claim_of_no_effect_is_judged_on_holm_adjusted_terms():
+    claim = "skills_market_services_inconclusive"
+    assert _judge(claim)["verdict"] == "replicated"
+    # p 0.03 alone would reject; Holm over 4 terms makes it 0.12: still no effect
+    terms = (("om_oecd", 0.03, 0.12), ("om_ceec", 0.5, 1.0), ("om_asia", 0.6, 1.0), ("os_total", 0.7, 1.0))
+    assert _judge(claim, null_terms=terms)["verdict"] == "replicated"
+    terms = (("om_oecd", 0.001, 0.004), ("om_ceec", 0.5, 1.0))
+    row = _judge(claim, null_terms=terms)
+    assert row["verdict"] == "not replicated" and "Holm p 0.004" in row["reason"]
+    assert _judge(claim, null=(0.3, 0.1, 0.5))["verdict"] == "not replicated"  # the estimand itself excludes 0
 
 
-def test_moderation_rule_uses_the_stated_bound():
-    from replication.analysis.skill_analysis import verdicts
-
-    # bound = 0.25 x |ME at low ICT| = 0.05
-    for diff, expected in (
-        ((0.01, 0.03), "replicated"),
-        ((-0.01, 0.02), "not replicated"),
-        ((-0.01, 0.08), "inconclusive"),
-        ((-0.05, -0.01), "not replicated"),
-    ):
-        tables, selection = _tables(diff=diff)
-        assert _verdict(verdicts(tables, selection, RULES), "ict_moderates") == expected
+def test_moderation_verdict_states_the_range_and_the_bound():
+    row = _judge("ict_moderates", ict=(0.0, -0.05, 0.05))
+    # range 0.1, bound 0.25 x 0.2 = 0.05: the interval x range [-0.005, 0.005] excludes it
+    assert row["verdict"] == "inconclusive" and "excludes a moderation" in row["reason"]
+    row = _judge("ict_moderates", ict=(0.0, -5.0, 5.0))
+    assert row["verdict"] == "inconclusive" and "does not exclude a moderation" in row["reason"]
+    assert _judge("ict_moderates")["verdict"] == "replicated"
 
 
 def test_decomposition_values_not_testable_when_belgium_differs_from_the_pool():
     from replication.analysis.skill_analysis import verdicts
 
     tables, selection = _tables(bel_p=0.001, bel_in=False)
-    frame = verdicts(tables, selection, RULES).set_index("id")
+    frame = verdicts(tables, selection, RULES, PUBLISHED).set_index("id")
     assert (frame.loc[frame.index.str.startswith("decomposition_"), "verdict"] == "not testable").all()
     tables, selection = _tables(bel_p=0.5)  # the pool may stand in: the value rule applies
-    frame = verdicts(tables, selection, RULES).set_index("id")
+    frame = verdicts(tables, selection, RULES, PUBLISHED).set_index("id")
     assert frame.loc["decomposition_ceec_21", "verdict"] == "replicated"  # 21 in [5, 40], 0 excluded
     assert frame.loc["decomposition_offshoring_35", "verdict"] == "replicated"
     assert frame.loc["decomposition_oecd_0", "verdict"] == "not replicated"  # 0 outside [5, 40]
+    assert "implied by the package" in frame.loc["decomposition_asia_6", "published"]
+    assert (frame["reason"].str.len() > 0).all()
 
 
 def test_wage_origin_offshoring_by_hand():

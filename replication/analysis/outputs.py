@@ -18,6 +18,7 @@ SKILL_TABLES = (
     "decomposition",
     "between_within",
     "ict_sanity_check",
+    "robustness",
     "verdicts",
     "selection",
 )

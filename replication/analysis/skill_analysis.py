@@ -34,6 +34,7 @@ from scipy import stats
 
 from replication.analysis.decomposition import bootstrap_for
 from replication.analysis.outputs import SKILL_TABLES
+from replication.analysis.robust_claims import holm, robustness_table, verdict
 from replication.core import config, config_schemas
 from replication.core.errors import ReplicationError
 from replication.core.fileio import read_json, read_parquet, write_csv
@@ -94,7 +95,9 @@ def _test(test: str, model: str, statistic: float, df: int, p: float, **extra: o
 
 
 def falsification(results: dict[str, Results], *, alpha: float) -> list[dict]:
-    """Placebo and lead specifications: joint Wald test, smallest wild bootstrap p-value, passed or not."""
+    """Placebo and lead specifications: joint Wald test and each term's wild p-value, Holm-adjusted over the
+    sector's whole family (every specification's joint p and every term's wild p); a specification passes when
+    none of its adjusted p-values is below ``alpha``, so the sector's gate has family-wise size ``alpha``."""
     rows = []
     for name, result in results.items():
         sector = "market_services" if name.startswith("ms_") else "manufacturing"
@@ -103,11 +106,21 @@ def falsification(results: dict[str, Results], *, alpha: float) -> list[dict]:
             continue
         terms = list(result.bootstrap)
         stat, df, p = wald(result, [{t: 1.0} for t in terms])
-        wild = min(result.bootstrap[t]["p_value"] for t in terms)
         donor = short.removeprefix("placebo_").upper()
         kind = "leads (pre-trend)" if short == "leads" else f"placebo: {donor} offshoring"
-        passed = bool(p >= alpha and wild >= alpha)
-        rows.append(_test(kind, name, stat, df, p, sector=sector, min_wild_p=wild, passed=passed))
+        wild = [float(result.bootstrap[t]["p_value"]) for t in terms]
+        rows.append(_test(kind, name, stat, df, p, sector=sector, min_wild_p=min(wild), _family=[p, *wild]))
+    for sector in {r["sector"] for r in rows}:
+        members = [r for r in rows if r["sector"] == sector]
+        family = [q for r in members for q in r["_family"]]
+        adjusted = iter(holm(family))
+        for r in members:
+            r["holm_min_p"] = min(next(adjusted) for _ in r["_family"])
+            r["family_tests"] = len(family)
+            r["gate_size"] = alpha
+            r["passed"] = bool(r["holm_min_p"] >= alpha)
+    for r in rows:
+        del r["_family"]
     return rows
 
 
@@ -260,6 +273,21 @@ def explained_share(spec_path: Path, variant: str, panel: pd.DataFrame, term: st
     return float(estimate * (last[term] - first[term]).mean() / rise) if rise else math.nan
 
 
+def sample_countries(spec_path: Path, variant: str, panel: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """The countries a variant's estimation sample keeps, and those its sample names but ``dropna`` loses (no
+    data in a year the differences need)."""
+    from dataclasses import replace
+
+    spec = spec_variants(load_spec(spec_path))[variant]
+    used, _ = prepare_data(spec, panel)
+    named, _ = prepare_data(replace(spec, data={**spec.data, "dropna": False}), panel)
+    entity, time = spec.data["entity"], spec.data["time"]
+    complete = used.groupby(entity)[time].nunique()
+    kept = used[used[entity].isin(complete.index[complete == complete.max()])]
+    countries = sorted(set(kept["country"]))
+    return countries, sorted(set(named["country"]) - set(countries))
+
+
 def coefficient_table(results: dict[str, Results], variants: list[str], terms: list[str]) -> pd.DataFrame:
     """Key coefficients across specifications with cluster-robust and wild bootstrap inference."""
     rows = []
@@ -311,13 +339,19 @@ def write_skill_analysis() -> dict[str, pd.DataFrame]:
     contributions, splits = decomposition(spec_path, panel, cfg["decomposition"])
     check = load_variants(Path(cfg["sanity_check"]["spec"]).stem)
     sanity = coefficient_table(check, list(check), [cfg["sanity_check"]["term"]])
+    check_path = config.project_root() / cfg["sanity_check"]["spec"]
     sanity["share_of_rise"] = [
-        explained_share(
-            config.project_root() / cfg["sanity_check"]["spec"], variant, panel, cfg["sanity_check"]["term"], estimate
-        )
+        explained_share(check_path, variant, panel, cfg["sanity_check"]["term"], estimate)
         for variant, estimate in zip(sanity["model"], sanity["estimate"], strict=True)
     ]
+    samples = [sample_countries(check_path, variant, panel) for variant in sanity["model"]]
+    sanity.insert(1, "dependent", [spec_variants(load_spec(check_path))[v].model["dependent"] for v in sanity["model"]])
+    sanity["countries"] = [len(used) for used, _ in samples]
+    sanity["countries_used"] = [" ".join(used) for used, _ in samples]
+    sanity["countries_dropped"] = [" ".join(dropped) for _, dropped in samples]
     selection = pd.read_csv(Layout().skill_selection_interim)
+    say("[skill analysis] robustness battery of the effect claims")
+    robust = robustness_table(cfg["robustness"], spec_path, panel)
     tables = {
         "restriction_tests": pd.DataFrame(tests),
         "falsification": pd.DataFrame(checks),
@@ -326,10 +360,12 @@ def write_skill_analysis() -> dict[str, pd.DataFrame]:
         "decomposition": contributions,
         "between_within": splits,
         "ict_sanity_check": sanity,
+        "robustness": robust,
     }
-    tables["verdicts"] = verdicts(tables, selection, cfg["verdicts"])
+    published = published_shares()
+    tables["verdicts"] = verdicts(tables, selection, cfg["verdicts"], published)
     period = cfg["verdicts"]["claims_period"]
-    by_group = {group: value for group, value in PUBLISHED_SHARES.values()}
+    by_group = dict(zip(published["group"], published["percent"], strict=True))
     contributions.insert(
         contributions.columns.get_loc("percent"),
         "published",
@@ -345,94 +381,73 @@ def write_skill_analysis() -> dict[str, pd.DataFrame]:
     return tables
 
 
-PUBLISHED_SHARES = {  # Hertveldt and Michel (2013) via the FPB article: percent of the fall, manufacturing 1995-2007
-    "decomposition_offshoring_35": ("offshoring (total)", 35.0),
-    "decomposition_ceec_21": ("materials, CEEC", 21.0),
-    "decomposition_oecd_0": ("materials, OECD", 0.0),
-    "decomposition_services_8": ("business services", 8.0),
-    "decomposition_asia_6": ("materials, ASIA", 6.0),  # implied: 35 - 21 - 8 - 0
-    "decomposition_technology_17": ("technology (ICT intensity)", 17.0),
-}
+def published_shares() -> pd.DataFrame:
+    """``data/published/skill_decomposition.csv``: the published shares of the fall (and the one the package
+    implies, labelled as such in its ``origin``)."""
+    return pd.read_csv(config.published_dir() / "skill_decomposition.csv")
 
 
 def _ci(row: pd.Series, digits: int = 3) -> str:
     return f"[{row['wild_conf_low']:.{digits}f}, {row['wild_conf_high']:.{digits}f}]"
 
 
-def verdicts(tables: dict[str, pd.DataFrame], selection: pd.DataFrame, rules: dict) -> pd.DataFrame:
-    """The skill claims judged by the rules of ``config/skill_analysis.toml [verdicts]`` (wild bootstrap)."""
+def _moderation_size(moderation: pd.DataFrame, main: pd.Series, share: float) -> str:
+    """Whether the interaction's interval, over the stated ICT range, excludes a moderation of the stated size
+    (``share`` of the absolute marginal effect of offshoring at low ICT, year-effects model)."""
+    low = moderation.iloc[0]
+    span = float(low["ict_high"] - low["ict_low"])
+    bound = share * abs(float(low["estimate"]))
+    lo, hi = main["conf_low"] * span, main["conf_high"] * span
+    size = f"{share:.0%} of the marginal effect at low ICT, {bound:.4f}"
+    where = f"over the ICT range {low['ict_low']:.3f}-{low['ict_high']:.3f} the interval is [{lo:.4f}, {hi:.4f}]"
+    if -bound < lo and hi < bound:
+        return f"{where}: it excludes a moderation of {size} (no moderation of that size)"
+    return f"{where}: it does not exclude a moderation of {size}"
+
+
+def verdicts(
+    tables: dict[str, pd.DataFrame], selection: pd.DataFrame, rules: dict, published: pd.DataFrame
+) -> pd.DataFrame:
+    """The skill claims: the effect claims from their robustness battery (:func:`robust_claims.verdict`), the
+    decomposition claims by the rule of ``config/skill_analysis.toml [verdicts]`` (wild bootstrap)."""
     alpha = float(rules["alpha"])
-    coef = tables["coefficients"].set_index(["model", "term"])
     checks = tables["falsification"]
-    falsified = {s: not bool(part["passed"].all()) for s, part in checks.groupby("sector")}
+    gate = {s: bool(part["passed"].all()) for s, part in checks.groupby("sector")}
+    robust = tables["robustness"]
     rows = []
 
-    published_text = {
-        "skills_offshoring_manufacturing": "offshoring lowers the low-skilled share",
-        "skills_market_services_inconclusive": "no conclusive result",
-        "ict_moderates": "smaller effect at higher ICT intensity",
-        **{k: f"{v:g}%" for k, (_, v) in PUBLISHED_SHARES.items()},
-    }
-
-    def add(claim_id: str, ours: str, interval: str, verdict: str, reason: str) -> None:
+    def add(claim_id: str, said: str, ours: str, interval: str, verdict_: str, reason: str) -> None:
         rows.append(
             {
                 "id": claim_id,
-                "published": published_text[claim_id],
+                "published": said,
                 "ours": ours,
                 "interval": interval,
-                "verdict": verdict,
+                "verdict": verdict_,
                 "reason": reason,
             }
         )
 
-    effect = coef.loc[rules["effect_model"]].loc[list(rules["effect_terms"])]
-    ours = "; ".join(f"{t} {r['estimate']:.3f}" for t, r in effect.iterrows())
-    interval = "; ".join(_ci(r) for _, r in effect.iterrows())
-    if falsified.get("manufacturing", True):
-        add("skills_offshoring_manufacturing", ours, interval, "not testable", "a placebo or lead check fails")
-    elif (effect["wild_conf_high"] < 0).any():
-        add(
-            "skills_offshoring_manufacturing",
-            ours,
-            interval,
-            "replicated",
-            "an offshoring term's wild interval lies below 0 (year effects; placebo and leads pass)",
+    effect_claims = {
+        "skills_offshoring_manufacturing": ("offshoring lowers the low-skilled share", "manufacturing", 100.0),
+        "skills_market_services_inconclusive": ("no conclusive result", "market_services", 100.0),
+        "ict_moderates": ("smaller effect at higher ICT intensity", "manufacturing", 1.0),
+    }
+    for claim_id, (said, sector, scale) in effect_claims.items():
+        part = robust[robust["claim"] == claim_id]
+        if part.empty:
+            raise ReplicationError(f"config/skill_analysis.toml: no [robustness.claims.{claim_id}] table")
+        main = part[part["role"] == "main"].iloc[0]
+        result, reason, ours = verdict(part, alpha=alpha, gate_passed=gate.get(sector, False), unit_scale=scale)
+        unit = " pp of the share" if scale == 100.0 else ""
+        if claim_id == "ict_moderates" and main["status"] == "estimated":
+            reason += "; " + _moderation_size(tables["ict_moderation"], main, float(rules["moderation_share"]))
+        interval = (
+            f"[{scale * main['conf_low']:.3g}, {scale * main['conf_high']:.3g}]{unit}"
+            if main["status"] == "estimated"
+            else ""
         )
-    elif (effect["wild_conf_low"] > 0).any():
-        add("skills_offshoring_manufacturing", ours, interval, "not replicated", "an interval lies above 0")
-    else:
-        add("skills_offshoring_manufacturing", ours, interval, "inconclusive", "every interval contains 0")
-
-    null = coef.loc[rules["null_model"]].loc[list(rules["null_terms"])]
-    ours = "; ".join(f"{t} {r['estimate']:.3f} (wild p {r['wild_p_value']:.3f})" for t, r in null.iterrows())
-    interval = "; ".join(_ci(r) for _, r in null.iterrows())
-    if falsified.get("market_services", True):
-        add("skills_market_services_inconclusive", ours, interval, "not testable", "a placebo or lead check fails")
-    elif (null["wild_p_value"] >= float(rules["null_alpha"])).all():
-        add("skills_market_services_inconclusive", ours, interval, "replicated", "no offshoring term significant")
-    elif (null["wild_p_value"] < alpha).any():
-        add(
-            "skills_market_services_inconclusive",
-            ours,
-            interval,
-            "not replicated",
-            "an offshoring term is significant (year effects)",
-        )
-    else:
-        add("skills_market_services_inconclusive", ours, interval, "inconclusive", "a term has 0.05 <= wild p < 0.10")
-
-    moderation = tables["ict_moderation"]
-    low, diff = moderation.iloc[0], moderation.iloc[-1]
-    bound = float(rules["moderation_share"]) * abs(low["estimate"])
-    ours = f"difference of marginal effects {diff['estimate']:.4f} (bound {bound:.4f})"
-    if diff["wild_conf_low"] > 0:
-        verdict, reason = "replicated", "the effect is smaller (less negative) at high ICT"
-    elif diff["wild_conf_high"] < 0 or diff["wild_conf_high"] < bound:
-        verdict, reason = "not replicated", "the interval excludes a moderation of the stated size"
-    else:
-        verdict, reason = "inconclusive", "the interval contains 0 and the bound"
-    add("ict_moderates", ours, _ci(diff, 4), verdict, reason)
+        add(claim_id, said, f"{ours}; {main['estimand']}" if ours else main["estimand"], interval, result, reason)
 
     tests = tables["restriction_tests"]
     bel_p = float(tests.loc[tests["test"].str.startswith("Belgium"), "p_value"].iloc[0])
@@ -440,27 +455,37 @@ def verdicts(tables: dict[str, pd.DataFrame], selection: pd.DataFrame, rules: di
     bel_in = bool(bel_row["selected"].iloc[0]) if len(bel_row) else False
     contributions = tables["decomposition"]
     part = contributions[contributions["period"] == rules["claims_period"]].set_index("group")
-    for claim_id, (group, published) in PUBLISHED_SHARES.items():
+    for _, claim in published.iterrows():
+        claim_id, group, value = claim["claim"], claim["group"], float(claim["percent"])
+        said = f"{value:g}%" + ("" if claim["origin"] == "published" else f" ({claim['origin']})")
         row = part.loc[group]
         ours = f"{row['percent']:.1f}% (pooled coefficients x Belgian changes, {rules['claims_period']})"
         interval = _ci(row, 1)
         if not bel_in and bel_p < alpha:
             add(
                 claim_id,
+                said,
                 ours,
                 interval,
                 "not testable",
                 f"Belgian skill data fail the rule and Belgium's slopes differ from the pool (Wald p {bel_p:.2g})",
             )
         elif math.isnan(row["percent"]):
-            add(claim_id, ours, interval, "not testable", "the component has no Belgian data in the end year")
-        elif published == 0:
+            add(claim_id, said, ours, interval, "not testable", "the component has no Belgian data in the end year")
+        elif value == 0:
             inside = row["wild_conf_low"] <= 0 <= row["wild_conf_high"]
-            add(claim_id, ours, interval, "replicated" if inside else "not replicated", "interval and 0")
-        elif not row["wild_conf_low"] <= published <= row["wild_conf_high"]:
-            add(claim_id, ours, interval, "not replicated", "the published value is outside the interval")
+            add(
+                claim_id,
+                said,
+                ours,
+                interval,
+                "replicated" if inside else "not replicated",
+                "the interval contains 0" if inside else "the interval excludes 0",
+            )
+        elif not row["wild_conf_low"] <= value <= row["wild_conf_high"]:
+            add(claim_id, said, ours, interval, "not replicated", "the published value is outside the interval")
         elif row["wild_conf_low"] <= 0 <= row["wild_conf_high"]:
-            add(claim_id, ours, interval, "inconclusive", "the interval contains 0 and the published value")
+            add(claim_id, said, ours, interval, "inconclusive", "the interval contains 0 and the published value")
         else:
-            add(claim_id, ours, interval, "replicated", "the published value is inside an interval excluding 0")
+            add(claim_id, said, ours, interval, "replicated", "the published value is inside an interval excluding 0")
     return pd.DataFrame(rows)

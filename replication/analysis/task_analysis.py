@@ -69,6 +69,7 @@ if RUN.has_skill_channel:
             *plan.skill_interim(RUN),
             CONFIG / "skill_analysis.toml",
             CONFIG / "decomposition.toml",
+            config.published_dir() / "skill_decomposition.csv",
         ],
         code: list[Path] = SKILLS.code,
         produces: list[Path] = SKILL_TABLES,

@@ -211,6 +211,7 @@ CLAIMS = Table(
                     "growth_abs": Key(
                         "growth-rate tolerance, percentage points a year", kind="number", low=0, high=100
                     ),
+                    "growth_rel": Key("or this fraction of the published growth rate", kind="number", low=0, high=1),
                     "far_larger": Key("'far larger': at least this many times", kind="number", low=1, high=1000),
                 },
                 "skill_channel": {},
@@ -345,13 +346,43 @@ SKILL_ANALYSIS = Table(
             "the skill channel's verdict rules",
             {
                 "alpha": Key("significance level", **ALPHA),
-                "effect_terms": Key("terms of the effect claim", kind="list[str]", nonempty=True, rule=_unique),
-                "effect_model": Key("variant of the effect claim", nonempty=True),
-                "null_model": Key("variant of the null claim", nonempty=True),
-                "null_terms": Key("terms of the null claim", kind="list[str]", nonempty=True, rule=_unique),
-                "null_alpha": Key("level of the null claim", **ALPHA),
                 "moderation_share": Key("smallest share of the effect ICT must offset", kind="number", low=0, high=1),
                 "claims_period": Key("period of the decomposition claims, `start-end`", nonempty=True),
+            },
+        ),
+        "robustness": Table(
+            "the robustness battery of the effect claims (replication/analysis/robustness.py)",
+            {
+                "alpha": Key("level of the checks", **ALPHA),
+                "group": Key("column of the unit of the identifying variation", nonempty=True),
+                "enumerate_below": Key(
+                    "enumerate Rademacher patterns below this many clusters", kind="int", low=2, high=16
+                ),
+                "wild_draws": Key("Webb draws", kind="int", low=99, high=100_000),
+                "seed": Key("seed", kind="int", low=0),
+                "sub_periods": Key("sub-periods [start, end]", kind="any", rule=_periods),
+                "weight_column": Key("weights column of the weighted check", nonempty=True),
+                "influential_share": Key("share of the most influential rows left out", **ALPHA),
+                "spike_factor": Key("a spike exceeds its neighbours by this factor", kind="number", low=1, high=100),
+                "spike_jump": Key("and by this amount", kind="number", low=0, high=1),
+                "permutations": Key("largest number of permutations", kind="int", low=10, high=100_000),
+                "claims": Each(
+                    "one effect claim",
+                    Table(
+                        "an effect claim's test",
+                        {
+                            "variant": Key("spec variant (dependent, regressors, sample, clusters)", nonempty=True),
+                            "design": Key("design of the verdict", choices=("within_country", "cross_country")),
+                            "estimand": Key("what is tested", choices=("observed_change", "coefficient")),
+                            "terms": Key("terms of the estimand", kind="list[str]", nonempty=True, rule=_unique),
+                            "direction": Key("the claim's sign", choices=("below", "above", "zero")),
+                            "permute": Key(
+                                "series a randomisation draw takes from another country", kind="list[str]", rule=_unique
+                            ),
+                        },
+                    ),
+                    names="claim",
+                ),
             },
         ),
     },
