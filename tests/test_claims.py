@@ -41,8 +41,8 @@ def test_effect_rules(sign, estimates, verdict):
     assert effect_verdict(sign, estimates, alpha=0.05)[0] == verdict
 
 
-def effect(low: float, high: float, fails=()) -> dict:
-    return {"term": "x", "effect_low": low, "effect_high": high, "failures": list(fails)}
+def effect(low: float, high: float, fails=(), p: float = 0.5) -> dict:
+    return {"term": "x", "effect_low": low, "effect_high": high, "failures": list(fails), "p_value": p}
 
 
 @pytest.mark.parametrize(
@@ -50,7 +50,9 @@ def effect(low: float, high: float, fails=()) -> dict:
     [
         ([effect(-1.5, 1.2), effect(-0.3, 0.4)], "replicated"),  # equivalence: every interval within +-2%
         ([effect(-8.8, 10.7)], "inconclusive"),  # uninformative: the interval admits large effects
-        ([effect(0.2, 3.0), effect(-1.0, 1.0)], "not replicated"),  # an interval excludes 0
+        ([effect(0.2, 3.0, p=0.001), effect(-1.0, 1.0)], "not replicated"),  # significant after Holm (0.002)
+        # one of eight terms at p 0.01 (its interval excludes 0) is not significant after Holm (0.08)
+        ([effect(0.2, 1.8, p=0.01)] + [effect(-1.0, 1.0, p=0.6)] * 7, "replicated"),
         ([effect(-1.0, 1.0, fails=["4 clusters < 6"])], "not testable"),
         ([effect(math.nan, math.nan)], "inconclusive"),
     ],
@@ -142,3 +144,18 @@ def test_every_published_bullet_has_a_claim():
         assert claim["text"] and claim["source"]
         if claim["kind"] == "null":
             assert claim["bound"] > 0 and len(claim["period"]) == 2
+
+
+def test_a_verdict_without_a_reason_fails_the_build(monkeypatch):
+    """Every claim row states why it got its verdict: an empty reason is an error, not a blank cell."""
+    from replication.claims import engine
+    from replication.core.errors import ReplicationError
+    from replication.core.layout import Layout
+
+    config = [{"id": "some_claim", "source": "s", "text": "t", "kind": "data", "measure": "imported_share:BEL:2005"}]
+    monkeypatch.setattr(engine, "claims_config", lambda: config)
+    monkeypatch.setattr(
+        engine, "claim_rows", lambda claim, layout, rules: [{"id": claim["id"], "verdict": "replicated", "reason": " "}]
+    )
+    with pytest.raises(ReplicationError, match="claims without a reason for their verdict: some_claim"):
+        engine.build_claims(Layout())

@@ -138,7 +138,9 @@ def test_claims_for_another_country_are_not_judged_against_the_study(monkeypatch
     monkeypatch.setattr(
         claims,
         "claim_rows",
-        lambda claim, layout, rules: [{"id": claim["id"], "ours": "0.5", "verdict": "replicated", "reason": ""}],
+        lambda claim, layout, rules: [
+            {"id": claim["id"], "ours": "0.5", "verdict": "replicated", "reason": "a reason"}
+        ],
     )
     german = claims.build_claims(Layout("wiod2013", "DEU")).set_index("id")
     assert german.loc["effect_claim", "verdict"] == "not testable"

@@ -22,8 +22,9 @@ import numpy as np
 import pandas as pd
 
 from replication.analysis.identification import failures
+from replication.analysis.robust_claims import holm
 from replication.core import config, config_schemas
-from replication.core.errors import ConfigError
+from replication.core.errors import ConfigError, ReplicationError
 from replication.core.fileio import read_parquet, write_csv
 from replication.core.layout import Layout
 from replication.core.toml_schema import unknown_name
@@ -149,23 +150,32 @@ def _sector_rows(panel: pd.DataFrame, country: str, sector: str) -> pd.DataFrame
     return rows[(country, sector)]
 
 
-def null_verdict(effects: list[dict], *, bound: float) -> tuple[str, str]:
+def null_verdict(effects: list[dict], *, bound: float, alpha: float = 0.05) -> tuple[str, str]:
     """Equivalence: each estimate's effect of the observed change (% of the outcome) and its interval.
 
-    Not testable when an estimate fails its identification rules; not replicated when an interval excludes
-    0; replicated when every interval lies within ``[-bound, bound]``; otherwise inconclusive (uninformative).
+    The claim is carried by any of its m terms, so significance is judged on Holm-adjusted p-values over the m
+    terms (family-wise level ``alpha``). Not testable when an estimate fails its identification rules; not
+    replicated when a term's adjusted p is below ``alpha``; replicated when every interval lies within
+    ``[-bound, bound]``; otherwise inconclusive (uninformative).
     """
     failed = list(dict.fromkeys(f for e in effects for f in e["failures"]))
     if failed:
         return "not testable", "; ".join(failed)
-    if any(math.isnan(e["effect_low"]) for e in effects):
-        return "inconclusive", "an interval is missing"
-    significant = [e for e in effects if e["effect_low"] > 0 or e["effect_high"] < 0]
+    if any(math.isnan(e["effect_low"]) or math.isnan(e["p_value"]) for e in effects):
+        return "inconclusive", "an interval or a p-value is missing"
+    adjusted = holm([e["p_value"] for e in effects])
+    family = f"Holm over {len(effects)} terms"
+    significant = [(e, p) for e, p in zip(effects, adjusted, strict=True) if p < alpha]
     if significant:
-        return "not replicated", "an interval excludes 0: " + ", ".join(e["term"] for e in significant)
+        return "not replicated", f"a term is significant ({family}): " + ", ".join(
+            f"{e['term']} (adjusted p {p:.3f})" for e, p in significant
+        )
+    unadjusted = [e["term"] for e in effects if e["effect_low"] > 0 or e["effect_high"] < 0]
+    note = f"; unadjusted, an interval excludes 0 ({', '.join(unadjusted)})" if unadjusted else ""
+    smallest = f"smallest adjusted p {min(adjusted):.3f}, {family}"
     if all(-bound <= e["effect_low"] and e["effect_high"] <= bound for e in effects):
-        return "replicated", f"every interval within +-{bound:g}% (equivalence)"
-    return "inconclusive", f"uninformative: an interval admits effects beyond +-{bound:g}%"
+        return "replicated", f"no term significant ({smallest}){note}; every interval within +-{bound:g}% (equivalence)"
+    return "inconclusive", f"no term significant ({smallest}){note}; an interval admits effects beyond +-{bound:g}%"
 
 
 def value_verdict(published: float, estimate: dict) -> tuple[str, str]:
@@ -313,8 +323,18 @@ def table1_rows(claim: dict, layout: Layout) -> list[dict]:
         levels = values.drop(index="g")
         tolerance = np.maximum(claim["level_abs"], claim["level_rel"] * levels["published"].abs())
         measured = levels["ours"].notna().all()
-        ok = measured and bool(((levels["ours"] - levels["published"]).abs() <= tolerance).all())
+        gaps = (levels["ours"] - levels["published"]).abs()
+        ok = measured and bool((gaps <= tolerance).all())
         key = f"{claim['id']}_{sector}_{origin}_{measure}"
+        worst = (gaps - tolerance).idxmax() if measured else None
+        level_reason = (
+            "the vintage lacks an origin or a year"
+            if not measured
+            else "every level within the tolerance"
+            if ok
+            else f"{worst}: {levels.loc[worst, 'ours']:.2f} against {levels.loc[worst, 'published']:g}, beyond "
+            f"{tolerance.loc[worst]:.2f} pp"
+        )
         rows.append(
             {
                 "id": f"{key}_level",
@@ -324,7 +344,7 @@ def table1_rows(claim: dict, layout: Layout) -> list[dict]:
                 "inference": f"tolerance max({claim['level_abs']} pp, {claim['level_rel']:.0%})",
                 "references": str(path.relative_to(config.project_root())),
                 "verdict": "replicated" if ok else "not replicated" if measured else "not testable",
-                "reason": "" if measured else "the vintage lacks an origin or a year",
+                "reason": level_reason,
             }
         )
         g_pub, g_ours = float(values.loc["g", "published"]), float(values.loc["g", "ours"])
@@ -332,12 +352,13 @@ def table1_rows(claim: dict, layout: Layout) -> list[dict]:
             verdict, reason = "not testable", "the vintage lacks an origin or a year"
         else:
             same = np.sign(g_pub) == np.sign(g_ours)
-            close = abs(g_ours - g_pub) <= claim["growth_abs"]
+            allowed = max(claim["growth_abs"], claim["growth_rel"] * abs(g_pub))
+            close = abs(g_ours - g_pub) <= allowed
             verdict = "replicated" if same and close else "not replicated"
             reason = (
                 ("same sign" if same else "opposite sign")
                 + (", within" if close else ", beyond")
-                + (f" {claim['growth_abs']} pp")
+                + f" {allowed:.2g} pp a year (gap {abs(g_ours - g_pub):.2g})"
             )
         rows.append(
             {
@@ -345,7 +366,7 @@ def table1_rows(claim: dict, layout: Layout) -> list[dict]:
                 "claim": f"Table 1, {sector.replace('_', ' ')}, {origin}, {measure}: average annual growth",
                 "published": f"{g_pub:g}",
                 "ours": f"{g_ours:.1f}",
-                "inference": f"same sign and within {claim['growth_abs']} pp",
+                "inference": f"same sign and within max({claim['growth_abs']} pp, {claim['growth_rel']:.0%})",
                 "references": str(path.relative_to(config.project_root())),
                 "verdict": verdict,
                 "reason": reason,
@@ -400,7 +421,11 @@ def table1_statements(table: pd.DataFrame, claim: dict, path) -> list[dict]:
             "inference": "computed on our Table 1 values",
             "references": str(path.relative_to(config.project_root())),
             "verdict": "not testable" if result is None else "replicated" if result else "not replicated",
-            "reason": "the run's Table 1 lacks a year, origin or sector the statement needs" if result is None else "",
+            "reason": "the run's Table 1 lacks a year, origin or sector the statement needs"
+            if result is None
+            else "the statement holds for every pair it compares"
+            if result
+            else "a pair it compares does not hold",
         }
         for i, (text, result) in enumerate(checks.items())
     ]
@@ -475,7 +500,7 @@ def claim_rows(claim: dict, layout: Layout, *, rules: dict) -> list[dict]:
                     "effect_high": ends[1],
                 }
             )
-        verdict, reason = null_verdict(effects, bound=claim["bound"])
+        verdict, reason = null_verdict(effects, bound=claim["bound"], alpha=rules["alpha"])
         return [
             {
                 **head,
@@ -522,7 +547,14 @@ def claim_rows(claim: dict, layout: Layout, *, rules: dict) -> list[dict]:
                 "inference": claim.get("note", ""),
                 "references": claim["measure"],
                 "verdict": "replicated" if ok else "not replicated",
-                "reason": "",
+                "reason": (
+                    f"every value at least {claim['minimum']:g}" if ok else f"a value below {claim['minimum']:g}"
+                )
+                + (
+                    " (a lower bound where the data lack group members: they count as the rest of the world)"
+                    if "lacks" in claim.get("note", "")
+                    else ""
+                ),
             }
         ]
     if kind == "table1":
@@ -577,6 +609,9 @@ def build_claims(layout: Layout) -> pd.DataFrame:
     bad = set(table["verdict"]) - set(VERDICTS)
     if bad:
         raise ConfigError(f"verdicts outside {VERDICTS}: {sorted(bad)}")
+    empty = table.loc[table["reason"].fillna("").astype(str).str.strip() == "", "id"].tolist()
+    if empty:
+        raise ReplicationError(f"claims without a reason for their verdict: {', '.join(empty)}")
     return table
 
 
