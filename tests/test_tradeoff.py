@@ -18,7 +18,6 @@ from replication.analysis.tradeoff import (
     reweight,
     scenario_changes,
     summarise,
-    trade_off_ratio,
 )
 from replication.core.errors import ConfigError, DataError
 
@@ -81,7 +80,8 @@ def test_bands_collapse_to_the_point_path_when_the_covariance_is_zero():
     for column in ("output_gain_pct", "low_jobs_change_k", "jobs_change_k"):
         np.testing.assert_allclose(table[f"{column}_low"], table[column])
         np.testing.assert_allclose(table[f"{column}_high"], table[column])
-    np.testing.assert_allclose(table["ratio_low"], table["eur_per_low_job_lost"])
+    # no ratio of output (at given inputs) to jobs (at given output): two counterfactuals that cannot both hold
+    assert not any("ratio" in c or "per_low_job" in c for c in table.columns)
 
 
 def test_a_not_credible_channel_is_refused_not_filled_in():
@@ -93,19 +93,19 @@ def test_a_not_credible_channel_is_refused_not_filled_in():
         },
     )
     table = summarise(project(BASE, CHANGES, elasticities, ["om_ceec"]), elasticities, level=0.9).set_index("channel")
-    assert math.isnan(table.loc["om_ceec", "low_jobs_change_k"])
-    assert math.isnan(table.loc["om_ceec", "eur_per_low_job_lost"])
-    assert table.loc["om_ceec", "ratio_note"].startswith("not identified")
+    assert math.isnan(table.loc["om_ceec", "low_jobs_change_k"])  # neither hours nor skill estimate: no number
     assert table.loc["om_ceec", "skill_estimate"].startswith("not credible")
 
 
-def test_trade_off_ratio_is_unbounded_when_the_job_band_contains_zero():
-    point = pd.Series({"output_gain_meur": 10.0, "low_jobs_change_k": -2.0})
-    assert trade_off_ratio(point, pd.DataFrame(), lo=0.05, hi=0.95)[0] == pytest.approx(5000.0)  # EUR per job
-    sims = pd.DataFrame({"output_gain_meur": [10.0, 10.0], "low_jobs_change_k": [-3.0, 1.0]})
-    value, low, high, note = trade_off_ratio(point, sims, lo=0.05, hi=0.95)
-    assert value == pytest.approx(5000.0)
-    assert math.isnan(low) and math.isnan(high) and note.startswith("unbounded")
+def test_low_skilled_jobs_without_the_skill_channel_hold_the_share():
+    """Without a skill estimate the low-skilled jobs move with hours at the base share (s dH), and the row says
+    which outcome was left out."""
+    elasticities = Elasticities("manufacturing", {("om_ceec", "hours"): _fixed(-5.0)})
+    out = project(BASE, CHANGES, elasticities, ["om_ceec"])
+    table = summarise(out, elasticities, level=0.9).set_index("channel")
+    d_h = np.array([10 * math.expm1(-0.05), 30 * math.expm1(-0.10)])
+    assert table.loc["om_ceec", "low_jobs_change_k"] == pytest.approx(0.5 * d_h[0] / 2 + 0.2 * d_h[1] / 1.5)
+    assert "om_ceec:skill" in table.loc["all channels", "left_out"]
 
 
 def test_scenario_changes_add_the_trend_and_the_annual_change(tmp_path):
@@ -224,6 +224,10 @@ def _results(beta: dict[str, float], cov: np.ndarray):
         diagnostics={},
         spec={},
         data_checksum="",
+        bootstrap={  # a wild interval of +- 2 standard errors unless a test sets its own (_with_wild)
+            t: {"conf_low": b - 2 * se, "conf_high": b + 2 * se, "level": 0.95, "p_value": 0.5}
+            for (t, b), se in zip(beta.items(), np.sqrt(np.diag(cov)), strict=True)
+        },
     )
 
 
@@ -238,24 +242,108 @@ CFG = {
 }
 
 
-def test_draws_follow_the_covariance(tmp_path, monkeypatch):
+def _with_wild(results, intervals: dict[str, tuple[float, float]], level: float = 0.95):
+    from dataclasses import replace
+
+    wild = {t: {"conf_low": lo, "conf_high": hi, "level": level, "p_value": 0.5} for t, (lo, hi) in intervals.items()}
+    return replace(results, bootstrap=wild)
+
+
+def test_draws_reproduce_the_wild_intervals_and_keep_the_correlation(tmp_path, monkeypatch):
     from replication.analysis.tradeoff import draw_elasticities
 
     monkeypatch.setenv("REPLICATION_ROOT", str(tmp_path))  # no falsification table: nothing is refused
+    skill = _results({"om_ceec": -0.9, "ict": 0.1}, np.array([[0.04, 0.01], [0.01, 0.09]]))
     cache = {
-        "production_manufacturing": ({"by_origin": _results({"om_ceec": 1.5}, np.full((1, 1), 1e-30))}, {}),
-        "skill_shares_eu": (
-            {"low_hours": _results({"om_ceec": -0.9, "ict": 0.1}, np.array([[0.04, 0.01], [0.01, 0.09]]))},
+        "production_manufacturing": (
+            {"by_origin": _with_wild(_results({"om_ceec": 1.5}, np.eye(1)), {"om_ceec": (-4.0, 3.0)})},
             {},
         ),
+        "skill_shares_eu": ({"low_hours": _with_wild(skill, {"om_ceec": (-1.7, -0.5), "ict": (-0.6, 0.5)})}, {}),
     }
     rng = np.random.Generator(np.random.PCG64(1))
-    drawn = draw_elasticities(CFG, "manufacturing", draws=20000, rng=rng, cache=cache)
-    # a (numerically) zero variance: every draw is the point (the bands collapse, see the summarise test)
-    np.testing.assert_allclose(drawn.get("om_ceec", "productivity").draws, 1.5, atol=1e-12)
+    drawn = draw_elasticities(CFG, "manufacturing", draws=4000, rng=rng, cache=cache)
+    for (channel, outcome), (lo, hi) in {
+        ("om_ceec", "productivity"): (-4.0, 3.0),  # an asymmetric interval: each side its own scale
+        ("om_ceec", "skill"): (-1.7, -0.5),
+        ("ict", "skill"): (-0.6, 0.5),
+    }.items():
+        est = drawn.get(channel, outcome)
+        np.testing.assert_allclose(np.quantile(est.draws, [0.025, 0.975]), [lo, hi], rtol=1e-12, atol=1e-12)
+        assert est.interval == (lo, hi)
     joint = np.column_stack([drawn.get("om_ceec", "skill").draws, drawn.get("ict", "skill").draws])
-    np.testing.assert_allclose(np.cov(joint.T), [[0.04, 0.01], [0.01, 0.09]], atol=3e-3)  # one model, joint draws
+    assert np.corrcoef(joint.T)[0, 1] == pytest.approx(0.01 / (0.2 * 0.3), abs=0.05)  # one model, joint draws
     assert not drawn.get("ict", "productivity").identified  # no entry in the config: not identified
+
+
+def test_an_estimate_without_a_finite_wild_interval_is_not_used(tmp_path, monkeypatch):
+    from dataclasses import replace
+
+    from replication.analysis.tradeoff import draw_elasticities
+
+    monkeypatch.setenv("REPLICATION_ROOT", str(tmp_path))
+    unbounded = _with_wild(_results({"om_ceec": 1.5}, np.eye(1)), {"om_ceec": (-math.inf, math.inf)})
+    none = replace(_results({"om_ceec": -0.9, "ict": 0.1}, np.eye(2)), bootstrap={})
+    cache = {"production_manufacturing": ({"by_origin": unbounded}, {}), "skill_shares_eu": ({"low_hours": none}, {})}
+    drawn = draw_elasticities(CFG, "manufacturing", draws=100, rng=np.random.default_rng(0), cache=cache)
+    assert drawn.get("om_ceec", "productivity").reason.startswith("not used: om_ceec has no finite wild")
+    assert drawn.get("ict", "skill").reason.startswith("not used")  # no interval stored at all
+
+
+def test_a_channel_band_is_its_wild_interval_mapped_through_the_arithmetic(tmp_path, monkeypatch):
+    """One channel, one outcome, changes of one sign: the output band is Y (exp(b dx) - 1) at the wild bounds."""
+    from replication.analysis.tradeoff import draw_elasticities
+
+    monkeypatch.setenv("REPLICATION_ROOT", str(tmp_path))
+    production = _with_wild(_results({"om_ceec": 1.5}, np.eye(1) * 0.25), {"om_ceec": (-0.4, 4.1)})
+    cache = {
+        "production_manufacturing": ({"by_origin": production}, {}),
+        "skill_shares_eu": ({"low_hours": _results({"om_ceec": -0.9, "ict": 0.1}, np.eye(2))}, {}),
+    }
+    drawn = draw_elasticities(CFG, "manufacturing", draws=20000, rng=np.random.default_rng(3), cache=cache)
+    table = summarise(project(BASE, CHANGES, drawn, ["om_ceec"]), drawn, level=0.95).set_index("channel")
+    mapped = [1000 * math.expm1(b * 0.01) + 3000 * math.expm1(b * 0.02) for b in (-0.4, 4.1)]
+    got = table.loc["om_ceec", ["output_gain_meur_low", "output_gain_meur_high"]].to_numpy(dtype=float)
+    np.testing.assert_allclose(got, mapped, rtol=1e-4)  # the interpolation between adjacent draws only
+    assert "output_gain_meur" in table.loc["om_ceec", "not_distinguishable_from_zero"]
+
+
+def test_a_scenario_beyond_the_observed_changes_is_flagged():
+    from replication.analysis.tradeoff import extrapolation
+
+    part = pd.DataFrame(
+        {
+            "industry": ["a", "b"] * 3,
+            "year": [2000, 2000, 2005, 2005, 2010, 2010],
+            "hours": [10.0, 30.0] * 3,
+            "om_ceec": [0.01, 0.02, 0.015, 0.025, 0.02, 0.03],  # +0.5 pp every five years
+        }
+    )
+    base = part[part["year"] == 2010]
+    inside = {"om_ceec": np.array([0.004, 0.004])}
+    beyond = {"om_ceec": np.array([0.02, 0.02])}
+    assert extrapolation(part, base, inside, ["om_ceec"], 5) == ""
+    flag = extrapolation(part, base, beyond, ["om_ceec"], 5)
+    assert flag.startswith("extrapolation: om_ceec +2.00 pp vs at most 0.50 pp observed over 5 years")
+    longer = extrapolation(part, base, inside, ["om_ceec"], 20)  # a horizon longer than the data
+    assert "the data's whole span, shorter than 20" in longer
+
+
+def test_pooled_skill_estimates_enter_only_the_labelled_assumption(tmp_path, monkeypatch):
+    from replication.analysis.tradeoff import pooled_skill_reason, without_pooled_skill
+
+    monkeypatch.setenv("REPLICATION_ROOT", str(tmp_path))
+    (tmp_path / "outputs" / "skills").mkdir(parents=True)
+    tests = pd.DataFrame({"test": ["Belgium's slopes equal the pooled ones (Wald)"], "p_value": [1e-9]})
+    tests.to_csv(tmp_path / "outputs" / "skills" / "restriction_tests.csv", index=False)
+    assumed = Elasticities("manufacturing", {("om_ceec", "skill"): _fixed(-1.0), ("om_ceec", "hours"): _fixed(-5.0)})
+    headline = without_pooled_skill(assumed)
+    assert not headline.get("om_ceec", "skill").identified and headline.get("om_ceec", "hours").identified
+    assert headline.get("om_ceec", "skill").reason.startswith("not identified for Belgium: its slopes differ")
+    tests.assign(p_value=0.4).to_csv(tmp_path / "outputs" / "skills" / "restriction_tests.csv", index=False)
+    assert pooled_skill_reason("manufacturing") == ""
+    assert without_pooled_skill(assumed) is assumed
+    assert pooled_skill_reason("market_services").startswith("not identified for Belgium: no test")
 
 
 def test_skill_estimates_of_a_falsified_sector_are_refused(tmp_path, monkeypatch):

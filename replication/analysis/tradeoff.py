@@ -17,13 +17,26 @@ For industry *i* with base-year real gross output :math:`Y_i`, hours :math:`H_i`
 Sector totals sum the industries (weights: base-year hours, or a user's weights file, which replaces
 :math:`H_i` and rescales :math:`Y_i` and :math:`E_i` in proportion). The productivity gain of a sector is
 :math:`100\,\sum_i \Delta Y_i / \sum_i Y_i` (percent of gross output at given inputs: TFP) and in EUR
-millions at the base year's prices. The trade-off ratio is :math:`\sum \Delta Y / (-\sum \Delta L^{jobs})`,
-EUR of output gained per low-skilled job lost. A channel's contribution to an outcome it has no credible
-estimate for is *not identified* and left out of every total, never filled in.
+millions at the base year's prices, a year at the horizon, and as a percentage of the sector's value added
+(:math:`100\,\sum_i \Delta Y_i / \sum_i VA_i`). No ratio of output to jobs is formed: the output gain holds
+inputs fixed and the hours response holds output fixed, two counterfactuals that cannot both hold, so they
+are shown side by side. A channel's contribution to an outcome it has no credible estimate for is *not
+identified* and left out of every total, never filled in. The skill channel's estimates are pooled across
+countries: they are used for Belgium only when a test does not reject Belgium's slopes equal to the pooled ones
+(``outputs/skills/restriction_tests.csv``); otherwise they enter only the labelled assumption row "if Belgian
+industries responded like the pooled ones".
 
-Uncertainty: parametric simulation, :math:`\beta^{(r)} \sim N(\hat\beta, \hat V)` for each estimate
-(its cluster-robust covariance; estimates of different models drawn independently), seeded; bands are
-quantiles of the simulated outcomes. With :math:`\hat V = 0` the bands collapse to the point path.
+Uncertainty: the draws of each estimate reproduce its wild cluster bootstrap interval (the interval the claims
+use, stored with the estimate): :math:`z^{(r)} \sim N(0, R)` with *R* the correlation of the model's
+cluster-robust covariance (one model's coefficients keep their correlation; models are drawn independently),
+and :math:`\beta^{(r)}_k = \hat\beta_k + z^{(r)}_k (u_k - \hat\beta_k)/q` for :math:`z \ge 0`,
+:math:`\hat\beta_k + z^{(r)}_k (\hat\beta_k - l_k)/q` below, with :math:`[l_k, u_k]` the wild interval at its
+level *L* and :math:`q` the draws' own quantile of *z* at :math:`(1 + L)/2` (at :math:`(1 - L)/2` below 0):
+the empirical quantiles of the draws at :math:`(1 \pm L)/2` are the wild bounds exactly, so a one-channel
+outcome monotone in its elasticity has the wild interval, mapped through the arithmetic, as its band (at the
+same level). An estimate with no finite wild interval is not used. A scenario whose sector change of a driver
+exceeds the largest change the data show over the same number of years is flagged as extrapolation.
+
 Assumptions (printed with every table): partial equilibrium; industry output and structure held at the base
 year; no wage, price or reallocation response; hours per person equal across skills.
 """
@@ -31,7 +44,7 @@ year; no wage, price or reallocation response; hours per person equal across ski
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -65,6 +78,7 @@ class Estimate:
     draws: np.ndarray | None = None
     source: str = ""
     reason: str = ""
+    interval: tuple[float, float] = (math.nan, math.nan)  # the wild cluster bootstrap interval
 
     @property
     def identified(self) -> bool:
@@ -127,13 +141,72 @@ def falsified_sectors() -> set[str]:
     return set(checks.loc[~checks["passed"].astype(bool), "sector"])
 
 
+POOLED_ASSUMPTION = "all channels, if Belgian industries responded like the pooled ones"
+
+
+def pooled_skill_reason(sector: str, *, alpha: float = 0.05) -> str:
+    """Why the pooled skill estimates do not stand for Belgium in ``sector`` ("" when a test does not reject
+    Belgium's slopes equal to the pooled ones there)."""
+    path = Layout().skills / "restriction_tests.csv"
+    tests = pd.read_csv(path) if path.exists() else pd.DataFrame(columns=["test", "p_value"])
+    row = tests[tests["test"].str.startswith("Belgium's slopes")]
+    if sector == "manufacturing" and len(row):
+        p = float(row["p_value"].iloc[0])
+        if p >= alpha:
+            return ""
+        return f"not identified for Belgium: its slopes differ from the pooled ones (Wald p {p:.2g})"
+    return "not identified for Belgium: no test of Belgium's slopes against the pooled ones in this sector"
+
+
+def without_pooled_skill(elasticities: Elasticities) -> Elasticities:
+    """The headline elasticities: the pooled skill estimates replaced by the reason they do not stand for Belgium."""
+    reason = pooled_skill_reason(elasticities.sector)
+    if not reason:
+        return elasticities
+    table = {
+        key: (
+            Estimate(source=est.source, reason=reason, value=est.value) if key[1] == "skill" and est.identified else est
+        )
+        for key, est in elasticities.table.items()
+    }
+    return Elasticities(sector=elasticities.sector, table=table)
+
+
+def wild_draws(results: Results, terms: list[str], *, draws: int, rng: np.random.Generator) -> np.ndarray | str:
+    """(draws, terms) elasticities whose quantiles reproduce each term's wild interval (module docstring), or why
+    there are none."""
+    beta = results.params[terms].to_numpy()
+    bounds = []
+    for term in terms:
+        boot = results.bootstrap.get(term, {})
+        low, high, level = boot.get("conf_low", math.nan), boot.get("conf_high", math.nan), boot.get("level")
+        if level is None or not (math.isfinite(low) and math.isfinite(high)):
+            return f"not used: {term} has no finite wild bootstrap interval"
+        bounds.append((low, high, float(level)))
+    cov = results.cov.loc[terms, terms].to_numpy()
+    se = np.sqrt(np.clip(np.diag(cov), 0, None))
+    if not (np.all(np.isfinite(beta)) and np.all(np.isfinite(se)) and np.all(se > 0)):
+        return "not identified: non-finite estimate"
+    corr = cov / np.outer(se, se)
+    z = rng.multivariate_normal(np.zeros(len(terms)), corr, size=draws, method="eigh")
+    out = np.empty_like(z)
+    for j, (low, high, level) in enumerate(bounds):
+        # each side rescaled so that the draws' empirical quantiles at (1 -+ level) / 2 are the wild bounds exactly
+        upper, lower = (float(np.quantile(z[:, j], (1 + sign * level) / 2)) for sign in (1.0, -1.0))
+        if not (upper > 0 > lower):
+            return f"not used: too few draws to reproduce the wild interval of {term}"
+        out[:, j] = beta[j] + np.where(
+            z[:, j] >= 0, z[:, j] / upper * (high - beta[j]), z[:, j] / -lower * (beta[j] - low)
+        )
+    return out
+
+
 def draw_elasticities(
     cfg: dict, sector: str, *, draws: int, rng: np.random.Generator, cache: dict | None = None
 ) -> Elasticities:
-    """The estimates of ``config/tradeoff.toml [channels]`` for a sector, with parametric draws.
-
-    Draws of one model's coefficients are joint (multivariate normal with its covariance), so the
-    channels of one model keep their correlation. An estimate that fails the identification rules
+    """The estimates of ``config/tradeoff.toml [channels]`` for a sector, with draws calibrated to their wild
+    intervals (:func:`wild_draws`; one model's coefficients are drawn jointly). An estimate that fails the
+    identification rules
     (:mod:`replication.analysis.identification`) or, for the skill outcome, whose sector fails its placebo or lead
     checks
     is not used.
@@ -183,16 +256,19 @@ def draw_elasticities(
             for channel, outcome, _ in members:
                 table[(channel, outcome)] = Estimate(source=source, reason="not identified: " + "; ".join(reasons))
             continue
-        beta = results.params[terms].to_numpy()
-        cov = results.cov.loc[terms, terms].to_numpy()
-        se = np.sqrt(np.clip(np.diag(cov), 0, None))
-        if not np.all(np.isfinite(beta)) or not np.all(np.isfinite(se)):
+        simulated = wild_draws(results, terms, draws=draws, rng=rng)
+        if isinstance(simulated, str):
             for channel, outcome, _ in members:
-                table[(channel, outcome)] = Estimate(source=source, reason="not identified: non-finite estimate")
+                table[(channel, outcome)] = Estimate(source=source, reason=simulated)
             continue
-        simulated = rng.multivariate_normal(beta, cov, size=draws, method="eigh")
-        for j, (channel, outcome, _) in enumerate(members):
-            table[(channel, outcome)] = Estimate(value=float(beta[j]), draws=simulated[:, j], source=source)
+        for j, (channel, outcome, term) in enumerate(members):
+            boot = results.bootstrap[term]
+            table[(channel, outcome)] = Estimate(
+                value=float(results.params[term]),
+                draws=simulated[:, j],
+                source=source,
+                interval=(float(boot["conf_low"]), float(boot["conf_high"])),
+            )
     return Elasticities(sector=sector, table=table)
 
 
@@ -236,13 +312,15 @@ class Levels:
     hours: np.ndarray
     low_share: np.ndarray
     persons_per_hour: np.ndarray
+    value_added: np.ndarray
 
     @classmethod
     def of(cls, base: pd.DataFrame) -> Levels:
         frame = base.set_index("industry")
         y, h, e, s = (frame[c].to_numpy(dtype=float) for c in ("go_real", "hours", "emp", "sh_ls"))
+        va = frame["va_real"].to_numpy(dtype=float) if "va_real" in frame else np.full_like(y, np.nan)
         persons_per_hour = np.divide(e, h, out=np.zeros_like(h), where=h > 0)  # an industry weighted to 0 adds 0
-        return cls(frame.index, y, h, s, persons_per_hour)
+        return cls(frame.index, y, h, s, persons_per_hour, va)
 
     def outcomes(self, exponent: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Sector totals per row of the (1 + draws, industries) exponents (the module's equations): the
@@ -251,10 +329,12 @@ class Levels:
         d_y = y * np.expm1(exponent["productivity"])
         d_h = h * np.expm1(exponent["hours"])
         d_low = (s + exponent["skill"]) * (h + d_h) - s * h
-        total_y = y.sum()
+        total_y, total_va = y.sum(), self.value_added.sum()
+        nan = np.full(d_y.shape[0], np.nan)
         return {
             "output_gain_meur": d_y.sum(axis=1),
-            "output_gain_pct": 100 * d_y.sum(axis=1) / total_y if total_y > 0 else np.full(d_y.shape[0], np.nan),
+            "output_gain_pct": 100 * d_y.sum(axis=1) / total_y if total_y > 0 else nan,
+            "output_gain_pct_va": 100 * d_y.sum(axis=1) / total_va if total_va > 0 else nan,
             "hours_change_mh": d_h.sum(axis=1),
             "jobs_change_k": (d_h * per_hour).sum(axis=1),
             "low_hours_change_mh": d_low.sum(axis=1),
@@ -315,13 +395,14 @@ def quantiles(values: pd.Series | np.ndarray, qs: tuple[float, ...]) -> tuple[fl
     return tuple(float(v) for v in np.quantile(array, list(qs)))
 
 
-SUMMED = {  # the columns of a projection and the outcome whose estimates they use
-    "output_gain_meur": "productivity",
-    "output_gain_pct": "productivity",
-    "hours_change_mh": "hours",
-    "jobs_change_k": "hours",
-    "low_hours_change_mh": "skill",
-    "low_jobs_change_k": "skill",
+SUMMED = {  # the columns of a projection and the outcomes whose estimates they use (identified when any is)
+    "output_gain_meur": ("productivity",),
+    "output_gain_pct": ("productivity",),
+    "output_gain_pct_va": ("productivity",),
+    "hours_change_mh": ("hours",),
+    "jobs_change_k": ("hours",),
+    "low_hours_change_mh": ("hours", "skill"),  # without the skill channel: the share held at its base
+    "low_jobs_change_k": ("hours", "skill"),
 }
 
 
@@ -362,22 +443,21 @@ def _summary_row(
     lo, hi = (1 - level) / 2, (1 + level) / 2
     n_draws = len(draws["output_gain_meur"])
     row: dict[str, object] = {"channel": channel}
-    for column, outcome in SUMMED.items():
+    for column, outcomes in SUMMED.items():
         used = (
-            [elasticities.get(channel, outcome)]
+            [elasticities.get(channel, outcome) for outcome in outcomes]
             if channel != "all channels"
-            else [est for (c, o), est in elasticities.table.items() if o == outcome]
+            else [est for (c, o), est in elasticities.table.items() if o in outcomes]
         )
         identified = any(est.identified for est in used)
         row[column] = float(point[column]) if identified else math.nan
         band = quantiles(draws[column], (lo, hi)) if identified and n_draws else (math.nan, math.nan)
         row[f"{column}_low"], row[f"{column}_high"] = band
-    ratio, low, high, note = trade_off_ratio(point, draws, lo=lo, hi=hi)
-    skill_ok = not math.isnan(row["low_jobs_change_k"])
-    productivity_ok = not math.isnan(row["output_gain_meur"])
-    if not (skill_ok and productivity_ok):
-        ratio, low, high, note = math.nan, math.nan, math.nan, "not identified: a channel lacks an estimate"
-    row.update(eur_per_low_job_lost=ratio, ratio_low=low, ratio_high=high, ratio_note=note)
+    row["not_distinguishable_from_zero"] = "; ".join(
+        column
+        for column in ("output_gain_meur", "jobs_change_k", "low_jobs_change_k")
+        if not math.isnan(row[column]) and not (row[f"{column}_low"] > 0 or row[f"{column}_high"] < 0)
+    )
     if channel == "all channels":
         row["left_out"] = "; ".join(
             f"{c}:{o}" for c in channels for o in OUTCOMES if not elasticities.get(c, o).identified
@@ -387,26 +467,6 @@ def _summary_row(
             est = elasticities.get(channel, outcome)
             row[f"{outcome}_estimate"] = est.source if est.identified else f"{est.reason} ({est.source})".strip()
     return row
-
-
-def trade_off_ratio(
-    point: Mapping[str, float], sims: Mapping[str, Sequence[float]], *, lo: float, hi: float
-) -> tuple[float, float, float, str]:
-    """EUR of output gained per low-skilled job lost, with its band where the job change's band excludes 0.
-    ``point`` and ``sims`` hold ``output_gain_meur`` and ``low_jobs_change_k`` (a row and the draws' columns)."""
-    # EUR millions per thousand jobs = EUR thousands per job; x 1000 -> EUR per job
-    lost = -point["low_jobs_change_k"]
-    value = float(1000 * point["output_gain_meur"] / lost) if lost != 0 else math.nan
-    jobs = -np.asarray(sims.get("low_jobs_change_k", []), dtype=float)
-    if not jobs.size:
-        return value, math.nan, math.nan, "point value only (no draws)"
-    jobs_lo, jobs_hi = quantiles(jobs, (lo, hi))
-    if (jobs_lo <= 0 <= jobs_hi) or jobs_hi < 0:
-        return value, math.nan, math.nan, "unbounded: the band of low-skilled jobs lost contains 0 or is negative"
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratios = 1000 * np.asarray(sims["output_gain_meur"], dtype=float) / jobs
-    ratio_lo, ratio_hi = quantiles(ratios, (lo, hi))
-    return value, ratio_lo, ratio_hi, ""
 
 
 # ---------------------------------------------------------------------------------------------- inputs
@@ -602,6 +662,67 @@ def path_by_year(
     return pd.DataFrame(rows)
 
 
+def sector_change(base: pd.DataFrame, delta: pd.DataFrame | Mapping[str, np.ndarray], channel: str) -> float:
+    """Hours-weighted mean change of a driver over the sector's industries (base-year hours)."""
+    w = base["hours"].to_numpy(dtype=float)
+    values = np.asarray(delta[channel], dtype=float)
+    ok = np.isfinite(values) & (w > 0)
+    return float((w[ok] * values[ok]).sum() / w[ok].sum()) if ok.any() else math.nan
+
+
+def largest_observed_change(
+    part: pd.DataFrame, channel: str, years: int, cache: dict | None = None
+) -> tuple[float, int]:
+    """The largest absolute hours-weighted sector change of ``channel`` over any ``years``-year window of the data
+    (over the whole span when it is shorter), and the window length used."""
+    key = (id(part), channel, years)
+    if cache is not None and key in cache:
+        return cache[key]
+    result = _largest_observed_change(part, channel, years)
+    if cache is not None:
+        cache[key] = result
+    return result
+
+
+def _largest_observed_change(part: pd.DataFrame, channel: str, years: int) -> tuple[float, int]:
+    available = sorted(int(y) for y in part.loc[part[channel].notna(), "year"].unique())
+    if len(available) < 2:
+        return math.nan, 0
+    span = min(years, available[-1] - available[0])
+    largest = 0.0
+    for start in available:
+        end = start + span
+        if end not in available:
+            continue
+        a = part[part["year"] == start].set_index("industry")[[channel, "hours"]].dropna()
+        b = part[part["year"] == end].set_index("industry")[[channel]].dropna()
+        common = a.index.intersection(b.index)
+        if common.empty or a.loc[common, "hours"].sum() <= 0:
+            continue
+        w = a.loc[common, "hours"]
+        change = float((w * (b.loc[common, channel] - a.loc[common, channel])).sum() / w.sum())
+        largest = max(largest, abs(change))
+    return largest, span
+
+
+def extrapolation(
+    part: pd.DataFrame, base: pd.DataFrame, delta, channels: list[str], years: int, cache: dict | None = None
+) -> str:
+    """The drivers a scenario moves beyond what the data show over the same number of years ("" when none)."""
+    flags = []
+    for channel in channels:
+        change = sector_change(base, delta, channel)
+        if not math.isfinite(change) or change == 0:
+            continue
+        largest, span = largest_observed_change(part, channel, years, cache)
+        if not math.isfinite(largest):
+            flags.append(f"{channel}: no observed change to compare")
+        elif abs(change) > largest * (1 + 1e-9) or span < years:
+            window = f"{span} years" + ("" if span == years else f", the data's whole span, shorter than {years}")
+            flags.append(f"{channel} {100 * change:+.2f} pp vs at most {100 * largest:.2f} pp observed over {window}")
+    return "extrapolation: " + "; ".join(flags) if flags else ""
+
+
 def tradeoff_dir() -> Path:
     return Layout().tradeoff
 
@@ -632,25 +753,41 @@ def run_tradeoff(scenario_paths: list[Path] | None = None, *, out_dir: Path | No
     for scenario in loaded:
         if scenario.get("weights"):
             weights[scenario["name"]] = read_weights(scenario["weights_path"], sector_of)
-    columns = ["industry", "sector", "go_real", "hours", "emp", "sh_ls"]
+    columns = ["industry", "sector", "go_real", "va_real", "hours", "emp", "sh_ls"]
     for sector in cfg["sectors"]:
-        elasticities = draw_elasticities(cfg, sector, draws=int(sim["draws"]), rng=rng, cache=cache)
+        assumed = draw_elasticities(cfg, sector, draws=int(sim["draws"]), rng=rng, cache=cache)
+        elasticities = without_pooled_skill(assumed)  # the headline: only what is identified for Belgium
         part = panel[panel["sector"] == sector]
+        observed: dict = {}  # the largest observed changes, by channel and window
+
+        def summaries(base, delta, tag, *, a=assumed, e=elasticities) -> pd.DataFrame:
+            table = summarise(project(base, delta, e, channels), e, level=level)
+            if e is not a:
+                extra = summarise(
+                    project(base, delta, a, channels, all_channels_only=True), a, level=level, channels=channels
+                )
+                table = pd.concat([table, extra.assign(channel=POOLED_ASSUMPTION)], ignore_index=True)
+            return table.assign(**tag)
+
         for a, b in periods:
             base = part[part["year"] == a][columns]
             changes = historical_changes(part, channels, start=a, end=b).fillna(0.0)
-            table = summarise(project(base, changes, elasticities, channels), elasticities, level=level)
-            history.append(table.assign(sector=sector, period=f"{a}-{b}"))
+            history.append(summaries(base, changes, {"sector": sector, "period": f"{a}-{b}"}))
         trend = historical_changes(part, channels, start=start, end=end)
         for (channel, outcome), est in sorted(elasticities.table.items()):
+            status = "used" if est.identified else est.reason
+            if assumed.get(channel, outcome).identified and not est.identified:
+                status += f"; used only in the row '{POOLED_ASSUMPTION}'"
             used.append(
                 {
                     "sector": sector,
                     "channel": channel,
                     "outcome": outcome,
-                    "estimate": est.value,
+                    "estimate": assumed.get(channel, outcome).value,
+                    "wild_conf_low": assumed.get(channel, outcome).interval[0],
+                    "wild_conf_high": assumed.get(channel, outcome).interval[1],
                     "source": est.source,
-                    "status": "used" if est.identified else est.reason,
+                    "status": status,
                 }
             )
         for scenario in loaded:
@@ -659,11 +796,17 @@ def run_tradeoff(scenario_paths: list[Path] | None = None, *, out_dir: Path | No
                 user = weights[scenario["name"]]
                 base_s = reweight(base_s, user[user["sector"] == sector])
             tag = {"sector": sector, "scenario": scenario["name"]}
+            horizon = int(scenario["horizon"])
             delta = scenario_changes(base_s, trend, scenario, channels, trend_years=end - start)
-            summary = summarise(project(base_s, delta, elasticities, channels), elasticities, level=level)
-            scenarios.append(summary.assign(**tag, horizon=scenario["horizon"]))
+            flag = extrapolation(part, base_s, delta, channels, horizon, observed)
+            scenarios.append(summaries(base_s, delta, {**tag, "horizon": horizon, "extrapolation": flag}))
             industries.append(industry_outcomes(base_s, delta, elasticities, channels).assign(**tag))
             path = path_by_year(base_s, trend, scenario, elasticities, channels, trend_years=end - start, level=level)
+            rates = annual_rates(base_s, trend, scenario, channels, trend_years=end - start)
+            path["extrapolation"] = [
+                extrapolation(part, base_s, {c: t * r for c, r in rates.items()}, channels, t, observed)
+                for t in range(1, horizon + 1)
+            ]
             paths_out.append(path.assign(**tag)[[c for c in path.columns if c != "year"] + [*tag, "year"]])
     out = {
         "history": pd.concat(history, ignore_index=True),

@@ -22,7 +22,7 @@ from replication.core.fileio import write_text
 from replication.core.layout import Layout
 from replication.inputs.stamps import git_commit
 from replication.inputs.vintages import country_names
-from replication.report.front import Facts, add_front_page, facts
+from replication.report.front import Facts, add_front_page, facts, table1_rule
 from replication.report.render import Document
 from replication.specs.estimate import load_estimates, not_estimable
 
@@ -205,8 +205,8 @@ def _offshoring_sections(doc: Document, layout: Layout, claims: pd.DataFrame) ->
         doc.para(note)
         doc.table(
             _claim_rows(claims, ("table1", "three_groups")),
-            "Table 1 claims: levels (within max(0.1 pp, 10%)), growth rates (same sign, within 3 pp), the article's "
-            "statements (outputs/claims.csv; rules in config/claims.toml)",
+            f"Table 1 claims: {table1_rule()}; the article's statements (outputs/claims.csv; rules in "
+            "config/claims.toml)",
         )
     else:
         doc.para(f"The published Table 1 is about {study}; no comparison for {country}.")

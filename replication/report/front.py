@@ -73,6 +73,7 @@ class SectorAnswer:
     low_jobs_k: float
     low_jobs_low: float
     low_jobs_high: float
+    share_held: bool = False  # the skill channel is left out: low-skilled jobs move with hours at the base share
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,17 @@ class Facts:
     measured: int = 0
     cases: int = 0
     skill_channel: bool = True
+
+
+def table1_rule() -> str:
+    """The Table 1 rule in words, from its claim in ``config/claims.toml``."""
+    from replication.claims.engine import claims_config
+
+    claim = next(c for c in claims_config() if c["kind"] == "table1")
+    return (
+        f"levels within max({claim['level_abs']:g} pp, {claim['level_rel']:.0%}), growth of the same sign within "
+        f"max({claim['growth_abs']:g} pp a year, {claim['growth_rel']:.0%} of the published rate)"
+    )
 
 
 def facts(layout: Layout, claims: pd.DataFrame) -> Facts:
@@ -125,7 +137,7 @@ def facts(layout: Layout, claims: pd.DataFrame) -> Facts:
                     "Published": "Table 1",
                     "Ours (interval)": f"[Table 1, ours]({table1_link})",
                     "Verdict": cells["verdict"].mode().iloc[0] if len(set(cells["verdict"])) == 1 else "mixed",
-                    "Why": tally + " (levels within max(0.1 pp, 10%), growth of the same sign within 3 pp)",
+                    "Why": f"{tally} ({table1_rule()})",
                     "Source": f"[{layout.claims.name} lines {cells.index.min() + 2}-{cells.index.max() + 2}]"
                     f"({claims_link})",
                 }
@@ -149,6 +161,7 @@ def facts(layout: Layout, claims: pd.DataFrame) -> Facts:
             r["low_jobs_change_k"],
             r["low_jobs_change_k_low"],
             r["low_jobs_change_k_high"],
+            ":skill" in str(r["left_out"]),
         )
         for _, r in total[total["period"] == first].iterrows()
     ]
@@ -192,8 +205,21 @@ def answer_en(f: Facts) -> str:
             f"in {name}, a productivity gain of {_number(s.output_pct, 2)}% of gross output at given inputs "
             f"({band} {_number(s.output_low, 2)} to {_number(s.output_high, 2)}%) and {jobs}"
         )
+    held = [s.sector.replace("_", " ") for s in f.sectors if s.share_held]
+    held_text = (
+        f"In {' and '.join(held)} the low-skilled jobs move with the hours response at each industry's base "
+        "low-skilled share: the pooled skill estimates are not identified for Belgium (shown only as a labelled "
+        "assumption in section 6b). "
+        if held
+        else ""
+    )
     return (
-        f"As offshoring and ICT changed over {f.sectors[0].period}, the estimates imply " + "; ".join(parts) + ". "
+        f"As offshoring and ICT changed over {f.sectors[0].period}, the estimates imply "
+        + "; ".join(parts)
+        + ". "
+        + held_text
+        + "The output gain holds inputs fixed and the job changes hold output fixed: two counterfactuals, shown "
+        "side by side. "
         f"A trade-off, with both bands excluding zero, is measured in {f.measured} of the {f.cases} cases of history "
         "and scenarios; in the others the public data cannot tell a productivity gain bought with low-skilled jobs "
         "from none (section 6b)."

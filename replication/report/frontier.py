@@ -29,12 +29,17 @@ def load(folder: Path | None = None) -> dict[str, pd.DataFrame]:
 
 
 def frontier_points(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """All-channel totals of the historical episode and of every scenario, by sector."""
+    """All-channel totals (the headline: only what is identified for Belgium) of the historical episode and of
+    every scenario, by sector; a scenario beyond the observed changes keeps its extrapolation flag in ``case``."""
     history = tables["history"]
     history = history[history["channel"] == "all channels"].assign(case=lambda f: "history " + f["period"])
     scenarios = tables["scenarios"]
     if not scenarios.empty:
-        scenarios = scenarios[scenarios["channel"] == "all channels"].assign(case=scenarios["scenario"])
+        scenarios = scenarios[scenarios["channel"] == "all channels"]
+        flagged = scenarios["extrapolation"].fillna("").astype(str).str.len() > 0
+        scenarios = scenarios.assign(
+            case=scenarios["scenario"].where(~flagged, scenarios["scenario"] + " (extrapolation)")
+        )
     return pd.concat([history, scenarios], ignore_index=True)
 
 
@@ -95,17 +100,21 @@ def paragraphs(tables: dict[str, pd.DataFrame]) -> list[str]:
             f"**{sector.replace('_', ' ').capitalize()}, {total['period']}.** Offshoring and ICT as they changed "
             f"imply a productivity gain of {_fmt(total['output_gain_pct'], 2)}% of gross output "
             f"[{_fmt(total['output_gain_pct_low'], 2)}, {_fmt(total['output_gain_pct_high'], 2)}] "
-            f"(EUR {_fmt(total['output_gain_meur'], 0)} million at 1995 prices), a change in total jobs of "
+            f"({_fmt(total['output_gain_pct_va'], 2)}% of value added; EUR {_fmt(total['output_gain_meur'], 0)} "
+            "million a year at 1995 prices), a change in total jobs of "
             f"{_fmt(total['jobs_change_k'])} thousand [{_fmt(total['jobs_change_k_low'])}, "
             f"{_fmt(total['jobs_change_k_high'])}] and in low-skilled jobs of {_fmt(total['low_jobs_change_k'])} "
-            f"thousand [{_fmt(total['low_jobs_change_k_low'])}, {_fmt(total['low_jobs_change_k_high'])}]. "
+            f"thousand [{_fmt(total['low_jobs_change_k_low'])}, {_fmt(total['low_jobs_change_k_high'])}]"
+            f" ({int(100 * tables['assumptions']['level'].iloc[0])}% bands from the wild intervals of the estimates "
+            "used). The output gain holds inputs fixed and the job changes hold output fixed: two counterfactuals, "
+            "shown side by side, with no ratio across them."
             + (
-                f"Trade-off: EUR {_fmt(total['eur_per_low_job_lost'], 0)} of output per low-skilled job lost "
-                f"[{_fmt(total['ratio_low'], 0)}, {_fmt(total['ratio_high'], 0)}]."
-                if not math.isnan(total["ratio_low"])
-                else f"Trade-off ratio: {total['ratio_note']}."
+                f" Not distinguishable from zero (the band contains 0): {_outcome_words(total)}."
+                if isinstance(total["not_distinguishable_from_zero"], str)
+                else ""
             )
             + (f" Left out (no credible estimate): {total['left_out']}." if isinstance(total["left_out"], str) else "")
+            + _assumption_text(part)
         )
     points = frontier_points(tables)
     gain = points[(points["output_gain_pct_low"] > 0) | (points["output_gain_pct_high"] < 0)]
@@ -117,8 +126,10 @@ def paragraphs(tables: dict[str, pd.DataFrame]) -> list[str]:
         f"excludes zero, and {len(both)} both: "
         + ("; ".join(f"{r['sector'].replace('_', ' ')}: {r['case']}" for _, r in points.loc[both].iterrows()) or "none")
         + ". A trade-off is measured only where both bands exclude zero; elsewhere the public data do not tell a "
-        "productivity gain bought with low-skilled jobs from none. Where the skill channel's estimates are not "
-        "credible (a failed placebo or lead check), low-skilled jobs are not computed rather than filled in."
+        "productivity gain bought with low-skilled jobs from none. The skill channel's estimates are pooled across "
+        "countries and not identified for Belgium: the headline holds each industry's low-skilled share at its "
+        "base, so its low-skilled job changes come from the hours elasticities alone; the pooled skill "
+        "coefficients appear only in the rows labelled as that assumption." + _extrapolation_text(tables)
     )
     out.append(
         "**What they cannot say.** Public WIOD and EU KLEMS data are national: these are figures for Belgium, not "
@@ -127,6 +138,42 @@ def paragraphs(tables: dict[str, pd.DataFrame]) -> list[str]:
         f"equilibrium: {tables['assumptions']['assumption'].iloc[0]}."
     )
     return out
+
+
+OUTCOME_WORDS = {"output_gain_meur": "output", "jobs_change_k": "jobs", "low_jobs_change_k": "low-skilled jobs"}
+
+
+def _outcome_words(row: pd.Series) -> str:
+    return ", ".join(OUTCOME_WORDS.get(c, c) for c in str(row["not_distinguishable_from_zero"]).split("; "))
+
+
+def _assumption_text(part: pd.DataFrame) -> str:
+    """The labelled assumption row of a sector's first period, if the history has one."""
+    rows = part[part["channel"].str.startswith("all channels, if")]
+    if rows.empty:
+        return ""
+    row = rows.iloc[0]
+    return (
+        f" {row['channel'].removeprefix('all channels, if ').join(('If ', ''))} (an assumption, not an estimate for "
+        f"Belgium): low-skilled jobs {_fmt(row['low_jobs_change_k'])} thousand "
+        f"[{_fmt(row['low_jobs_change_k_low'])}, {_fmt(row['low_jobs_change_k_high'])}]."
+    )
+
+
+def _extrapolation_text(tables: dict[str, pd.DataFrame]) -> str:
+    scenarios = tables["scenarios"]
+    if scenarios.empty:
+        return ""
+    totals = scenarios[scenarios["channel"] == "all channels"]
+    flagged = totals[totals["extrapolation"].fillna("").astype(str).str.len() > 0]
+    if flagged.empty:
+        return " Every scenario stays inside the changes the data show over its horizon."
+    names = sorted(set(flagged["scenario"]))
+    return (
+        f" {len(names)} of {totals['scenario'].nunique()} scenarios move a driver beyond its largest observed change "
+        f"over the same number of years ({', '.join(names)}): their numbers are extrapolation, marked in every "
+        "table and in the figure, and read as stress tests, not forecasts."
+    )
 
 
 def add_section(doc, figure: Path | None) -> None:
@@ -143,11 +190,12 @@ def add_section(doc, figure: Path | None) -> None:
         "output_gain_pct",
         "output_gain_pct_low",
         "output_gain_pct_high",
+        "output_gain_pct_va",
         "low_jobs_change_k",
         "low_jobs_change_k_low",
         "low_jobs_change_k_high",
-        "eur_per_low_job_lost",
-        "ratio_note",
+        "not_distinguishable_from_zero",
+        "extrapolation",
     ]
     doc.table(frontier_points(tables)[columns], "Frontier: all channels (outputs/tradeoff/history.csv, scenarios.csv)")
     history = tables["history"]
@@ -160,8 +208,7 @@ def add_section(doc, figure: Path | None) -> None:
                 "output_gain_meur",
                 "jobs_change_k",
                 "low_jobs_change_k",
-                "eur_per_low_job_lost",
-                "ratio_note",
+                "not_distinguishable_from_zero",
                 "productivity_estimate",
                 "hours_estimate",
                 "skill_estimate",

@@ -125,7 +125,9 @@ def inline_html(text: str, files: Callable[[str], str | None] | None = None) -> 
 
 #: whole column names and name fragments of the analysis CSVs, in words (the HTML headers; the CSVs keep the names)
 HEADER_WORDS = {
-    "eur_per_low_job_lost": "EUR of output per low-skilled job lost, a year",
+    "not_distinguishable_from_zero": "band contains 0 (not distinguishable from zero)",
+    "holm_min_p": "smallest Holm-adjusted p",
+    "holm_p_value": "p (Holm-adjusted)",
     "cr_std_error": "s.e. (cluster-robust)",
     "cr_p_value": "p (cluster-robust)",
     "wild_p_value": "p (wild bootstrap)",
@@ -136,12 +138,12 @@ HEADER_WORDS = {
     "boot_high": "wild interval, high",
     "delta_low": "delta-method interval, low",
     "delta_high": "delta-method interval, high",
-    "ratio_note": "trade-off ratio",
     "nobs": "N",
 }
 FRAGMENTS = (
+    (r"\boutput_gain_pct_va\b", "productivity gain, % of value added"),
     (r"\boutput_gain_pct\b", "productivity gain, % of gross output"),
-    (r"\boutput_gain_meur\b", "productivity gain, EUR million"),
+    (r"\boutput_gain_meur\b", "productivity gain, EUR million (1995 prices) a year"),
     (r"\blow_jobs_change_k\b", "low-skilled jobs, change (thousands)"),
     (r"\bjobs_change_k\b", "jobs, change (thousands)"),
     ("_", " "),

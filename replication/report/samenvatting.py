@@ -86,10 +86,22 @@ def answer_nl(f: Facts) -> str:
             f"bruto-output bij gegeven inzet ({band} {nl(s.output_low, 2)} tot {nl(s.output_high, 2)}%) en {jobs}"
         )
     start, end = f.sectors[0].period.split("-")
+    held = [SECTORS.get(s.sector, s.sector) for s in f.sectors if s.share_held]
+    held_text = (
+        f" Voor {' en '.join(held)} volgen de laaggeschoolde banen de reactie van de arbeidsuren bij het "
+        "oorspronkelijke aandeel laaggeschoolden per bedrijfstak: de gepoolde schattingen van het "
+        "vaardigheidskanaal zijn voor België niet geïdentificeerd (alleen als aanname getoond in het rapport)."
+        if held
+        else ""
+    )
     return (
         f"Zoals delokalisatie en ICT tussen {start} en {end} veranderden, impliceren de schattingen "
         + "; ".join(parts)
-        + f". Een afweging, waarbij beide banden nul uitsluiten, wordt gemeten in {f.measured} van de {f.cases} "
+        + "."
+        + held_text
+        + " De productiviteitswinst geldt bij gegeven inzet, de banen bij gegeven output: twee verschillende "
+        "scenario's, naast elkaar getoond, zonder verhouding ertussen."
+        + f" Een afweging, waarbij beide banden nul uitsluiten, wordt gemeten in {f.measured} van de {f.cases} "
         "gevallen (geschiedenis en scenario's); in de andere kunnen de publieke gegevens een productiviteitswinst ten "
         "koste van laaggeschoolde banen niet onderscheiden van geen effect."
     )
