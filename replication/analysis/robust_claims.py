@@ -22,6 +22,7 @@ The other design is estimated too and shown with its label; it does not enter th
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -112,13 +113,13 @@ def claim_battery(claim_id: str, claim: dict, spec_path: Path, panel: pd.DataFra
         direction=claim["direction"],
     )
     other = next(d for d in DESIGNS if d != claim["design"])
-    other_frame, other_design = claim_design(spec_path, claim, panel, other)
+    other_design = replace(design, effects=(entity, DESIGNS[other][0]))  # same variant, same sample
     rows.append(
         {
             "check": "other design",
             "detail": DESIGNS[other][1],
             "role": "other design",
-            **fit(other_frame, other_design, g, battery),
+            **fit(frame, other_design, g, battery),
         }
     )
     if claim["direction"] == "zero":

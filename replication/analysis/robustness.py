@@ -252,20 +252,18 @@ def permuted(frame: pd.DataFrame, mapping: dict[str, str], terms: list[str], *, 
 
 
 def t_statistic(frame: pd.DataFrame, design: Design, g: dict[str, float]) -> float:
-    """CR1 t-statistic of :math:`g'\\beta` (no bootstrap: the randomisation distribution's statistic)."""
+    """CR1 t-statistic of :math:`g'\\beta` (the randomisation distribution's statistic): the bootstrap engine's,
+    whose draws are not used."""
     frame = complete_rows(frame, design)
     y, x, gvec, _ = matrices(frame, design, g)
-    xtx_inv = np.linalg.pinv(x.T @ x)
-    beta = xtx_inv @ x.T @ y
-    resid = y - x @ beta
-    codes = pd.factorize(frame[design.cluster])[0]
-    scores = np.zeros((codes.max() + 1, x.shape[1]))
-    np.add.at(scores, codes, x * resid[:, None])
-    a = xtx_inv @ gvec
-    n, k, groups = len(y), x.shape[1], codes.max() + 1
-    factor = groups / (groups - 1) * (n - 1) / (n - k)
-    se = math.sqrt(factor * float(np.sum((scores @ a) ** 2)))
-    return float(gvec @ beta) / se if se > 0 else math.nan
+    xb, k0 = _basis(x, gvec)
+    options = BootstrapOptions(draws=99, weights="rademacher", seed=0)
+    try:
+        engine = WildClusterBootstrap(y, xb, frame[design.cluster].to_numpy(), options=options)
+    except (EstimationError, np.linalg.LinAlgError):  # a permutation that leaves the model unidentified
+        return math.nan
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return float(engine.tstat(k0, 0.0))
 
 
 def mundlak(frame: pd.DataFrame, design: Design, terms: list[str], g: dict[str, float], by: str) -> Design:

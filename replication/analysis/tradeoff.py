@@ -691,17 +691,13 @@ def _largest_observed_change(part: pd.DataFrame, channel: str, years: int) -> tu
     span = min(years, available[-1] - available[0])
     largest = 0.0
     for start in available:
-        end = start + span
-        if end not in available:
+        if start + span not in available:
             continue
-        a = part[part["year"] == start].set_index("industry")[[channel, "hours"]].dropna()
-        b = part[part["year"] == end].set_index("industry")[[channel]].dropna()
-        common = a.index.intersection(b.index)
-        if common.empty or a.loc[common, "hours"].sum() <= 0:
-            continue
-        w = a.loc[common, "hours"]
-        change = float((w * (b.loc[common, channel] - a.loc[common, channel])).sum() / w.sum())
-        largest = max(largest, abs(change))
+        base = part[part["year"] == start].set_index("industry").reindex(part["industry"].unique())
+        changes = historical_changes(part, [channel], start=start, end=start + span).set_index("industry")
+        change = sector_change(base, changes.reindex(base.index), channel)
+        if math.isfinite(change):
+            largest = max(largest, abs(change))
     return largest, span
 
 
