@@ -81,23 +81,28 @@ def test_options_are_checked():
         BootstrapOptions(draws=10)
 
 
-def test_combination_matches_brute_force_unrestricted():
-    """WCU for g'beta, all 2^6 sign patterns: t* from statsmodels refits of y* = X b_hat + u_hat * v."""
-    rng = np.random.default_rng(8)
+def test_restricted_combination_matches_brute_force_and_a_single_terms_test():
+    """WCR for g'beta, all 2^6 sign patterns: y* = X b_tilde + u_tilde * v with b_tilde the least-squares fit under
+    g'b = 0, t* from statsmodels refits; and for g = a e_k the p-value and interval of coefficient k itself."""
+    rng = np.random.default_rng(9)
     y, x, clusters = _data(rng, 6, 12, beta=0.2)
     boot = WildClusterBootstrap(y, x, clusters, options=BootstrapOptions(draws=999, weights="rademacher"))
     g = np.array([0.0, 2.0, -1.0])
-    out = boot.combination(g)
+    out = boot.restricted_combination(g)
     base = sm.OLS(y, x).fit(cov_type="cluster", cov_kwds={"groups": clusters})
-    se = float(np.sqrt(g @ base.cov_params() @ g))
-    assert out["estimate"] == pytest.approx(g @ base.params, rel=1e-10)
-    assert out["std_error"] == pytest.approx(se, rel=1e-10)
+    t = (g @ base.params) / np.sqrt(g @ base.cov_params() @ g)
+    xtx_inv = np.linalg.inv(x.T @ x)
+    b_tilde = base.params - xtx_inv @ g * (g @ base.params) / (g @ xtx_inv @ g)
+    fitted, resid = x @ b_tilde, y - x @ b_tilde
     t_star = []
     for signs in itertools.product([-1.0, 1.0], repeat=6):
-        fit = sm.OLS(base.fittedvalues + base.resid * np.asarray(signs)[clusters], x).fit(
+        fit = sm.OLS(fitted + resid * np.asarray(signs)[clusters], x).fit(
             cov_type="cluster", cov_kwds={"groups": clusters}
         )
-        t_star.append((g @ fit.params - g @ base.params) / np.sqrt(g @ fit.cov_params() @ g))
-    q = np.quantile(np.abs(t_star), 0.95)
-    assert out["conf_low"] == pytest.approx(out["estimate"] - q * se, rel=1e-9)
-    assert out["conf_high"] == pytest.approx(out["estimate"] + q * se, rel=1e-9)
+        t_star.append((g @ fit.params) / np.sqrt(g @ fit.cov_params() @ g))
+    assert out["estimate"] == pytest.approx(g @ base.params, rel=1e-10)
+    assert out["p_value"] == pytest.approx(np.mean(np.abs(t_star) >= abs(t) * (1 - 1e-7)), abs=1e-12)
+    single = boot.restricted_combination(np.array([0.0, -3.0, 0.0]))
+    assert single["p_value"] == boot.pvalue(1, 0.0)
+    low, high = boot.confidence_interval(1)
+    assert sorted([single["conf_low"], single["conf_high"]]) == pytest.approx(sorted([-3 * low, -3 * high]), rel=1e-5)

@@ -15,7 +15,7 @@ with :math:`\Delta S` the observed change of the sector's aggregate share. An in
 *z*'s. Each :math:`C_G = g_G'\beta` is linear in the coefficients: its delta-method standard error
 :math:`\sqrt{g_G' V g_G}/|\Delta S|` is exact. As a check with few clusters, the same contribution is
 computed from the single-equation within estimate of the equation (``within_percent``) with its wild
-cluster bootstrap interval (WCU, percentile-t). Groups and decompositions:
+cluster bootstrap interval (WCR on the combination, the draws of the coefficients' tests). Groups and decompositions:
 ``config/decomposition.toml``.
 """
 
@@ -160,7 +160,7 @@ def decompose(
             engine, columns = bootstrap
             vector = np.array([g.get(c, 0.0) for c in columns])
             if np.any(vector != 0) and set(g.index[g != 0]) <= set(columns):
-                out = engine.combination(vector, level=level)
+                out = engine.restricted_combination(vector, level=level)
                 bounds = sorted([out["conf_low"] * scale, out["conf_high"] * scale])
                 row["within_percent"] = out["estimate"] * scale
                 row["boot_low"], row["boot_high"] = bounds
@@ -187,9 +187,9 @@ def decompose(
 
 
 def bootstrap_for(variant_spec, data: pd.DataFrame) -> tuple:
-    """The WCU engine of a within or pooled spec variant (same design as its estimate), with the draws, weights
-    and seed of the variant's ``[inference.bootstrap]`` (the :class:`BootstrapOptions` defaults where it names
-    none)."""
+    """The wild cluster bootstrap engine of a within or pooled spec variant (same design as its estimate), with
+    the draws, weights and seed of the variant's ``[inference.bootstrap]`` (the :class:`BootstrapOptions`
+    defaults where it names none)."""
     model = variant_spec.model
     if model["estimator"] not in ("within", "pooled"):
         raise ConfigError(f"{variant_spec.path}: bootstrap_variant must be a within or pooled model")

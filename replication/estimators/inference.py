@@ -64,6 +64,17 @@ def draw_weights(groups: int, *, draws: int, weights: Weights, seed: int) -> tup
     return rng.choice(WEBB, size=(groups, draws)), False
 
 
+def combination_basis(x: np.ndarray, g: np.ndarray) -> tuple[np.ndarray, int]:
+    r"""Regressors in the basis where coefficient ``k0`` is :math:`g'\beta`: with :math:`A` the identity whose
+    row :math:`k_0` (the term with the largest :math:`|g_k|`) is :math:`g'`, :math:`X\beta = (XA^{-1})(A\beta)`
+    and :math:`(A\beta)_{k_0} = g'\beta`."""
+    nonzero = np.flatnonzero(g)
+    k0 = int(nonzero[np.argmax(np.abs(g[nonzero]))])
+    a = np.eye(len(g))
+    a[k0] = g
+    return x @ np.linalg.inv(a), k0
+
+
 class WildClusterBootstrap:
     """Restricted wild cluster bootstrap of ``t``-tests on single coefficients of ``y = X b + u``."""
 
@@ -188,37 +199,24 @@ class WildClusterBootstrap:
             bounds.append((inner + outer) / 2)
         return bounds[0], bounds[1]
 
-    def combination(self, g: np.ndarray, *, level: float | None = None) -> dict:
-        r"""Unrestricted wild bootstrap (WCU) for :math:`c = g'\beta`: symmetric percentile-t interval
-        :math:`\hat c \pm q_{level}(|t^*|)\, se(\hat c)` and the p-value of :math:`c = 0`.
-
-        With :math:`a = (X'X)^{-1}g`, the CR1 score of cluster g is :math:`a'X_g'\hat u_g`; in a draw,
-        :math:`\hat\beta^* - \hat\beta = M_u v` and the scores are :math:`C v` as in the restricted case
-        with :math:`\hat u` in place of :math:`\tilde u`. Used for linear combinations such as the
-        contributions of a decomposition.
-        """
+    def restricted_combination(self, g: np.ndarray, *, level: float | None = None) -> dict:
+        r"""Restricted wild bootstrap (WCR) for :math:`c = g'\beta`, on the same draws as the coefficients' tests:
+        in the basis :math:`XA^{-1}` (:func:`combination_basis`) :math:`c` is one coefficient, whose p-value of
+        :math:`c = 0` and test-inversion interval are those of :meth:`pvalue` and :meth:`confidence_interval`.
+        For :math:`g = a e_k` the p-value is coefficient *k*'s (the t-statistic is invariant to the scale), so a
+        contribution of one term never disagrees with that term's test."""
         level = level if level is not None else self.options.level
-        g = np.asarray(g, dtype=float)
-        a = self.xtx_inv @ g
-        xu = self._cluster_sum(self.x * self.resid[:, None])  # (G, K)
-        m = self.xtx_inv @ xu.T
-        s = xu @ a
-        q = self._cluster_sum(self.x * (self.x @ a)[:, None])
-        c = np.diag(s) - q @ m
-        se_star = np.sqrt(self.factor * np.sum((c @ self.v) ** 2, axis=0))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            t_star = (g @ m @ self.v) / se_star
-        estimate = float(g @ self.beta)
-        se = float(np.sqrt(self.factor * np.sum(s**2)))
-        quantile = float(np.quantile(np.abs(t_star), level))
+        xb, k0 = combination_basis(self.x, np.asarray(g, dtype=float))
+        engine = WildClusterBootstrap(self.y, xb, self.codes, options=self.options)
+        low, high = engine.confidence_interval(k0, level=level)
         return {
-            "estimate": estimate,
-            "std_error": se,
-            "p_value": float(np.mean(np.abs(t_star) >= abs(estimate / se))),
-            "conf_low": estimate - quantile * se,
-            "conf_high": estimate + quantile * se,
+            "estimate": float(engine.beta[k0]),
+            "std_error": engine.se(k0),
+            "p_value": engine.pvalue(k0, 0.0),
+            "conf_low": low,
+            "conf_high": high,
             "level": level,
-            "draws": int(self.v.shape[1]),
+            "draws": int(engine.v.shape[1]),
             "weights": self.options.weights,
             "seed": self.options.seed,
         }
