@@ -174,6 +174,7 @@ def test_the_graph_of_the_tasks_follows_the_flow(tasks):
         "specs",
         "analysis",
         "claims",
+        "exports",
         "report",
         "pipeline",
     }

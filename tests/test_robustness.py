@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from replication.analysis.robust_claims import holm, verdict
+from replication.analysis.robust_claims import holm
 from replication.analysis.robustness import Battery, Design, derangements, fit, run_battery, spikes
+from replication.claims.battery_rules import verdict
 from replication.estimators.inference import BootstrapOptions
 
 BATTERY = Battery(

@@ -279,15 +279,21 @@ def _tables(
     return tables, selection
 
 
+def _effect_claims() -> dict:
+    from replication.core import config_schemas
+
+    return config_schemas.load("skill_analysis.toml")["robustness"]["claims"]
+
+
 def _row(frame: pd.DataFrame, claim: str) -> pd.Series:
     return frame.set_index("id").loc[claim]
 
 
 def _judge(claim: str, **kwargs) -> pd.Series:
-    from replication.analysis.skill_analysis import verdicts
+    from replication.claims.skill_rules import verdicts
 
     tables, selection = _tables(**kwargs)
-    return _row(verdicts(tables, selection, RULES, PUBLISHED), claim)
+    return _row(verdicts(tables, selection, RULES, PUBLISHED, _effect_claims()), claim)
 
 
 def test_a_robust_effect_is_replicated_and_one_overturned_by_a_check_is_inconclusive():
@@ -322,13 +328,13 @@ def test_moderation_verdict_states_the_range_and_the_bound():
 
 
 def test_decomposition_values_not_testable_when_belgium_differs_from_the_pool():
-    from replication.analysis.skill_analysis import verdicts
+    from replication.claims.skill_rules import verdicts
 
     tables, selection = _tables(bel_p=0.001, bel_in=False)
-    frame = verdicts(tables, selection, RULES, PUBLISHED).set_index("id")
+    frame = verdicts(tables, selection, RULES, PUBLISHED, _effect_claims()).set_index("id")
     assert (frame.loc[frame.index.str.startswith("decomposition_"), "verdict"] == "not testable").all()
     tables, selection = _tables(bel_p=0.5)  # the pool may stand in: the value rule applies
-    frame = verdicts(tables, selection, RULES, PUBLISHED).set_index("id")
+    frame = verdicts(tables, selection, RULES, PUBLISHED, _effect_claims()).set_index("id")
     assert frame.loc["decomposition_ceec_21", "verdict"] == "replicated"  # 21 in [5, 40], 0 excluded
     assert frame.loc["decomposition_offshoring_35", "verdict"] == "replicated"
     assert frame.loc["decomposition_oecd_0", "verdict"] == "not replicated"  # 0 outside [5, 40]

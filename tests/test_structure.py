@@ -63,6 +63,7 @@ STAGE_ORDER = (
     "specs",
     "analysis",
     "claims",
+    "exports",
     "report",
     "pipeline",
 )
@@ -101,14 +102,24 @@ def test_estimators_know_no_spec():
 
 
 def test_every_stage_folder_declares_its_tasks_beside_its_code():
-    for stage in ("inputs", "measures", "panels", "specs", "analysis", "claims", "report", "pipeline"):
+    for stage in ("inputs", "measures", "panels", "specs", "analysis", "claims", "exports", "report", "pipeline"):
         assert list((PACKAGE / stage).glob("task_*.py")), stage
 
 
 def test_another_country_or_vintage_never_shares_a_run_specific_path():
     """A run for DEU or for wiod2016 writes none of the default run's outputs; interim data belong to the vintage."""
     default, german, other = Layout(), Layout("wiod2013", "DEU"), Layout("wiod2016", "BEL")
-    for name in ("estimates", "regression_tables", "analysis", "claims", "report", "manifest", "offshoring_table"):
+    for name in (
+        "estimates",
+        "regression_tables",
+        "analysis",
+        "claims",
+        "claims_robustness",
+        "estimation_panel_export",
+        "report",
+        "manifest",
+        "offshoring_table",
+    ):
         assert getattr(default, name) != getattr(german, name), name
     assert german.panel == default.panel and german.interim == default.interim  # the vintage's
     assert not german.has_skill_channel and default.has_skill_channel

@@ -6,13 +6,14 @@ and the analysis tables.
 
 Snapshots (``tests/golden/``):
 
-- ``claims.csv``: compared as text (verdicts, reasons and the displayed numbers);
+- ``claims.csv``: compared as text (verdicts, reasons and the displayed numbers); ``claims_robustness.csv`` (the
+  Belgian claims' robustness battery) as a table;
 - ``estimates.csv``: one row per spec x variant x term of every estimates JSON (Belgian and skill-channel specs):
   estimate, standard error and the wild-bootstrap p-value and bounds; compared numerically (relative 1e-8), so a
   change of the numbers is caught while the last bits that depend on the BLAS kernel are not;
 - ``regression_tables/<spec>.csv``: the long form of each regression table, compared the same way;
 - ``skills/<name>.csv`` (``outputs/skills/``: coefficients, decomposition, between/within split, falsification,
-  ICT moderation, restriction tests, selection, verdicts), ``tradeoff/<name>.csv`` (``outputs/tradeoff/``: the
+  ICT moderation, restriction tests, selection, robustness battery), ``tradeoff/<name>.csv`` (``outputs/tradeoff/``: the
   policy numbers: scenarios, paths, history, industries, estimates used, assumptions) and ``results/<name>.csv``
   (``outputs/tables/results/``: decomposition, identifying variation, coverage, measure gaps, imputations):
   every column whose cells are all numbers (or empty) compared numerically, every other column as text.
@@ -68,6 +69,8 @@ def estimates_table(outputs: Path) -> pd.DataFrame:
 def snapshot(outputs: Path) -> dict[str, pd.DataFrame | str]:
     """The snapshot of a built ``outputs/`` folder: relative name -> table (or text for claims.csv)."""
     files: dict[str, pd.DataFrame | str] = {"claims.csv": (outputs / "claims.csv").read_text(encoding="utf-8")}
+    if (outputs / "claims_robustness.csv").exists():
+        files["claims_robustness.csv"] = pd.read_csv(outputs / "claims_robustness.csv", keep_default_na=False)
     files["estimates.csv"] = estimates_table(outputs)
     for path in sorted(
         [*(outputs / "tables" / "estimates").glob("*.csv"), *(outputs / "skills" / "tables").glob("*.csv")]

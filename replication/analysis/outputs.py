@@ -19,7 +19,6 @@ SKILL_TABLES = (
     "between_within",
     "ict_sanity_check",
     "robustness",
-    "verdicts",
     "selection",
 )
 TRADEOFF_TABLES = ("history", "scenarios", "paths", "industries", "estimates_used", "assumptions")

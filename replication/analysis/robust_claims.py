@@ -6,7 +6,7 @@ comparison of industries of one country; ``cross_country``: entity and year effe
 cross-country timing), an estimand (a coefficient, or the contribution of ``terms`` at their observed
 changes) and the claim's direction (``below`` / ``above`` 0, or ``zero`` for a claim of no effect).
 
-**Verdict** (:func:`verdict`), in order:
+**Verdict** (:func:`replication.claims.battery_rules.verdict`, the claims stage), in order:
 
 1. the sector's falsification gate fails -> *not testable*;
 2. the main design does not identify the estimand -> *not testable*;
@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from replication.analysis.robustness import Battery, Design, fit, observed_change, run_battery
+from replication.analysis.robustness import Battery, Design, fit, mundlak, observed_change, overturns, run_battery
 from replication.core.errors import ConfigError
 from replication.estimators.inference import BootstrapOptions
 from replication.specs.spec import load_spec, prepare_data, spec_variants
@@ -52,6 +52,8 @@ def battery_settings(cfg: dict) -> Battery:
         permutations=int(cfg["permutations"]),
         seed=int(cfg["seed"]),
         options=BootstrapOptions(draws=int(cfg["wild_draws"]), weights="webb", seed=int(cfg["seed"])),
+        group_label=cfg.get("group_label", "country"),
+        group_plural=cfg.get("group_plural", "countries"),
     )
 
 
@@ -96,7 +98,26 @@ def estimand(frame: pd.DataFrame, claim: dict, *, entity: str, time: str) -> dic
     return observed_change(frame, list(claim["terms"]), entity=entity, time=time)
 
 
-def claim_battery(claim_id: str, claim: dict, spec_path: Path, panel: pd.DataFrame, battery: Battery) -> list[dict]:
+def homogeneity_check(
+    frame: pd.DataFrame, design: Design, g: dict, battery: Battery, direction: str, free: dict
+) -> dict:
+    """The claim's estimand with the restriction the share equation imposes lifted: the relative wages
+    (``free["restricted"]``, homogeneity of degree 0 in wages) replaced by the log wages (``free["free"]``)."""
+    restricted = [c for c in free["restricted"] if c in design.regressors]
+    row = {"check": "homogeneity not imposed", "role": "check"}
+    if not restricted:
+        return {**row, "detail": "", "status": "not run", "why": "the variant has no relative wages"}
+    kept = [r for r in design.regressors if r not in restricted]
+    row["detail"] = f"{', '.join(free['free'])} instead of {', '.join(restricted)}"
+    row.update(fit(frame, replace(design, regressors=(*kept, *free["free"])), g, battery))
+    if row["status"] == "estimated":
+        row["overturns"] = overturns(row, direction, battery.alpha)
+    return row
+
+
+def claim_battery(
+    claim_id: str, claim: dict, spec_path: Path, panel: pd.DataFrame, battery: Battery, free: dict
+) -> list[dict]:
     """Every row of one claim's battery, the other design and (claims of no effect) each term's main test."""
     frame, design = claim_design(spec_path, claim, panel, claim["design"])
     entity = design.effects[0]
@@ -112,6 +133,7 @@ def claim_battery(claim_id: str, claim: dict, spec_path: Path, panel: pd.DataFra
         country_year="country_year",
         direction=claim["direction"],
     )
+    rows.append(homogeneity_check(frame, design, g, battery, claim["direction"], free))
     other = next(d for d in DESIGNS if d != claim["design"])
     other_design = replace(design, effects=(entity, DESIGNS[other][0]))  # same variant, same sample
     rows.append(
@@ -122,6 +144,20 @@ def claim_battery(claim_id: str, claim: dict, spec_path: Path, panel: pd.DataFra
             **fit(frame, other_design, g, battery),
         }
     )
+    if "country_year" not in other_design.effects:  # what carries the labelled cross-country design
+        data = frame.copy()
+        split = mundlak(data, other_design, list(claim["permute"]), g, "country_year")
+        for part, label in (("dev", "deviations from country-year means"), ("mean", "country-year means")):
+            gg = {f"{t}__{part}": g.get(t, 0.0) for t in claim["permute"]}
+            gg.update({k: v for k, v in g.items() if k not in claim["permute"]})
+            rows.append(
+                {
+                    "check": "Mundlak split (other design)",
+                    "detail": label,
+                    "role": "other design",
+                    **fit(data, split, gg, battery),
+                }
+            )
     if claim["direction"] == "zero":
         for term in claim["terms"]:
             rows.append({"check": "term", "detail": term, "role": "term", **fit(frame, design, {term: 1.0}, battery)})
@@ -174,53 +210,5 @@ def robustness_table(cfg: dict, spec_path: Path, panel: pd.DataFrame) -> pd.Data
     battery = battery_settings(cfg)
     rows = []
     for claim_id, claim in cfg["claims"].items():
-        rows.extend(claim_battery(claim_id, claim, spec_path, panel, battery))
+        rows.extend(claim_battery(claim_id, claim, spec_path, panel, battery, cfg["homogeneity"]))
     return pd.DataFrame(rows).reindex(columns=COLUMNS)
-
-
-def _fmt(row: pd.Series, scale: float) -> str:
-    return f"{scale * row['estimate']:.3g} [{scale * row['conf_low']:.3g}, {scale * row['conf_high']:.3g}]"
-
-
-def verdict(rows: pd.DataFrame, *, alpha: float, gate_passed: bool, unit_scale: float = 1.0) -> tuple[str, str, str]:
-    """(verdict, reason, ours) of one claim from its battery rows (the rule in the module docstring)."""
-    rows = rows.reindex(columns=list(dict.fromkeys([*rows.columns, *COLUMNS])))
-    main = rows[rows["role"] == "main"].iloc[0]
-    direction = main["direction"]
-    if not gate_passed:
-        return "not testable", "the sector's falsification gate fails (Holm-adjusted, stated size)", ""
-    if main["status"] != "estimated":
-        return "not testable", f"the main design does not identify the estimand: {main['why']}", ""
-    ours = f"{_fmt(main, unit_scale)} ({main['design']})"
-    checks = rows[rows["role"] == "check"]
-    not_run = checks[checks["status"] != "estimated"]
-    skipped = "; ".join(f"{r['check']} not run ({r['why']})" for _, r in not_run.iterrows())
-    failed = checks[(checks["status"] == "estimated") & (checks["overturns"].fillna(False).astype(bool))]
-    names = ", ".join(
-        dict.fromkeys(
-            f"{r['check']}" + (f" ({r['detail']})" if r["check"] in ("leave one country out", "sub-period") else "")
-            for _, r in failed.iterrows()
-        )
-    )
-    tail = f"; {skipped}" if skipped else ""
-    low, high = main["conf_low"], main["conf_high"]
-    if direction in ("below", "above"):
-        sign = -1.0 if direction == "below" else 1.0
-        if sign * high > 0 and sign * low > 0:
-            if failed.empty:
-                return "replicated", f"the interval lies {direction} 0 and no check overturns it{tail}", ours
-            return "inconclusive", f"not robust: {names} (sign flips or 0 in the interval){tail}", ours
-        if sign * high < 0 and sign * low < 0:
-            return "not replicated", f"the interval lies on the other side of 0{tail}", ours
-        return "inconclusive", f"the main design's interval contains 0 (wild p {main['p_value']:.2f}){tail}", ours
-    terms = rows[rows["role"] == "term"]
-    significant = terms[terms["holm_p_value"] < alpha]
-    if low > 0 or high < 0:
-        return "not replicated", "the main design's interval excludes 0", ours
-    if not significant.empty:
-        listed = ", ".join(f"{r['detail']} (Holm p {r['holm_p_value']:.3f})" for _, r in significant.iterrows())
-        return "not replicated", f"a term is significant after Holm's adjustment: {listed}", ours
-    adjusted = f"smallest Holm-adjusted term p {terms['holm_p_value'].min():.2f} over {len(terms)} terms"
-    if failed.empty:
-        return "replicated", f"no effect in the main design ({adjusted}) and no check finds one{tail}", ours
-    return "inconclusive", f"not robust: {names} find an effect ({adjusted}){tail}", ours

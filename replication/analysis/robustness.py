@@ -52,7 +52,7 @@ import pandas as pd
 import scipy.linalg
 
 from replication.estimators.data import EstimationError
-from replication.estimators.inference import BootstrapOptions, WildClusterBootstrap
+from replication.estimators.inference import BootstrapOptions, WildClusterBootstrap, combination_basis
 
 
 @dataclass(frozen=True)
@@ -83,20 +83,31 @@ class Battery:
     permutations: int
     seed: int
     options: BootstrapOptions
+    group_label: str = "country"  # the group's name in the checks' labels ...
+    group_plural: str = "countries"  # ... and its plural
 
 
-def _dummies(frame: pd.DataFrame, design: Design) -> tuple[np.ndarray, np.ndarray]:
-    """Dummies of the first effect (nested in every cluster variable: partialled out) and the columns of the
-    other effects and trends (kept as regressors, so every bootstrap draw re-estimates them)."""
-    first = pd.get_dummies(frame[design.effects[0]].astype(str), dtype=float).to_numpy()
-    blocks = [pd.get_dummies(frame[c].astype(str), drop_first=True, dtype=float).to_numpy() for c in design.effects[1:]]
+def _codes(values: pd.Series) -> np.ndarray:
+    """Integer codes of a column's categories, in their sorted (text) order."""
+    return np.unique(values.astype(str).to_numpy(), return_inverse=True)[1].ravel()
+
+
+def _onehot(values: pd.Series) -> np.ndarray:
+    """Dummies of every category but the first (sorted text order)."""
+    codes = _codes(values)
+    out = np.zeros((len(codes), int(codes.max()) + 1 if len(codes) else 0))
+    out[np.arange(len(codes)), codes] = 1.0
+    return out[:, 1:]
+
+
+def _other_effects(frame: pd.DataFrame, design: Design) -> np.ndarray:
+    """The columns of the effects after the first, and of the trends (kept as regressors, so every bootstrap
+    draw re-estimates them)."""
+    blocks = [_onehot(frame[c]) for c in design.effects[1:]]
     if design.trends:
         t = frame[design.time].to_numpy(dtype=float)
-        t = t - t.mean()
-        codes = pd.get_dummies(frame[design.trends].astype(str), drop_first=True, dtype=float).to_numpy()
-        blocks.append(codes * t[:, None])
-    rest = np.column_stack(blocks) if blocks else np.zeros((len(frame), 0))
-    return first, rest
+        blocks.append(_onehot(frame[design.trends]) * (t - t.mean())[:, None])
+    return np.column_stack(blocks) if blocks else np.zeros((len(frame), 0))
 
 
 def _independent(columns: np.ndarray) -> np.ndarray:
@@ -114,24 +125,16 @@ def partial_out(frame: pd.DataFrame, design: Design) -> tuple[np.ndarray, np.nda
     weights applied; and the number of regressor columns (the first ones)."""
     y = frame[design.dependent].to_numpy(dtype=float)
     x = frame[list(design.regressors)].to_numpy(dtype=float)
-    first, rest = _dummies(frame, design)
-    if design.weights:
-        w = frame[design.weights].to_numpy(dtype=float)
-        root = np.sqrt(w / w.mean())
-        y, x, first, rest = y * root, x * root[:, None], first * root[:, None], rest * root[:, None]
-    both = np.column_stack([y, x, rest])
-    coef = np.linalg.lstsq(first, both, rcond=None)[0]
-    resid = both - first @ coef
+    both = np.column_stack([y, x, _other_effects(frame, design)])
+    w = frame[design.weights].to_numpy(dtype=float) if design.weights else np.ones(len(frame))
+    # the first effect's dummies partialled out: the (weighted) deviations from the category means (FWL)
+    codes = _codes(frame[design.effects[0]])
+    totals = np.zeros((int(codes.max()) + 1, both.shape[1]))
+    np.add.at(totals, codes, both * w[:, None])
+    means = totals / np.bincount(codes, weights=w)[:, None]
+    resid = (both - means[codes]) * np.sqrt(w / w.mean())[:, None]
     k = len(design.regressors)
     return resid[:, 0], np.column_stack([resid[:, 1 : 1 + k], _independent(resid[:, 1 + k :])]), k
-
-
-def _basis(x: np.ndarray, g: np.ndarray) -> tuple[np.ndarray, int]:
-    """Regressors in the basis where coefficient ``k0`` is :math:`g'\\beta`."""
-    k0 = int(np.flatnonzero(g)[np.argmax(np.abs(g[np.flatnonzero(g)]))])
-    a = np.eye(len(g))
-    a[k0] = g
-    return x @ np.linalg.inv(a), k0
 
 
 def matrices(
@@ -175,7 +178,7 @@ def fit(frame: pd.DataFrame, design: Design, g: dict[str, float], battery: Batte
         return {**base, "status": "not identified", "why": "the regressors are collinear given the effects"}
     if not np.any(gvec):
         return {**base, "status": "not identified", "why": "the estimand is 0 (no observed change)"}
-    xb, k0 = _basis(x, gvec)
+    xb, k0 = combination_basis(x, gvec)
     options = battery.options
     if base["clusters"] < battery.enumerate_below:
         options = replace(options, weights="rademacher", draws=max(99, 2 ** base["clusters"]))
@@ -244,11 +247,31 @@ def derangements(groups: list[str], *, limit: int, seed: int) -> list[dict[str, 
     return out
 
 
-def permuted(frame: pd.DataFrame, mapping: dict[str, str], terms: list[str], *, group: str, unit: str, time: str):
-    """Each group's ``terms`` replaced by its donor's series of the same ``unit`` (industry) and year."""
-    donor = frame[[group, unit, time, *terms]].rename(columns={group: "__donor"})
-    out = frame.drop(columns=terms).assign(__donor=frame[group].map(mapping))
-    return out.merge(donor, on=["__donor", unit, time], how="inner").drop(columns="__donor")
+class Permuter:
+    """Gives each group the series of ``terms`` of its donor group, same ``unit`` (industry; ``None``: the groups
+    are the units) and year; a row whose donor lacks its unit and year leaves the sample. The rows' positions
+    are looked up once, so each permutation is an index operation."""
+
+    def __init__(self, frame: pd.DataFrame, terms: list[str], *, group: str, unit: str | None, time: str) -> None:
+        self.frame, self.terms = frame.reset_index(drop=True), terms
+        self.groups, group_codes = np.unique(frame[group].astype(str).to_numpy(), return_inverse=True)
+        keys = frame[time].astype(str)
+        if unit:
+            keys = frame[unit].astype(str) + "\x1f" + keys
+        key_codes = pd.factorize(keys)[0]
+        self.group_codes, self.key_codes = group_codes.ravel(), key_codes
+        self.position = np.full((len(self.groups), int(key_codes.max()) + 1), -1)
+        self.position[self.group_codes, key_codes] = np.arange(len(frame))
+        self.values = self.frame[terms].to_numpy(dtype=float)
+
+    def __call__(self, mapping: dict[str, str]) -> pd.DataFrame:
+        index = {name: i for i, name in enumerate(self.groups)}
+        donor = np.array([index[str(mapping[name])] for name in self.groups])
+        rows = self.position[donor[self.group_codes], self.key_codes]
+        found = rows >= 0
+        out = self.frame[found].copy()
+        out[self.terms] = self.values[rows[found]]
+        return out.reset_index(drop=True)
 
 
 def t_statistic(frame: pd.DataFrame, design: Design, g: dict[str, float]) -> float:
@@ -256,7 +279,7 @@ def t_statistic(frame: pd.DataFrame, design: Design, g: dict[str, float]) -> flo
     whose draws are not used."""
     frame = complete_rows(frame, design)
     y, x, gvec, _ = matrices(frame, design, g)
-    xb, k0 = _basis(x, gvec)
+    xb, k0 = combination_basis(x, gvec)
     options = BootstrapOptions(draws=99, weights="rademacher", seed=0)
     try:
         engine = WildClusterBootstrap(y, xb, frame[design.cluster].to_numpy(), options=options)
@@ -296,11 +319,15 @@ def run_battery(
     permute: list[str],
     battery: Battery,
     entity: str,
-    unit: str,
-    country_year: str,
+    unit: str | None,
+    country_year: str | None,
     direction: str,
 ) -> list[dict]:
-    """The main design and every check on the same estimand; one row each (``role``: main, check, diagnostic)."""
+    """The main design and every check on the same estimand; one row each (``role``: main, check, diagnostic).
+
+    ``unit``: the column whose category a permuted series keeps (industry; ``None`` when the groups are the
+    entities); ``country_year``: the column of the Mundlak split's means (``None``: one country, whose
+    country-year means are the year means the year effects absorb)."""
     frame = frame.copy()
     rows: list[dict] = []
 
@@ -312,11 +339,23 @@ def run_battery(
         rows.append(row)
 
     add("main design", f"clusters: {design.cluster}", frame, design, role="main")
-    add("clusters = countries", f"clusters: {battery.group}", frame, replace(design, cluster=battery.group))
+    clusters = f"clusters = {battery.group_plural}"
+    if design.cluster == battery.group:
+        rows.append(
+            {
+                "check": clusters,
+                "detail": f"clusters: {battery.group}",
+                "role": "check",
+                "status": "not run",
+                "why": f"the main design clusters by {battery.group_plural} already",
+            }
+        )
+    else:
+        add(clusters, f"clusters: {battery.group}", frame, replace(design, cluster=battery.group))
     groups = sorted(frame[battery.group].dropna().unique())
     for left in groups:
-        add("leave one country out", f"without {left}", frame[frame[battery.group] != left], design)
-    if country_year in design.effects:
+        add(f"leave one {battery.group_label} out", f"without {left}", frame[frame[battery.group] != left], design)
+    if country_year and country_year in design.effects:
         add(
             "trends",
             "a linear trend per entity (country trends are absorbed by country-year effects)",
@@ -324,7 +363,7 @@ def run_battery(
             replace(design, trends=entity),
         )
     else:
-        add("trends", f"a linear trend per {battery.group}", frame, replace(design, trends=battery.group))
+        add("trends", f"a linear trend per {battery.group_label}", frame, replace(design, trends=battery.group))
     add("weights", f"weights: {battery.weights}", frame, replace(design, weights=battery.weights))
     for start, end in battery.sub_periods:
         part = frame[(frame[design.time] >= start) & (frame[design.time] <= end)]
@@ -351,7 +390,17 @@ def run_battery(
     keep = np.argsort(-scores, kind="stable")[drop:]
     add("influential observations", f"without the {drop} most influential rows", complete.iloc[np.sort(keep)], design)
     rows.append(_randomisation(frame, design, g, permute, battery, unit, direction))
-    if country_year not in design.effects:
+    if country_year is None:
+        rows.append(
+            {
+                "check": "Mundlak split",
+                "detail": "one country: its country-year means are the year means",
+                "role": "diagnostic",
+                "status": "not run",
+                "why": "the year effects absorb the year means; only deviations across industries identify",
+            }
+        )
+    elif country_year not in design.effects:
         split = mundlak(frame, design, permute, g, country_year)
         for part, label in (("dev", "deviations from country-year means"), ("mean", "country-year means")):
             gg = {f"{t}__{part}": g.get(t, 0.0) for t in permute}
@@ -377,14 +426,12 @@ def _randomisation(frame, design, g, permute, battery, unit, direction) -> dict:
         return {**row, "detail": "", "status": "not run", "why": f"{len(groups)} groups: no derangement"}
     observed = t_statistic(frame, design, g)
     mappings = derangements(groups, limit=battery.permutations, seed=battery.seed)
-    stats_ = [
-        t_statistic(permuted(frame, m, permute, group=battery.group, unit=unit, time=design.time), design, g)
-        for m in mappings
-    ]
+    permute_ = Permuter(frame, permute, group=battery.group, unit=unit, time=design.time)
+    stats_ = [t_statistic(permute_(m), design, g) for m in mappings]
     stats_ = np.array([s for s in stats_ if math.isfinite(s)])
     p = float((1 + np.sum(np.abs(stats_) >= abs(observed) * (1 - 1e-12))) / (1 + len(stats_)))
     row.update(
-        detail=f"{len(stats_)} permutations of whole {battery.group} series ({', '.join(permute)})",
+        detail=f"{len(stats_)} permutations of whole {battery.group_label} series ({', '.join(permute)})",
         status="estimated",
         why="",
         t_statistic=observed,

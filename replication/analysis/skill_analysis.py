@@ -13,13 +13,13 @@ Reads the skill estimates (``outputs/skills/estimates/*.json``) and the estimati
   bootstrap p-value of the placebo / lead terms are at least ``alpha``. A verdict needs both to pass.
 - **ICT moderation**: :math:`ME(z) = \beta_{off} + \beta_{off\times ict} z` at the ``low`` and ``high``
   quantiles of ICT intensity in the estimation sample, and their difference, each a linear combination
-  :math:`g'\beta` with a wild cluster bootstrap (WCU) interval.
+  :math:`g'\beta` with a restricted wild cluster bootstrap (WCR) interval.
 - **Decomposition** (Belgium, one model for every component): with industry weights
   :math:`w_j` (mean of the two years' hours shares), :math:`C_k = \hat\beta_k \sum_j w_j \Delta x_{jk} / \Delta S`,
   the year effects' part :math:`(\hat\lambda_{end} - \hat\lambda_{start})/\Delta S` and the rest
   :math:`1 - \sum_k C_k`. The model is linear without interactions, so the attribution does not depend on the
-  order of the factors. Intervals: WCU of each :math:`g'\beta`. The observed change splits
-  (Berman, Bound and Griliches 1994) into :math:`\sum_j \Delta w_j \bar s_j` (between) and
+  order of the factors. Intervals: WCR of each :math:`g'\beta` (the draws of the coefficients' tests). The
+  observed change splits (Berman, Bound and Griliches 1994) into :math:`\sum_j \Delta w_j \bar s_j` (between) and
   :math:`\sum_j \bar w_j \Delta s_j` (within).
 """
 
@@ -34,7 +34,7 @@ from scipy import stats
 
 from replication.analysis.decomposition import bootstrap_for
 from replication.analysis.outputs import SKILL_TABLES
-from replication.analysis.robust_claims import holm, robustness_table, verdict
+from replication.analysis.robust_claims import holm, robustness_table
 from replication.core import config, config_schemas
 from replication.core.errors import ReplicationError
 from replication.core.fileio import read_json, read_parquet, write_csv
@@ -125,7 +125,7 @@ def falsification(results: dict[str, Results], *, alpha: float) -> list[dict]:
 
 
 def bootstrap_engine(spec_path: Path, variant: str, panel: pd.DataFrame):
-    """The WCU engine of a within variant on its own estimation sample (draws and seed from the spec)."""
+    """The wild bootstrap engine of a within variant on its own estimation sample (draws and seed from the spec)."""
     spec = spec_variants(load_spec(spec_path))[variant]
     frame, _ = prepare_data(spec, panel)
     engine, columns = bootstrap_for(spec, frame)
@@ -144,7 +144,7 @@ def ict_moderation(spec_path: Path, panel: pd.DataFrame, cfg: dict) -> list[dict
             g[off], g[inter] = 1.0, z_low
         else:
             g[inter] = z_high - z_low
-        out = engine.combination(g)
+        out = engine.restricted_combination(g)
         rows.append(
             {
                 "quantity": f"marginal effect of total offshoring {label}",
@@ -232,7 +232,7 @@ def decomposition(spec_path: Path, panel: pd.DataFrame, cfg: dict) -> tuple[pd.D
                     note="not available: a variable of the group has no Belgian data in the end year",
                 )
             else:
-                out = engine.combination(g)
+                out = engine.restricted_combination(g)
                 bounds = sorted([out["conf_low"] * scale, out["conf_high"] * scale])
                 row.update(
                     percent=out["estimate"] * scale,
@@ -363,7 +363,6 @@ def write_skill_analysis() -> dict[str, pd.DataFrame]:
         "robustness": robust,
     }
     published = published_shares()
-    tables["verdicts"] = verdicts(tables, selection, cfg["verdicts"], published)
     period = cfg["verdicts"]["claims_period"]
     by_group = dict(zip(published["group"], published["percent"], strict=True))
     contributions.insert(
@@ -385,107 +384,3 @@ def published_shares() -> pd.DataFrame:
     """``data/published/skill_decomposition.csv``: the published shares of the fall (and the one the package
     implies, labelled as such in its ``origin``)."""
     return pd.read_csv(config.published_dir() / "skill_decomposition.csv")
-
-
-def _ci(row: pd.Series, digits: int = 3) -> str:
-    return f"[{row['wild_conf_low']:.{digits}f}, {row['wild_conf_high']:.{digits}f}]"
-
-
-def _moderation_size(moderation: pd.DataFrame, main: pd.Series, share: float) -> str:
-    """Whether the interaction's interval, over the stated ICT range, excludes a moderation of the stated size
-    (``share`` of the absolute marginal effect of offshoring at low ICT, year-effects model)."""
-    low = moderation.iloc[0]
-    span = float(low["ict_high"] - low["ict_low"])
-    bound = share * abs(float(low["estimate"]))
-    lo, hi = main["conf_low"] * span, main["conf_high"] * span
-    size = f"{share:.0%} of the marginal effect at low ICT, {bound:.4f}"
-    where = f"over the ICT range {low['ict_low']:.3f}-{low['ict_high']:.3f} the interval is [{lo:.4f}, {hi:.4f}]"
-    if -bound < lo and hi < bound:
-        return f"{where}: it excludes a moderation of {size} (no moderation of that size)"
-    return f"{where}: it does not exclude a moderation of {size}"
-
-
-def verdicts(
-    tables: dict[str, pd.DataFrame], selection: pd.DataFrame, rules: dict, published: pd.DataFrame
-) -> pd.DataFrame:
-    """The skill claims: the effect claims from their robustness battery (:func:`robust_claims.verdict`), the
-    decomposition claims by the rule of ``config/skill_analysis.toml [verdicts]`` (wild bootstrap)."""
-    alpha = float(rules["alpha"])
-    checks = tables["falsification"]
-    gate = {s: bool(part["passed"].all()) for s, part in checks.groupby("sector")}
-    robust = tables["robustness"]
-    rows = []
-
-    def add(claim_id: str, said: str, ours: str, interval: str, verdict_: str, reason: str) -> None:
-        rows.append(
-            {
-                "id": claim_id,
-                "published": said,
-                "ours": ours,
-                "interval": interval,
-                "verdict": verdict_,
-                "reason": reason,
-            }
-        )
-
-    effect_claims = {
-        "skills_offshoring_manufacturing": ("offshoring lowers the low-skilled share", "manufacturing", 100.0),
-        "skills_market_services_inconclusive": ("no conclusive result", "market_services", 100.0),
-        "ict_moderates": ("smaller effect at higher ICT intensity", "manufacturing", 1.0),
-    }
-    for claim_id, (said, sector, scale) in effect_claims.items():
-        part = robust[robust["claim"] == claim_id]
-        if part.empty:
-            raise ReplicationError(f"config/skill_analysis.toml: no [robustness.claims.{claim_id}] table")
-        main = part[part["role"] == "main"].iloc[0]
-        result, reason, ours = verdict(part, alpha=alpha, gate_passed=gate.get(sector, False), unit_scale=scale)
-        unit = " pp of the share" if scale == 100.0 else ""
-        if claim_id == "ict_moderates" and main["status"] == "estimated":
-            reason += "; " + _moderation_size(tables["ict_moderation"], main, float(rules["moderation_share"]))
-        interval = (
-            f"[{scale * main['conf_low']:.3g}, {scale * main['conf_high']:.3g}]{unit}"
-            if main["status"] == "estimated"
-            else ""
-        )
-        add(claim_id, said, f"{ours}; {main['estimand']}" if ours else main["estimand"], interval, result, reason)
-
-    tests = tables["restriction_tests"]
-    bel_p = float(tests.loc[tests["test"].str.startswith("Belgium"), "p_value"].iloc[0])
-    bel_row = selection[(selection["sector"] == "manufacturing") & (selection["country"] == "BEL")]
-    bel_in = bool(bel_row["selected"].iloc[0]) if len(bel_row) else False
-    contributions = tables["decomposition"]
-    part = contributions[contributions["period"] == rules["claims_period"]].set_index("group")
-    for _, claim in published.iterrows():
-        claim_id, group, value = claim["claim"], claim["group"], float(claim["percent"])
-        said = f"{value:g}%" + ("" if claim["origin"] == "published" else f" ({claim['origin']})")
-        row = part.loc[group]
-        ours = f"{row['percent']:.1f}% (pooled coefficients x Belgian changes, {rules['claims_period']})"
-        interval = _ci(row, 1)
-        if not bel_in and bel_p < alpha:
-            add(
-                claim_id,
-                said,
-                ours,
-                interval,
-                "not testable",
-                f"Belgian skill data fail the rule and Belgium's slopes differ from the pool (Wald p {bel_p:.2g})",
-            )
-        elif math.isnan(row["percent"]):
-            add(claim_id, said, ours, interval, "not testable", "the component has no Belgian data in the end year")
-        elif value == 0:
-            inside = row["wild_conf_low"] <= 0 <= row["wild_conf_high"]
-            add(
-                claim_id,
-                said,
-                ours,
-                interval,
-                "replicated" if inside else "not replicated",
-                "the interval contains 0" if inside else "the interval excludes 0",
-            )
-        elif not row["wild_conf_low"] <= value <= row["wild_conf_high"]:
-            add(claim_id, said, ours, interval, "not replicated", "the published value is outside the interval")
-        elif row["wild_conf_low"] <= 0 <= row["wild_conf_high"]:
-            add(claim_id, said, ours, interval, "inconclusive", "the interval contains 0 and the published value")
-        else:
-            add(claim_id, said, ours, interval, "replicated", "the published value is inside an interval excluding 0")
-    return pd.DataFrame(rows)

@@ -11,7 +11,7 @@ Kinds: ``effect`` (a signed effect), ``null`` (no effect: an equivalence test on
 change of the regressor, with a bound in % of the outcome), ``value`` (a published number inside our
 interval), ``data`` (descriptive numbers: level and, with ``tolerance_change``, change judged separately),
 ``data_min`` (at least a threshold), ``table1`` (Table 1 levels and growth rates, and the article's
-statements about them), ``skill_channel`` (the skill channel's verdicts, ``outputs/skills/verdicts.csv``).
+statements about them), ``skill_channel`` (the skill claims, :mod:`replication.claims.skill_rules`).
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ import pandas as pd
 
 from replication.analysis.identification import failures
 from replication.analysis.robust_claims import holm
+from replication.claims.battery_rules import robust_verdict
+from replication.claims.skill_rules import skill_verdicts
 from replication.core import config, config_schemas
 from replication.core.errors import ConfigError, ReplicationError
 from replication.core.fileio import read_parquet, write_csv
@@ -164,7 +166,7 @@ def null_verdict(effects: list[dict], *, bound: float, alpha: float = 0.05) -> t
     if any(math.isnan(e["effect_low"]) or math.isnan(e["p_value"]) for e in effects):
         return "inconclusive", "an interval or a p-value is missing"
     adjusted = holm([e["p_value"] for e in effects])
-    family = f"Holm over {len(effects)} terms"
+    family = f"Holm over {len(effects)} term" + ("s" if len(effects) > 1 else "")
     significant = [(e, p) for e, p in zip(effects, adjusted, strict=True) if p < alpha]
     if significant:
         return "not replicated", f"a term is significant ({family}): " + ", ".join(
@@ -432,30 +434,43 @@ def table1_statements(table: pd.DataFrame, claim: dict, path) -> list[dict]:
 
 
 def _skill_channel(claim: dict, layout: Layout) -> dict:
-    """A skill claim judged by the skill channel's analysis (``outputs/skills/verdicts.csv``, rules in
-    ``config/skill_analysis.toml [verdicts]``), built with the default vintage and country only."""
-    path = layout.skills / "verdicts.csv"
+    """A skill claim judged from the skill stage's tables (``outputs/skills/``) by the rules of
+    ``config/skill_analysis.toml`` (:mod:`replication.claims.skill_rules`), built with the default vintage and
+    country only."""
+    source = "outputs/skills/ (robustness.csv, falsification.csv, decomposition.csv, restriction_tests.csv)"
     if not layout.has_skill_channel:
         return {
-            "references": "outputs/skills/verdicts.csv",
+            "references": source,
             "verdict": "not testable",
             "reason": "the skill channel is built with the default vintage and country only",
         }
-    if not path.exists():
-        raise ConfigError(f"{layout.relative(path)}: not built; run `make all`")
-    table = pd.read_csv(path).set_index("id")
+    if not (layout.skills / "robustness.csv").exists():
+        raise ConfigError(f"{layout.relative(layout.skills)}: not built; run `make all`")
+    table = skill_verdicts(layout).set_index("id")
     if claim["id"] not in table.index:
-        raise ConfigError(f"config/claims.toml: claim {claim['id']!r} has no row in {layout.relative(path)}")
+        raise ConfigError(
+            f"config/claims.toml: claim {claim['id']!r} is not a skill claim (config/skill_analysis.toml "
+            "[robustness.claims] or data/published/skill_decomposition.csv)"
+        )
     row = table.loc[claim["id"]]
     return {
         "published": row["published"],
         "ours": row["ours"],
         "interval": row["interval"],
         "inference": "wild cluster bootstrap (Webb), cluster = skill block",
-        "references": "outputs/skills/verdicts.csv",
+        "references": source,
         "verdict": row["verdict"],
         "reason": row["reason"],
     }
+
+
+# ---------------------------------------------------------------------------------------------- robustness
+def _battery(claim_id: str, layout: Layout) -> pd.DataFrame:
+    path = layout.claims_robustness
+    if not path.exists():
+        raise ConfigError(f"{layout.relative(path)}: not built; run `make all`")
+    table = pd.read_csv(path)
+    return table[table["claim"] == claim_id]
 
 
 # ---------------------------------------------------------------------------------------------- all claims
@@ -466,6 +481,7 @@ def claim_rows(claim: dict, layout: Layout, *, rules: dict) -> list[dict]:
     if kind == "effect":
         estimates = [_coefficient(r, layout, rules=rules) for r in claim["estimates"]]
         verdict, reason = effect_verdict(claim["sign"], estimates, alpha=rules["alpha"])
+        verdict, reason = robust_verdict(verdict, reason, _battery(claim["id"], layout), null=False)
         return [
             {
                 **head,
@@ -501,6 +517,7 @@ def claim_rows(claim: dict, layout: Layout, *, rules: dict) -> list[dict]:
                 }
             )
         verdict, reason = null_verdict(effects, bound=claim["bound"], alpha=rules["alpha"])
+        verdict, reason = robust_verdict(verdict, reason, _battery(claim["id"], layout), null=True)
         return [
             {
                 **head,

@@ -125,6 +125,21 @@ PANEL = Table(
     },
 )
 
+# the robustness battery's settings (replication/analysis/robustness.py), shared by the skill claims
+# (config/skill_analysis.toml) and the Belgian effect claims (config/claims.toml)
+_BATTERY = {
+    "alpha": Key("level of the checks", **ALPHA),
+    "group": Key("column of the unit of the identifying variation", nonempty=True),
+    "enumerate_below": Key("enumerate Rademacher patterns below this many clusters", kind="int", low=2, high=16),
+    "wild_draws": Key("Webb draws", kind="int", low=99, high=100_000),
+    "seed": Key("seed", kind="int", low=0),
+    "weight_column": Key("weights column of the weighted check", nonempty=True),
+    "influential_share": Key("share of the most influential rows left out", **ALPHA),
+    "spike_factor": Key("a spike exceeds its neighbours by this factor", kind="number", low=1, high=100),
+    "spike_jump": Key("and by this amount", kind="number", low=0, high=1),
+    "permutations": Key("largest number of permutations", kind="int", low=10, high=100_000),
+}
+
 # ---------------------------------------------------------------------------------------------- claims.toml
 _CLAIM_COMMON = {
     "id": Key("claim id (unique; the row of outputs/claims.csv)", nonempty=True),
@@ -154,6 +169,19 @@ CLAIMS = Table(
                 "min_clusters": Key("fewest clusters an estimate may have", kind="int", low=2, high=10_000),
                 "hansen_edge": Key(
                     "a Hansen p-value this close to 0 or 1 is degenerate", kind="number", low=0, high=0.5, open_low=True
+                ),
+            },
+        ),
+        "robustness": Table(
+            "the robustness battery of the effect and null claims (replication/claims/battery.py)",
+            {
+                **{k: v for k, v in _BATTERY.items() if k != "alpha"},
+                "group_label": Key("the unit's name in the checks' labels", nonempty=True),
+                "group_plural": Key("its plural", nonempty=True),
+                "sub_periods": Each(
+                    "sub-periods of each study (the spec file's stem)",
+                    Key("sub-periods [start, end]", kind="any", rule=_periods),
+                    names="study",
                 ),
             },
         ),
@@ -353,24 +381,22 @@ SKILL_ANALYSIS = Table(
         "robustness": Table(
             "the robustness battery of the effect claims (replication/analysis/robustness.py)",
             {
-                "alpha": Key("level of the checks", **ALPHA),
-                "group": Key("column of the unit of the identifying variation", nonempty=True),
-                "enumerate_below": Key(
-                    "enumerate Rademacher patterns below this many clusters", kind="int", low=2, high=16
-                ),
-                "wild_draws": Key("Webb draws", kind="int", low=99, high=100_000),
-                "seed": Key("seed", kind="int", low=0),
+                **_BATTERY,
                 "sub_periods": Key("sub-periods [start, end]", kind="any", rule=_periods),
-                "weight_column": Key("weights column of the weighted check", nonempty=True),
-                "influential_share": Key("share of the most influential rows left out", **ALPHA),
-                "spike_factor": Key("a spike exceeds its neighbours by this factor", kind="number", low=1, high=100),
-                "spike_jump": Key("and by this amount", kind="number", low=0, high=1),
-                "permutations": Key("largest number of permutations", kind="int", low=10, high=100_000),
+                "homogeneity": Table(
+                    "the check that lifts the homogeneity restriction",
+                    {
+                        "restricted": Key("regressors that impose it (relative wages)", kind="list[str]", rule=_unique),
+                        "free": Key("the regressors that replace them (log wages)", kind="list[str]", rule=_unique),
+                    },
+                ),
                 "claims": Each(
                     "one effect claim",
                     Table(
                         "an effect claim's test",
                         {
+                            "published": Key("the study's words, shown beside ours", nonempty=True),
+                            "sector": Key("sector whose falsification gate the claim needs", choices=SECTORS),
                             "variant": Key("spec variant (dependent, regressors, sample, clusters)", nonempty=True),
                             "design": Key("design of the verdict", choices=("within_country", "cross_country")),
                             "estimand": Key("what is tested", choices=("observed_change", "coefficient")),

@@ -141,6 +141,11 @@ class Layout:
         return self.outputs / f"claims{self.suffix}.csv"
 
     @property
+    def claims_robustness(self) -> Path:
+        """The robustness battery of the effect and null claims (replication/claims/battery.py)."""
+        return self.outputs / f"claims_robustness{self.suffix}.csv"
+
+    @property
     def report(self) -> Path:
         return self.outputs / f"report{self.suffix}"
 
@@ -189,6 +194,20 @@ class Layout:
     @property
     def data_exports(self) -> Path:
         return config.outputs_dir() / "data"
+
+    @property
+    def estimation_panel_export(self) -> Path:
+        """The run's country's estimation panel for referees (replication/exports/exports.py)."""
+        return self.outputs / "data" / f"estimation_panel{self.suffix}.csv"
+
+    @property
+    def exports(self) -> list[Path]:
+        """Every referee export with its codebook (``<stem>_codebook.md``): the estimation panel, and with the
+        skill channel the skill panel and the trade-off's inputs."""
+        csvs = [self.estimation_panel_export]
+        if self.has_skill_channel:
+            csvs += [self.data_exports / "skill_panel.csv", self.data_exports / "tradeoff_inputs.csv"]
+        return [p for csv in csvs for p in (csv, csv.parent / f"{csv.stem}_codebook.md")]
 
     # ------------------------------------------------------------------ specs -> estimates
     def estimates_file(self, folder: str, name: str) -> Path:

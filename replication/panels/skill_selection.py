@@ -22,14 +22,11 @@ Writes ``data/interim/skills/estimation_panel.parquet`` (the panel with ``skill_
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
-from replication.core import config
 from replication.core.errors import ReplicationError
-from replication.core.fileio import read_parquet, read_toml, write_csv, write_parquet, write_text
+from replication.core.fileio import read_parquet, write_csv, write_parquet
 from replication.core.layout import Layout
 from replication.core.progress import say
 from replication.panels.skill_panel import skill_panel_config
@@ -118,104 +115,6 @@ def _select_sector(panel: pd.DataFrame, cfg: dict, sector: str) -> tuple[pd.Data
     return pd.DataFrame(rows), pd.concat(blocks, ignore_index=True)
 
 
-CODEBOOK = {
-    "country": "ISO 3166 alpha-3 code of the country whose industries these are",
-    "industry": "EU KLEMS (NACE Rev.1) industry code",
-    "entity": "country:industry, the panel unit of the specs (entity effects)",
-    "year": "calendar year",
-    "sector": "manufacturing or market_services",
-    "sh_ls": "low-skilled share of hours worked, fraction (EU KLEMS labour input, H_LS sheets summed / 100)",
-    "sh_ms": "medium-skilled share of hours worked, fraction",
-    "sh_hs": "high-skilled share of hours worked, fraction",
-    "sb_ls": "low-skilled share of the wage bill (labour compensation), fraction",
-    "sb_ms": "medium-skilled share of the wage bill, fraction",
-    "sb_hs": "high-skilled share of the wage bill, fraction",
-    "ln_rw_ls": "ln(w_ls / w_hs), relative hourly wage of the low-skilled",
-    "ln_rw_ms": "ln(w_ms / w_hs), relative hourly wage of the medium-skilled",
-    "ln_w_ls": "ln hourly wage of the low-skilled, national currency (sb_ls LAB / (sh_ls H_EMP))",
-    "ln_w_ms": "ln hourly wage of the medium-skilled, national currency",
-    "ln_w_hs": "ln hourly wage of the high-skilled, national currency",
-    "ln_ky": "ln(CAP_QI / VA_QI): capital services over value added, volume indices (1995 = 100)",
-    "ln_y": "ln VA_QI, value added volume index (1995 = 100)",
-    "ict": "ICT capital compensation over value added, CAPIT x CAP / VA, fraction (the specs' ICT intensity)",
-    "ln_ict_qph": "ln CAPIT_QPH, ICT capital services per hour worked (index, 1995 = 100)",
-    "ict_imputed": "true where ict is the industry's last observation carried forward one year",
-    "om_total": "imported materials (all foreign origins) over non-energy intermediate inputs, fraction (WIOD 2013)",
-    "om_oecd": "imported materials from OECD22 (other than the country) over non-energy inputs, fraction",
-    "om_ceec": "imported materials from CEEC10 (other than the country) over non-energy inputs, fraction",
-    "om_asia": "imported materials from ASIA10 (other than the country) over non-energy inputs, fraction",
-    "om_low": "imported materials from origins with lower hourly labour compensation (USD, 1995) than the country",
-    "om_high": "imported materials from origins with at least the country's hourly labour compensation",
-    "os_total": "imported business services over non-energy intermediate inputs, fraction",
-    "os_low": "imported business services from lower-wage origins (relative to the country)",
-    "os_high": "imported business services from higher-wage origins",
-    "off_total": "om_total + os_total",
-    "hours": "hours worked by persons engaged, millions (H_EMP)",
-    "lab": "labour compensation, millions of national currency (LAB)",
-    "sh_ls_sea": "WIOD SEA low-skilled hours share of the industry (hours-weighted over its WIOD industries), fraction",
-    "skill_block": "country:industry naming the block of industries whose skill shares are one copied series",
-    "skill_block_id": "the skill block as an integer: the specs' cluster variable",
-    "selected": "true when the country passes the skill-data rule for manufacturing (config/skill_panel.toml)",
-    "selected_market_services": "true when the country passes the rule for market services",
-}
-
-
-def reproduction_notes() -> list[str]:
-    """How the shipped skill estimates are specified, from their spec file (so the codebook cannot drift from it):
-    sample, equations, effects, covariance and small-sample convention."""
-    path = config.project_root() / "estimations" / "skills" / "skill_shares_eu.toml"
-    raw = read_toml(path, what="spec")  # read as text: the spec language is a later stage
-    lists = raw.get("lists", {})
-    model, inference, data = raw["model"], raw.get("inference", {}), raw["data"]
-
-    def terms(names: list[str]) -> list[str]:
-        return [t for n in names for t in (lists[n[1:]] if n.startswith("@") else [n])]
-
-    equations = "; ".join(
-        f"`{e['dependent']}` on `{' + '.join(terms(e['regressors']))}`" for e in model["equations"].values()
-    )
-    effects = ["entity effects by `entity` (swept out)"] if model.get("entity_effects", True) else []
-    effects += [f"effects of `{column}` (partialled out of every equation)" for column in model.get("absorb", [])]
-    return [
-        "## Reproducing the shipped estimates (`estimations/skills/skill_shares_eu.toml`, main model)",
-        "",
-        f"- Sample: `{data.get('sample', 'all rows')}`, rows complete in every variable of the system.",
-        f"- Model: seemingly unrelated regressions ({model.get('method', 'iterated')} feasible GLS), {equations}.",
-        f"- Effects: {'; '.join(effects)}; `period` is the year.",
-        f"- Covariance: {inference.get('cov_type', 'unadjusted')}"
-        + (f", by `{inference['cluster']}`" if inference.get("cluster") else "")
-        + "; the system sandwich times G/(G-1) (G clusters), no further small-sample factor; tests and intervals"
-        " use the normal distribution (`replication/estimators/system.py`).",
-        "- Variants (year x country effects, hours shares, first and long differences, symmetry): the same file.",
-        "",
-    ]
-
-
-def export_panel(panel: pd.DataFrame) -> tuple[Path, Path]:
-    """The analysis panel as CSV with its codebook (``outputs/data/``), for re-estimation in any package."""
-    folder = Layout().data_exports
-    part = panel[panel["in_euklems"] & panel["year"].between(1995, 2007)][list(CODEBOOK)]
-    csv = folder / "skill_panel.csv"
-    write_csv(csv, part.sort_values(["country", "sector", "industry", "year"]).reset_index(drop=True))
-    lines = [
-        "# Codebook: outputs/data/skill_panel.csv",
-        "",
-        "One row per country x EU KLEMS industry x year (1995-2007; EU KLEMS skill shares end in 2005).",
-        "Built by `replication/panels/skill_panel.py` and `replication/panels/skill_selection.py` from the EU KLEMS "
-        "2008/2009",
-        "files and the WIOD 2013 tables; empty cells are missing. Shares are fractions (0-1).",
-        "",
-        "| column | meaning |",
-        "|---|---|",
-        *[f"| `{name}` | {text} |" for name, text in CODEBOOK.items()],
-        "",
-        *reproduction_notes(),
-    ]
-    book = folder / "skill_panel_codebook.md"
-    write_text(book, "\n".join(lines))
-    return csv, book
-
-
 def build_selection() -> pd.DataFrame:
     """Stage: the selection table and the estimation panel (see module notes)."""
     cfg = skill_panel_config()["selection"]
@@ -224,7 +123,6 @@ def build_selection() -> pd.DataFrame:
         raise ReplicationError(f"{path}: not built; run `make all`")
     say("[skill selection] identifying variation of the skill shares by country")
     table, panel = select_countries(read_parquet(path), cfg)
-    export_panel(panel)
     write_csv(Layout().skill_selection_interim, table)
     write_parquet(Layout().skill_estimation_panel, panel)
     return table

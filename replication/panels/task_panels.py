@@ -69,7 +69,7 @@ if RUN.has_skill_channel:
     def task_skill_selection(
         inputs: list[Path] = [RUN.skill_panel, CONFIG / "skill_panel.toml"],
         code: list[Path] = SKILL_SELECTION.code,
-        produces: list[Path] = plan.skill_interim(RUN) + plan.data_exports(RUN),
+        produces: list[Path] = plan.skill_interim(RUN),
     ) -> None:
-        """The country rule, the skill estimation panel and the exported panel with its codebook."""
+        """The country rule and the skill estimation panel."""
         SKILL_SELECTION()

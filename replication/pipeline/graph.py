@@ -25,6 +25,7 @@ STAGES = {
     "specs": "#f3d9d9",
     "analysis": "#e6dcf2",
     "claims": "#f9e0c7",
+    "exports": "#eef2d0",
     "report": "#d5eeee",
     "pipeline": "#e3e3e3",
 }

@@ -224,4 +224,4 @@ def skill_interim(run: Layout) -> list[Path]:
 
 
 def data_exports(run: Layout) -> list[Path]:
-    return [run.data_exports / "skill_panel.csv", run.data_exports / "skill_panel_codebook.md"]
+    return run.exports

@@ -1,7 +1,7 @@
 """Report section on the skill channel estimated on EU KLEMS countries (renders ``outputs/skills/*.csv`` only).
 
-Every number in the text is read from the analysis tables; the verdicts come from
-``outputs/skills/verdicts.csv`` (rules in ``config/skill_analysis.toml [verdicts]``).
+Every number in the text is read from the analysis tables; the verdicts are the skill claims' rows of
+``outputs/claims.csv`` (judged by :mod:`replication.claims.skill_rules`, rules in ``config/skill_analysis.toml``).
 """
 
 from __future__ import annotations
@@ -22,6 +22,10 @@ def available() -> bool:
 
 
 def _read(name: str) -> pd.DataFrame:
+    if name == "verdicts":  # the skill claims' rows of the claims table: one verdict engine
+        claims = pd.read_csv(Layout().claims, keep_default_na=False)
+        part = claims[claims["kind"] == "skill_channel"]
+        return part[["id", "published", "ours", "interval", "verdict", "reason"]].reset_index(drop=True)
     return pd.read_csv(skills_dir() / f"{name}.csv")
 
 
@@ -178,7 +182,8 @@ def _rest(splits: pd.DataFrame, first: pd.DataFrame) -> str:
 
 
 def robustness_text(robust: pd.DataFrame, verdicts: pd.DataFrame) -> str:
-    """The effect claims' estimands, main-design results and which checks of the battery overturn them."""
+    """The effect claims' estimands, main-design results, which checks of the battery overturn them, and what
+    carries the labelled other design (its Mundlak split)."""
     verdict = verdicts.set_index("id")
     parts = []
     for claim, rows in robust.groupby("claim", sort=False):
@@ -188,16 +193,32 @@ def robustness_text(robust: pd.DataFrame, verdicts: pd.DataFrame) -> str:
         flips = int(ran["overturns"].astype(bool).sum())
         scale = 100.0 if main["estimand"].startswith("share change") else 1.0
         unit = " pp" if scale == 100.0 else ""
-        value = (
-            f"{scale * main['estimate']:.3g}{unit} (95% [{scale * main['conf_low']:.3g}, "
-            f"{scale * main['conf_high']:.3g}], wild p {main['p_value']:.2f})"
-            if main["status"] == "estimated"
-            else "not identified"
+
+        def value(row: pd.Series, *, scale: float = scale, unit: str = unit) -> str:
+            if row["status"] != "estimated":
+                return "not identified"
+            p = "wild p < 0.001" if row["p_value"] < 0.001 else f"wild p {row['p_value']:.2f}"
+            return (
+                f"{scale * row['estimate']:.3g}{unit} (95% [{scale * row['conf_low']:.3g}, "
+                f"{scale * row['conf_high']:.3g}], {p})"
+            )
+
+        against = "find an effect" if main["direction"] == "zero" else "flip its sign or put 0 in its interval"
+        text = (
+            f"{claim}: {main['estimand']}, {main['design']}: {value(main)}; {flips} of {len(ran)} checks "
+            f"{against}; verdict {verdict.loc[claim, 'verdict']}"
         )
-        parts.append(
-            f"{claim}: {main['estimand']}, {main['design']}: {value}; {flips} of {len(ran)} checks flip its "
-            f"sign or put 0 in its interval; verdict {verdict.loc[claim, 'verdict']}"
-        )
+        other = rows[rows["check"] == "other design"]
+        split = rows[rows["check"] == "Mundlak split (other design)"].set_index("detail")
+        if len(other):
+            text += f". Beside it, the {other.iloc[0]['detail']} (decides nothing): {value(other.iloc[0])}"
+            if len(split) == 2:
+                text += (
+                    f", of which the deviations from country-year means give "
+                    f"{value(split.loc['deviations from country-year means'])} and the country-year means "
+                    f"{value(split.loc['country-year means'])} (Mundlak split)"
+                )
+        parts.append(text)
     return (
         "**Effect claims and their robustness battery** (outputs/skills/robustness.csv; each check "
         "re-estimates the claim's estimand). " + ". ".join(parts) + "."
@@ -248,8 +269,8 @@ def add_section(doc) -> None:
         doc.para(text)
     doc.table(
         tables["verdicts"],
-        "Skill claims and verdicts (rules: config/skill_analysis.toml [verdicts], docs/claims.md; "
-        "outputs/skills/verdicts.csv)",
+        "Skill claims and verdicts (rules: config/skill_analysis.toml, docs/claims.md; the skill rows of "
+        "outputs/claims.csv)",
     )
     doc.table(
         robustness_shown(tables["robustness"]),

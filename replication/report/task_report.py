@@ -92,6 +92,7 @@ if plan.panel_vintages(RUN):
     def task_report(
         inputs: list[Path] = [
             RUN.claims,
+            RUN.claims_robustness,
             *[RUN.analysis / f"{name}.csv" for name in plan.analysis_tables()],
             *[
                 p

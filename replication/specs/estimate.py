@@ -48,7 +48,7 @@ def spec_files(folder: str = "belgium") -> list[Path]:
     return sorted((config.project_root() / "estimations" / folder).glob("*.toml"))
 
 
-def _context(spec: Spec, data: pd.DataFrame, layout: Layout) -> dict:
+def sample_context(spec: Spec, data: pd.DataFrame, layout: Layout) -> dict:
     """The ``@`` names a sample may use besides ``@country``."""
     if spec.data.get("panel") is True:
         available = sorted(data["country"].unique())
@@ -67,7 +67,7 @@ def estimate_spec(
     file read."""
     source = spec_source(spec, layout)
     data = read_source(spec, layout)
-    context = _context(spec, data, layout)
+    context = sample_context(spec, data, layout)
     variants = spec_variants(spec)
     check_columns(spec, variants, data)
     results, failed = {}, {}
