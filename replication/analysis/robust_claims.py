@@ -1,4 +1,5 @@
-r"""Effect claims of the skill channel through the robustness battery, and the verdict rule that reads it.
+r"""Effect claims of the skill channel through the robustness battery (the rule that reads it is the claims
+stage's, :mod:`replication.claims.battery_rules`).
 
 Each claim of ``config/skill_analysis.toml [robustness.claims]`` names a spec variant (its dependent,
 regressors, sample and clusters), a design (``within_country``: entity and country-year effects, the study's

@@ -9,8 +9,9 @@ Reads the skill estimates (``outputs/skills/estimates/*.json``) and the estimati
   :math:`\sum_s \gamma_{ms} = 0` per equation and jointly (Wald, cluster-robust) in the free-wage system.
 - **Belgium against the pool**: joint Wald test of the Belgium interactions (``bel_*``).
 - **Falsification**: placebo (a donor country's offshoring of the same industry and year) and leads
-  (offshoring of t + 1); a specification passes when the joint cluster-robust Wald test and every wild
-  bootstrap p-value of the placebo / lead terms are at least ``alpha``. A verdict needs both to pass.
+  (offshoring of t + 1); each sector's joint cluster-robust Wald tests and wild bootstrap p-values of the
+  placebo / lead terms form one Holm family: the sector's gate passes when no adjusted p is below ``alpha``
+  (its size is at most ``alpha``). The claims stage (``replication/claims/skill_rules.py``) reads the gate.
 - **ICT moderation**: :math:`ME(z) = \beta_{off} + \beta_{off\times ict} z` at the ``low`` and ``high``
   quantiles of ICT intensity in the estimation sample, and their difference, each a linear combination
   :math:`g'\beta` with a restricted wild cluster bootstrap (WCR) interval.
