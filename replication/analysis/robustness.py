@@ -266,7 +266,8 @@ class Permuter:
 
     def __call__(self, mapping: dict[str, str]) -> pd.DataFrame:
         index = {name: i for i, name in enumerate(self.groups)}
-        donor = np.array([index[str(mapping[name])] for name in self.groups])
+        by_text = {str(k): str(v) for k, v in mapping.items()}  # the groups are matched as text, like their codes
+        donor = np.array([index[by_text[name]] for name in self.groups])
         rows = self.position[donor[self.group_codes], self.key_codes]
         found = rows >= 0
         out = self.frame[found].copy()

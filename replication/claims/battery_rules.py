@@ -36,18 +36,18 @@ def _listed(failed: pd.DataFrame, ran: pd.DataFrame) -> str:
     return ", ".join(parts)
 
 
-def battery_outcome(rows: pd.DataFrame) -> tuple[list[str], int, list[str]]:
-    """(the checks that overturn the claim, grouped by check, the number of checks run, the checks not run and
-    why). A check is one (check, detail) pair; a claim of no effect's check counts once over its terms."""
+def battery_outcome(rows: pd.DataFrame) -> tuple[str, int, int, list[str]]:
+    """(the checks that overturn the claim, grouped by check, "" when none; how many overturn it; how many ran;
+    the checks not run and why). A check is one (check, detail) pair; a claim of no effect's check counts once
+    over its terms."""
     checks = rows[rows["role"] == "check"]
-    ran = checks[checks["status"] == "estimated"]
-    failed = ran[ran["overturns"].fillna(False).astype(bool)].drop_duplicates(["check", "detail"])
-    listed = _listed(failed, ran.drop_duplicates(["check", "detail"]))
+    ran = checks[checks["status"] == "estimated"].drop_duplicates(["check", "detail"])
+    overturning = checks[(checks["status"] == "estimated") & checks["overturns"].fillna(False).astype(bool)]
+    failed = overturning.drop_duplicates(["check", "detail"])
     not_run = list(
         dict.fromkeys(f"{r['check']}: {r['why']}" for _, r in checks[checks["status"] != "estimated"].iterrows())
     )
-    n_run = len(ran.drop_duplicates(["check", "detail"]))
-    return ([listed] if listed else []), n_run, not_run
+    return _listed(failed, ran), len(failed), len(ran), not_run
 
 
 def verdict(rows: pd.DataFrame, *, alpha: float, gate_passed: bool, unit_scale: float = 1.0) -> tuple[str, str, str]:
@@ -60,8 +60,8 @@ def verdict(rows: pd.DataFrame, *, alpha: float, gate_passed: bool, unit_scale: 
     if main["status"] != "estimated":
         return "not testable", f"the main design does not identify the estimand: {main['why']}", ""
     ours = f"{_fmt(main, unit_scale)} ({main['design']})"
-    failed, _, not_run = battery_outcome(rows)
-    names = failed[0] if failed else ""
+    names, _, _, not_run = battery_outcome(rows)
+    failed = bool(names)
     tail = f"; not run: {'; '.join(not_run)}" if not_run else ""
     low, high = main["conf_low"], main["conf_high"]
     if direction in ("below", "above"):
@@ -93,17 +93,15 @@ def robust_verdict(verdict: str, reason: str, rows: pd.DataFrame, *, null: bool)
     would have found it)."""
     if rows.empty:
         raise ReplicationError("a claim without its robustness battery (replication/claims/battery.py)")
-    failed, ran, not_run = battery_outcome(rows)
+    failed, n_failed, ran, not_run = battery_outcome(rows)
     skipped = f"; not run: {'; '.join(not_run)}" if not_run else ""
     if verdict == "replicated" and failed:
-        return "inconclusive", f"not robust: {failed[0]}; main test: {reason}{skipped}"
+        return "inconclusive", f"not robust: {failed}; main test: {reason}{skipped}"
     if verdict == "replicated" or null:
         found = "overturn it" if verdict == "replicated" else "find an effect (Holm over the claim's terms)"
-        named = failed[0] if failed else "none"
-        return verdict, f"{reason}; robustness battery, checks that {found}: {named} ({ran} run){skipped}"
-    checks = rows[(rows["role"] == "check") & (rows["status"] == "estimated")].drop_duplicates(["check", "detail"])
-    support = checks[~checks["overturns"].fillna(False).astype(bool)]
+        return verdict, f"{reason}; robustness battery, checks that {found}: {failed or 'none'} ({ran} run){skipped}"
+    # one term: every check that ran and does not overturn the claim finds the published sign, 0 outside
     return verdict, (
-        f"{reason}; robustness battery: {len(support)} of {ran} checks find the published sign with 0 outside "
+        f"{reason}; robustness battery: {ran - n_failed} of {ran} checks find the published sign with 0 outside "
         f"the interval{skipped}"
     )

@@ -16,6 +16,7 @@ statements about them), ``skill_channel`` (the skill claims, :mod:`replication.c
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -466,11 +467,17 @@ def _skill_channel(claim: dict, layout: Layout) -> dict:
 
 # ---------------------------------------------------------------------------------------------- robustness
 def _battery(claim_id: str, layout: Layout) -> pd.DataFrame:
+    """A claim's rows of ``claims_robustness.csv`` (the file read once per version, not once per claim)."""
     path = layout.claims_robustness
     if not path.exists():
         raise ConfigError(f"{layout.relative(path)}: not built; run `make all`")
-    table = pd.read_csv(path)
+    table = _read_battery(str(path), path.stat().st_mtime_ns)
     return table[table["claim"] == claim_id]
+
+
+@functools.lru_cache(maxsize=2)
+def _read_battery(path: str, version: int) -> pd.DataFrame:
+    return pd.read_csv(path)
 
 
 # ---------------------------------------------------------------------------------------------- all claims

@@ -133,7 +133,7 @@ def _battery_rows(layout: Layout, prefix: tuple[str, ...]) -> pd.DataFrame:
     for (claim, reference), part in table.groupby(["claim", "reference"], sort=False):
         main = part[part["role"] == "main"].iloc[0]
         randomisation = part[part["check"] == "randomisation inference"]
-        failed, ran, _ = battery_outcome(part)
+        failed, _, ran, _ = battery_outcome(part)
         estimated = main["status"] == "estimated"
         rows.append(
             {
@@ -151,7 +151,7 @@ def _battery_rows(layout: Layout, prefix: tuple[str, ...]) -> pd.DataFrame:
                     else ""
                 ),
                 "checks run": ran,
-                "checks against the claim": ", ".join(failed) if failed else "none",
+                "checks against the claim": failed or "none",
             }
         )
     return pd.DataFrame(rows)
