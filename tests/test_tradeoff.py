@@ -269,11 +269,54 @@ def test_draws_reproduce_the_wild_intervals_and_keep_the_correlation(tmp_path, m
         ("ict", "skill"): (-0.6, 0.5),
     }.items():
         est = drawn.get(channel, outcome)
-        np.testing.assert_allclose(np.quantile(est.draws, [0.025, 0.975]), [lo, hi], rtol=1e-12, atol=1e-12)
+        got = np.quantile(est.draws, [0.025, 0.975], method="inverted_cdf")  # order statistics, as the bands
+        np.testing.assert_allclose(got, [lo, hi], rtol=1e-12, atol=1e-12)
         assert est.interval == (lo, hi)
     joint = np.column_stack([drawn.get("om_ceec", "skill").draws, drawn.get("ict", "skill").draws])
     assert np.corrcoef(joint.T)[0, 1] == pytest.approx(0.01 / (0.2 * 0.3), abs=0.05)  # one model, joint draws
     assert not drawn.get("ict", "productivity").identified  # no entry in the config: not identified
+
+
+@pytest.mark.parametrize(
+    ("levels", "low", "high", "estimate"),
+    [
+        # a skewed distribution: long lower tail, short upper one, the estimate inside the narrowest interval
+        ([0.2, 0.5, 0.95, 0.998], [-1.0, -1.6, -3.5, -9.0], [-0.8, -0.6, -0.1, 0.3], -0.9),
+        # an unbounded side at the outermost level (dropped) and an estimate outside the narrowest interval
+        ([0.2, 0.95, 0.998], [0.2, -0.5, -math.inf], [0.4, 1.4, 2.0], 0.1),
+    ],
+)
+def test_draws_reproduce_the_whole_wild_confidence_distribution(tmp_path, monkeypatch, levels, low, high, estimate):
+    """With nested intervals stored, the draws' quantiles at (1 -+ L) / 2 are the wild bounds at every level."""
+    from dataclasses import replace
+
+    from replication.analysis.tradeoff import draw_elasticities, tail_probabilities
+
+    monkeypatch.setenv("REPLICATION_ROOT", str(tmp_path))
+    main = levels.index(0.95)
+    boot = {
+        "om_ceec": {
+            "conf_low": low[main],
+            "conf_high": high[main],
+            "level": 0.95,
+            "p_value": 0.5,
+            "distribution": {"levels": levels, "low": low, "high": high},
+        }
+    }
+    production = replace(_results({"om_ceec": estimate}, np.eye(1)), bootstrap=boot)
+    cache = {
+        "production_manufacturing": ({"by_origin": production}, {}),
+        "skill_shares_eu": ({"low_hours": _results({"om_ceec": -0.9, "ict": 0.1}, np.eye(2))}, {}),
+    }
+    drawn = draw_elasticities(CFG, "manufacturing", draws=5000, rng=np.random.default_rng(7), cache=cache)
+    draws = drawn.get("om_ceec", "productivity").draws
+    for level, lo, hi in zip(levels, low, high, strict=True):
+        if math.isfinite(lo):
+            got = np.quantile(draws, tail_probabilities(level), method="inverted_cdf")  # as the bands
+            np.testing.assert_allclose(got, [lo, hi], rtol=1e-12, atol=1e-12)
+    inner = low[0] <= estimate <= high[0]
+    assert (np.quantile(draws, 0.5, method="inverted_cdf") == pytest.approx(estimate)) == inner
+    assert np.quantile(draws, 0.0005, method="inverted_cdf") < low[-1 if math.isfinite(low[-1]) else -2]
 
 
 def test_an_estimate_without_a_finite_wild_interval_is_not_used(tmp_path, monkeypatch):
@@ -304,7 +347,7 @@ def test_a_channel_band_is_its_wild_interval_mapped_through_the_arithmetic(tmp_p
     table = summarise(project(BASE, CHANGES, drawn, ["om_ceec"]), drawn, level=0.95).set_index("channel")
     mapped = [1000 * math.expm1(b * 0.01) + 3000 * math.expm1(b * 0.02) for b in (-0.4, 4.1)]
     got = table.loc["om_ceec", ["output_gain_meur_low", "output_gain_meur_high"]].to_numpy(dtype=float)
-    np.testing.assert_allclose(got, mapped, rtol=1e-4)  # the interpolation between adjacent draws only
+    np.testing.assert_allclose(got, mapped, rtol=1e-12)  # order statistics of a monotone map: exact
     assert "output_gain_meur" in table.loc["om_ceec", "not_distinguishable_from_zero"]
 
 

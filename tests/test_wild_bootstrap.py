@@ -74,6 +74,22 @@ def test_interval_inverts_the_test_and_is_reproducible():
     assert again == boot.summary(1)
 
 
+def test_the_confidence_distribution_nests_the_intervals_and_holds_the_main_one():
+    rng = np.random.default_rng(11)
+    y, x, clusters = _data(rng, 14, 12, beta=0.3)
+    boot = WildClusterBootstrap(y, x, clusters, options=BootstrapOptions(draws=999, seed=3, level=0.9))
+    summary = boot.summary(1)
+    dist = summary["distribution"]
+    assert dist["levels"] == sorted(dist["levels"]) and 0.9 in dist["levels"]
+    assert np.all(np.diff(dist["low"]) <= 0) and np.all(np.diff(dist["high"]) >= 0)  # nested
+    at = dist["levels"].index(0.9)
+    assert (summary["conf_low"], summary["conf_high"]) == (dist["low"][at], dist["high"][at])
+    np.testing.assert_allclose([summary["conf_low"], summary["conf_high"]], boot.confidence_interval(1), atol=1e-6)
+    inner = dist["levels"].index(0.2)
+    low, high = boot.confidence_interval(1, level=0.2)
+    assert dist["low"][inner] <= low and dist["high"][inner] >= high
+
+
 def test_options_are_checked():
     with pytest.raises(EstimationError, match="weights must be 'rademacher' or 'webb'"):
         BootstrapOptions(weights="mammen")

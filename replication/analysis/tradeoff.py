@@ -26,16 +26,19 @@ countries: they are used for Belgium only when a test does not reject Belgium's 
 (``outputs/skills/restriction_tests.csv``); otherwise they enter only the labelled assumption row "if Belgian
 industries responded like the pooled ones".
 
-Uncertainty: the draws of each estimate reproduce its wild cluster bootstrap interval (the interval the claims
-use, stored with the estimate): :math:`z^{(r)} \sim N(0, R)` with *R* the correlation of the model's
-cluster-robust covariance (one model's coefficients keep their correlation; models are drawn independently),
-and :math:`\beta^{(r)}_k = \hat\beta_k + z^{(r)}_k (u_k - \hat\beta_k)/q` for :math:`z \ge 0`,
-:math:`\hat\beta_k + z^{(r)}_k (\hat\beta_k - l_k)/q` below, with :math:`[l_k, u_k]` the wild interval at its
-level *L* and :math:`q` the draws' own quantile of *z* at :math:`(1 + L)/2` (at :math:`(1 - L)/2` below 0):
-the empirical quantiles of the draws at :math:`(1 \pm L)/2` are the wild bounds exactly, so a one-channel
-outcome monotone in its elasticity has the wild interval, mapped through the arithmetic, as its band (at the
-same level). An estimate with no finite wild interval is not used. A scenario whose sector change of a driver
-exceeds the largest change the data show over the same number of years is flagged as extrapolation.
+Uncertainty: the draws of each estimate reproduce its wild cluster bootstrap confidence distribution (the
+test-inversion intervals at nested levels, stored with the estimate; the interval the claims use is one of
+them): :math:`z^{(r)} \sim N(0, R)` with *R* the correlation of the model's cluster-robust covariance (one
+model's coefficients keep their correlation; models are drawn independently), and
+:math:`\beta^{(r)}_k = \varphi_k(z^{(r)}_k)`, with :math:`\varphi_k` piecewise linear through the knots
+:math:`(q_p, b_p)`: :math:`b_p` the wild bound at probability :math:`p = (1 \mp L)/2` of each stored level *L*
+(and :math:`b_{1/2} = \hat\beta_k`), :math:`q_p` the draws' own quantile of :math:`z_k` at *p* (an order
+statistic), the outer segments extended. :math:`\varphi_k` is increasing, so the draws' quantiles at every
+stored *p* are the wild bounds exactly: the draws are as wide and as skewed as the bootstrap says at every
+level, not only at the one the claims use, and a one-channel outcome monotone in its elasticity has the wild
+interval, mapped through the arithmetic, as its band (quantiles are order statistics throughout). An estimate
+with no finite wild interval is not used. A scenario whose sector change of a driver exceeds the largest change
+the data show over the same number of years is flagged as extrapolation.
 
 Assumptions (printed with every table): partial equilibrium; industry output and structure held at the base
 year; no wage, price or reallocation response; hours per person equal across skills.
@@ -172,17 +175,47 @@ def without_pooled_skill(elasticities: Elasticities) -> Elasticities:
     return Elasticities(sector=elasticities.sector, table=table)
 
 
+def tail_probabilities(level: float) -> tuple[float, float]:
+    """:math:`((1 - L)/2, (1 + L)/2)`, rounded to 12 decimals so that the knots of :func:`wild_knots` and the
+    bands of :func:`summarise` pick the same order statistic (``(1 - 0.95) / 2`` is not ``0.025`` in binary)."""
+    return round((1 - level) / 2, 12), round((1 + level) / 2, 12)
+
+
+def wild_knots(boot: Mapping, beta: float) -> tuple[np.ndarray, np.ndarray] | str:
+    """The probabilities and bounds a term's draws reproduce: ``(1 -+ L) / 2`` and the wild bounds at every level
+    *L* of its stored confidence distribution (the interval's own level only, for an estimate stored without
+    one), and the median 0.5 at the estimate when the narrowest interval holds it. A level with an infinite
+    bound (an unbounded side of a very wide interval) is dropped: the map extrapolates beyond the last finite
+    knot. A message when the interval itself is not finite."""
+    level = boot.get("level")
+    low, high = boot.get("conf_low", math.nan), boot.get("conf_high", math.nan)
+    if level is None or not (math.isfinite(low) and math.isfinite(high)):
+        return "no finite wild bootstrap interval"
+    stored = boot.get("distribution") or {"levels": [level], "low": [low], "high": [high]}
+    pairs = [
+        (float(lv), float(lo), float(hi))
+        for lv, lo, hi in zip(stored["levels"], stored["low"], stored["high"], strict=True)
+        if math.isfinite(lo) and math.isfinite(hi)
+    ]
+    probs = [p for lv, *_ in pairs for p in tail_probabilities(lv)]
+    values = [v for _, lo, hi in pairs for v in (lo, hi)]
+    _, inner_low, inner_high = min(pairs)  # the narrowest interval
+    if inner_low <= beta <= inner_high:  # else the distribution's median is not the estimate: no knot there
+        probs, values = [0.5, *probs], [beta, *values]
+    order = np.argsort(probs, kind="stable")
+    return np.asarray(probs)[order], np.asarray(values)[order]
+
+
 def wild_draws(results: Results, terms: list[str], *, draws: int, rng: np.random.Generator) -> np.ndarray | str:
-    """(draws, terms) elasticities whose quantiles reproduce each term's wild interval (module docstring), or why
-    there are none."""
+    """(draws, terms) elasticities whose quantiles reproduce each term's wild confidence distribution (module
+    docstring), or why there are none."""
     beta = results.params[terms].to_numpy()
-    bounds = []
-    for term in terms:
-        boot = results.bootstrap.get(term, {})
-        low, high, level = boot.get("conf_low", math.nan), boot.get("conf_high", math.nan), boot.get("level")
-        if level is None or not (math.isfinite(low) and math.isfinite(high)):
-            return f"not used: {term} has no finite wild bootstrap interval"
-        bounds.append((low, high, float(level)))
+    knots = []
+    for j, term in enumerate(terms):
+        found = wild_knots(results.bootstrap.get(term, {}), float(beta[j]))
+        if isinstance(found, str):
+            return f"not used: {term} has {found}"
+        knots.append(found)
     cov = results.cov.loc[terms, terms].to_numpy()
     se = np.sqrt(np.clip(np.diag(cov), 0, None))
     if not (np.all(np.isfinite(beta)) and np.all(np.isfinite(se)) and np.all(se > 0)):
@@ -190,13 +223,17 @@ def wild_draws(results: Results, terms: list[str], *, draws: int, rng: np.random
     corr = cov / np.outer(se, se)
     z = rng.multivariate_normal(np.zeros(len(terms)), corr, size=draws, method="eigh")
     out = np.empty_like(z)
-    for j, (low, high, level) in enumerate(bounds):
-        # each side rescaled so that the draws' empirical quantiles at (1 -+ level) / 2 are the wild bounds exactly
-        upper, lower = (float(np.quantile(z[:, j], (1 + sign * level) / 2)) for sign in (1.0, -1.0))
-        if not (upper > 0 > lower):
-            return f"not used: too few draws to reproduce the wild interval of {term}"
-        out[:, j] = beta[j] + np.where(
-            z[:, j] >= 0, z[:, j] / upper * (high - beta[j]), z[:, j] / -lower * (beta[j] - low)
+    for j, (probs, values) in enumerate(knots):
+        # the knots sit at the draws' own quantiles of z, so the draws' quantiles at probs are the values exactly
+        at = np.quantile(z[:, j], probs, method="inverted_cdf")
+        if np.any(np.diff(at) <= 0):
+            return f"not used: too few draws to reproduce the wild confidence distribution of {terms[j]}"
+        slopes = np.diff(values) / np.diff(at)
+        inner = np.interp(z[:, j], at, values)
+        out[:, j] = np.where(
+            z[:, j] < at[0],
+            values[0] + (z[:, j] - at[0]) * slopes[0],
+            np.where(z[:, j] > at[-1], values[-1] + (z[:, j] - at[-1]) * slopes[-1], inner),
         )
     return out
 
@@ -204,8 +241,8 @@ def wild_draws(results: Results, terms: list[str], *, draws: int, rng: np.random
 def draw_elasticities(
     cfg: dict, sector: str, *, draws: int, rng: np.random.Generator, cache: dict | None = None
 ) -> Elasticities:
-    """The estimates of ``config/tradeoff.toml [channels]`` for a sector, with draws calibrated to their wild
-    intervals (:func:`wild_draws`; one model's coefficients are drawn jointly). An estimate that fails the
+    """The estimates of ``config/tradeoff.toml [channels]`` for a sector, with draws from their wild confidence
+    distributions (:func:`wild_draws`; one model's coefficients are drawn jointly). An estimate that fails the
     identification rules
     (:mod:`replication.analysis.identification`) or, for the skill outcome, whose sector fails its placebo or lead
     checks
@@ -386,13 +423,14 @@ def industry_outcomes(base: pd.DataFrame, changes: pd.DataFrame, elasticities: E
 
 
 def quantiles(values: pd.Series | np.ndarray, qs: tuple[float, ...]) -> tuple[float, ...]:
-    """The ``qs`` quantiles of the non-missing values (linear interpolation, as ``Series.quantile``), NaN when
-    none; in one pass with numpy on the array (pandas' per-call overhead dominated the scenarios stage)."""
+    """The ``qs`` quantiles of the non-missing values (order statistics, ``method="inverted_cdf"``: the draws'
+    quantiles of :func:`wild_draws` are then the wild bounds exactly), NaN when none; in one pass with numpy on
+    the array (pandas' per-call overhead dominated the scenarios stage)."""
     array = np.asarray(values, dtype=float)
     array = array[~np.isnan(array)]
     if not array.size:
         return tuple(math.nan for _ in qs)
-    return tuple(float(v) for v in np.quantile(array, list(qs)))
+    return tuple(float(v) for v in np.quantile(array, list(qs), method="inverted_cdf"))
 
 
 SUMMED = {  # the columns of a projection and the outcomes whose estimates they use (identified when any is)
@@ -440,7 +478,7 @@ def _summary_row(
 ) -> dict[str, object]:
     """One row of :func:`summarise`: a channel's point values (``point``) and simulated values (``draws``, one
     array per column of :data:`SUMMED`)."""
-    lo, hi = (1 - level) / 2, (1 + level) / 2
+    lo, hi = tail_probabilities(level)
     n_draws = len(draws["output_gain_meur"])
     row: dict[str, object] = {"channel": channel}
     for column, outcomes in SUMMED.items():

@@ -11,7 +11,9 @@ swept out beforehand):
 
 Confidence intervals invert the test: the bounds are the :math:`b_0` where the p-value crosses
 :math:`1 - \text{level}`, found by bisection with the same draws for every :math:`b_0`
-(Cameron, Gelbach and Miller 2008; Roodman, MacKinnon, Nielsen and Webb 2019).
+(Cameron, Gelbach and Miller 2008; Roodman, MacKinnon, Nielsen and Webb 2019). The same inversion at the
+nested levels of :data:`DISTRIBUTION_LEVELS` gives the estimate's confidence distribution (the bounds at level
+*L* are its quantiles at :math:`(1 \mp L)/2`, the estimate its median), which the trade-off stage draws from.
 
 The draws are vectorised: with :math:`P = (X'X)^{-1}X'`, :math:`\hat\beta^* - \tilde\beta = M v`,
 :math:`M_{\cdot g} = P_g \tilde u_g`, and the cluster scores of :math:`\hat\beta^*_j` are :math:`C v` with
@@ -34,6 +36,8 @@ import numpy as np
 from replication.estimators.data import EstimationError
 
 Weights = Literal["rademacher", "webb"]
+#: levels of the nested intervals stored as an estimate's confidence distribution (with the spec's own level)
+DISTRIBUTION_LEVELS = (0.2, 0.4, 0.6, 0.8, 0.9, 0.99, 0.998)
 WEBB = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])
 
 
@@ -221,8 +225,20 @@ class WildClusterBootstrap:
             "seed": self.options.seed,
         }
 
+    def confidence_distribution(self, j: int, levels: tuple[float, ...] = DISTRIBUTION_LEVELS) -> dict:
+        r"""The test-inversion intervals of coefficient ``j`` at ``levels`` and the spec's level, nested (each
+        bound at least as far from the estimate as the one of the level below: the bisections' tolerance could
+        otherwise cross two close levels): ``{"levels", "low", "high"}``, the bounds at level *L* being the
+        confidence distribution's quantiles at :math:`(1 \mp L)/2`. An unbounded side stays infinite."""
+        grid = sorted({*levels, self.options.level})
+        bounds = np.array([self.confidence_interval(j, level=level) for level in grid])
+        low = np.minimum.accumulate(bounds[:, 0])
+        high = np.maximum.accumulate(bounds[:, 1])
+        return {"levels": grid, "low": low.tolist(), "high": high.tolist()}
+
     def summary(self, j: int, *, null: float = 0.0, interval: bool = True) -> dict:
-        """p-value (H0: beta_j = null), interval and the settings, as stored in ``Results.bootstrap``."""
+        """p-value (H0: beta_j = null), interval, confidence distribution (:meth:`confidence_distribution`)
+        and the settings, as stored in ``Results.bootstrap``."""
         out = {
             "p_value": self.pvalue(j, null),
             "null": null,
@@ -233,6 +249,8 @@ class WildClusterBootstrap:
             "clusters": self.groups,
         }
         if interval:
-            out["conf_low"], out["conf_high"] = self.confidence_interval(j)
+            out["distribution"] = self.confidence_distribution(j)
+            at = out["distribution"]["levels"].index(self.options.level)
+            out["conf_low"], out["conf_high"] = out["distribution"]["low"][at], out["distribution"]["high"][at]
             out["level"] = self.options.level
         return out
