@@ -105,9 +105,9 @@ def paragraphs(tables: dict[str, pd.DataFrame]) -> list[str]:
             f"{_fmt(total['jobs_change_k'])} thousand [{_fmt(total['jobs_change_k_low'])}, "
             f"{_fmt(total['jobs_change_k_high'])}] and in low-skilled jobs of {_fmt(total['low_jobs_change_k'])} "
             f"thousand [{_fmt(total['low_jobs_change_k_low'])}, {_fmt(total['low_jobs_change_k_high'])}]"
-            f" ({int(100 * tables['assumptions']['level'].iloc[0])}% bands from the wild bootstrap confidence distributions of "
-            "the estimates used). The output gain holds inputs fixed and the job changes hold output fixed: two counterfactuals, "
-            "shown side by side, with no ratio across them."
+            f" ({int(100 * tables['assumptions']['level'].iloc[0])}% bands from the wild bootstrap confidence "
+            "distributions of the estimates used). The output gain holds inputs fixed and the job changes hold output "
+            "fixed: two counterfactuals, shown side by side, with no ratio across them."
             + (
                 f" Not distinguishable from zero (the band contains 0): {_outcome_words(total)}."
                 if isinstance(total["not_distinguishable_from_zero"], str)
