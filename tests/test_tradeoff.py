@@ -319,6 +319,29 @@ def test_draws_reproduce_the_whole_wild_confidence_distribution(tmp_path, monkey
     assert np.quantile(draws, 0.0005, method="inverted_cdf") < low[-1 if math.isfinite(low[-1]) else -2]
 
 
+def test_with_few_draws_the_tail_levels_they_cannot_resolve_are_dropped(tmp_path, monkeypatch):
+    """200 draws put the 99.8% knots on the order statistics of the 99% ones: they go, the 95% interval stays."""
+    from dataclasses import replace
+
+    from replication.analysis.tradeoff import draw_elasticities, tail_probabilities
+
+    monkeypatch.setenv("REPLICATION_ROOT", str(tmp_path))
+    levels, low, high = [0.5, 0.95, 0.99, 0.998], [-1.2, -2.0, -2.6, -3.0], [-0.6, 0.1, 0.5, 0.9]
+    boot = {"conf_low": -2.0, "conf_high": 0.1, "level": 0.95, "p_value": 0.1}
+    boot["distribution"] = {"levels": levels, "low": low, "high": high}
+    production = replace(_results({"om_ceec": -0.9}, np.eye(1)), bootstrap={"om_ceec": boot})
+    cache = {
+        "production_manufacturing": ({"by_origin": production}, {}),
+        "skill_shares_eu": ({"low_hours": _results({"om_ceec": -0.9, "ict": 0.1}, np.eye(2))}, {}),
+    }
+    drawn = draw_elasticities(CFG, "manufacturing", draws=200, rng=np.random.default_rng(2), cache=cache)
+    draws = drawn.get("om_ceec", "productivity").draws
+    got = np.quantile(draws, tail_probabilities(0.95), method="inverted_cdf")
+    np.testing.assert_allclose(got, [-2.0, 0.1], rtol=1e-12, atol=1e-12)
+    few = draw_elasticities(CFG, "manufacturing", draws=1, rng=np.random.default_rng(2), cache=cache)
+    assert few.get("om_ceec", "productivity").reason.startswith("not used: too few draws")
+
+
 def test_an_estimate_without_a_finite_wild_interval_is_not_used(tmp_path, monkeypatch):
     from dataclasses import replace
 

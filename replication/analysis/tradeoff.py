@@ -33,11 +33,12 @@ model's coefficients keep their correlation; models are drawn independently), an
 :math:`\beta^{(r)}_k = \varphi_k(z^{(r)}_k)`, with :math:`\varphi_k` piecewise linear through the knots
 :math:`(q_p, b_p)`: :math:`b_p` the wild bound at probability :math:`p = (1 \mp L)/2` of each stored level *L*
 (and :math:`b_{1/2} = \hat\beta_k`), :math:`q_p` the draws' own quantile of :math:`z_k` at *p* (an order
-statistic), the outer segments extended. :math:`\varphi_k` is increasing, so the draws' quantiles at every
-stored *p* are the wild bounds exactly: the draws are as wide and as skewed as the bootstrap says at every
-level, not only at the one the claims use, and a one-channel outcome monotone in its elasticity has the wild
-interval, mapped through the arithmetic, as its band (quantiles are order statistics throughout). An estimate
-with no finite wild interval is not used. A scenario whose sector change of a driver exceeds the largest change
+statistic; a tail knot on the same order statistic as the one inside it is dropped: too few draws), the outer
+segments extended. :math:`\varphi_k` is increasing, so the draws' quantiles at every stored *p* are the wild
+bounds exactly: the draws are as wide and as skewed as the bootstrap says at every level, not only at the one
+the claims use, and a one-channel outcome monotone in its elasticity has the wild interval, mapped through the
+arithmetic, as its band (quantiles are order statistics throughout). An estimate with no finite wild interval,
+or too few draws to resolve its interval's own level, is not used. A scenario whose sector change of a driver exceeds the largest change
 the data show over the same number of years is flagged as extrapolation.
 
 Assumptions (printed with every table): partial equilibrium; industry output and structure held at the base
@@ -206,6 +207,20 @@ def wild_knots(boot: Mapping, beta: float) -> tuple[np.ndarray, np.ndarray] | st
     return np.asarray(probs)[order], np.asarray(values)[order]
 
 
+def _resolved(at: np.ndarray) -> np.ndarray:
+    """Which knots the draws resolve: moving outwards from the middle, a knot whose order statistic equals the
+    one inside it (too few draws for its tail probability) is dropped, with every knot beyond it."""
+    keep = np.ones(len(at), dtype=bool)
+    middle = len(at) // 2
+    for outward in (range(middle - 1, -1, -1), range(middle + 1, len(at))):
+        inner = middle
+        for i in outward:
+            if at[i] == at[inner] or not keep[inner]:
+                keep[i] = False
+            inner = i
+    return keep
+
+
 def wild_draws(results: Results, terms: list[str], *, draws: int, rng: np.random.Generator) -> np.ndarray | str:
     """(draws, terms) elasticities whose quantiles reproduce each term's wild confidence distribution (module
     docstring), or why there are none."""
@@ -226,8 +241,11 @@ def wild_draws(results: Results, terms: list[str], *, draws: int, rng: np.random
     for j, (probs, values) in enumerate(knots):
         # the knots sit at the draws' own quantiles of z, so the draws' quantiles at probs are the values exactly
         at = np.quantile(z[:, j], probs, method="inverted_cdf")
-        if np.any(np.diff(at) <= 0):
-            return f"not used: too few draws to reproduce the wild confidence distribution of {terms[j]}"
+        keep = _resolved(at)
+        main = tail_probabilities(float(results.bootstrap[terms[j]]["level"]))
+        if not all(np.isin(main, probs[keep])):
+            return f"not used: too few draws to reproduce the wild interval of {terms[j]}"
+        probs, values, at = probs[keep], values[keep], at[keep]
         slopes = np.diff(values) / np.diff(at)
         inner = np.interp(z[:, j], at, values)
         out[:, j] = np.where(
