@@ -38,8 +38,8 @@ segments extended. :math:`\varphi_k` is increasing, so the draws' quantiles at e
 bounds exactly: the draws are as wide and as skewed as the bootstrap says at every level, not only at the one
 the claims use, and a one-channel outcome monotone in its elasticity has the wild interval, mapped through the
 arithmetic, as its band (quantiles are order statistics throughout). An estimate with no finite wild interval,
-or too few draws to resolve its interval's own level, is not used. A scenario whose sector change of a driver exceeds the largest change
-the data show over the same number of years is flagged as extrapolation.
+or too few draws to resolve its interval's own level, is not used. A scenario whose sector change of a driver
+exceeds the largest change the data show over the same number of years is flagged as extrapolation.
 
 Assumptions (printed with every table): partial equilibrium; industry output and structure held at the base
 year; no wage, price or reallocation response; hours per person equal across skills.
