@@ -242,10 +242,14 @@ CFG = {
 }
 
 
-def _with_wild(results, intervals: dict[str, tuple[float, float]], level: float = 0.95):
+def _with_wild(results, intervals: dict[str, tuple[float, float]], level: float = 0.95, distributions=None):
+    """``results`` with the wild intervals ``intervals`` at ``level`` and, per term of ``distributions``, a
+    stored confidence distribution ``(levels, low, high)``."""
     from dataclasses import replace
 
     wild = {t: {"conf_low": lo, "conf_high": hi, "level": level, "p_value": 0.5} for t, (lo, hi) in intervals.items()}
+    for term, (levels, low, high) in (distributions or {}).items():
+        wild[term]["distribution"] = {"levels": levels, "low": low, "high": high}
     return replace(results, bootstrap=wild)
 
 
@@ -288,22 +292,15 @@ def test_draws_reproduce_the_wild_intervals_and_keep_the_correlation(tmp_path, m
 )
 def test_draws_reproduce_the_whole_wild_confidence_distribution(tmp_path, monkeypatch, levels, low, high, estimate):
     """With nested intervals stored, the draws' quantiles at (1 -+ L) / 2 are the wild bounds at every level."""
-    from dataclasses import replace
-
     from replication.analysis.tradeoff import draw_elasticities, tail_probabilities
 
     monkeypatch.setenv("REPLICATION_ROOT", str(tmp_path))
     main = levels.index(0.95)
-    boot = {
-        "om_ceec": {
-            "conf_low": low[main],
-            "conf_high": high[main],
-            "level": 0.95,
-            "p_value": 0.5,
-            "distribution": {"levels": levels, "low": low, "high": high},
-        }
-    }
-    production = replace(_results({"om_ceec": estimate}, np.eye(1)), bootstrap=boot)
+    production = _with_wild(
+        _results({"om_ceec": estimate}, np.eye(1)),
+        {"om_ceec": (low[main], high[main])},
+        distributions={"om_ceec": (levels, low, high)},
+    )
     cache = {
         "production_manufacturing": ({"by_origin": production}, {}),
         "skill_shares_eu": ({"low_hours": _results({"om_ceec": -0.9, "ict": 0.1}, np.eye(2))}, {}),
@@ -321,15 +318,13 @@ def test_draws_reproduce_the_whole_wild_confidence_distribution(tmp_path, monkey
 
 def test_with_few_draws_the_tail_levels_they_cannot_resolve_are_dropped(tmp_path, monkeypatch):
     """200 draws put the 99.8% knots on the order statistics of the 99% ones: they go, the 95% interval stays."""
-    from dataclasses import replace
-
     from replication.analysis.tradeoff import draw_elasticities, tail_probabilities
 
     monkeypatch.setenv("REPLICATION_ROOT", str(tmp_path))
     levels, low, high = [0.5, 0.95, 0.99, 0.998], [-1.2, -2.0, -2.6, -3.0], [-0.6, 0.1, 0.5, 0.9]
-    boot = {"conf_low": -2.0, "conf_high": 0.1, "level": 0.95, "p_value": 0.1}
-    boot["distribution"] = {"levels": levels, "low": low, "high": high}
-    production = replace(_results({"om_ceec": -0.9}, np.eye(1)), bootstrap={"om_ceec": boot})
+    production = _with_wild(
+        _results({"om_ceec": -0.9}, np.eye(1)), {"om_ceec": (-2.0, 0.1)}, distributions={"om_ceec": (levels, low, high)}
+    )
     cache = {
         "production_manufacturing": ({"by_origin": production}, {}),
         "skill_shares_eu": ({"low_hours": _results({"om_ceec": -0.9, "ict": 0.1}, np.eye(2))}, {}),
